@@ -1,0 +1,63 @@
+# sanbao: one county's labour-export stack. `make run` brings it up; `make test` tests it.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SERVICES := registry dispatch fund settlement notify
+STAMP := $(VENV)/.installed
+PIP_VERSION := 25.3
+
+export SANBAO_VAR_DIR ?= $(CURDIR)/var
+# Tests: the PostgreSQL server they create databases on, and RabbitMQ's management API.
+export SANBAO_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
+RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
+AMQP_TEST_URI ?= pyamqp://guest:guest@127.0.0.1:5672/
+NAMEKO_TEST := $(BIN)/nameko test --amqp-uri $(AMQP_TEST_URI) --rabbit-api-uri $(RABBIT_API_URI)
+
+.PHONY: help install run test test-sqlite lint bench lock clean
+
+help:
+	@echo "make run          bring one county's stack up (COUNTY=532501 by default); Ctrl-C stops it"
+	@echo "make test         the whole test suite, on SQLite and on PostgreSQL"
+	@echo "make test-sqlite  the suite on SQLite only (quicker, for local work)"
+	@echo "make lint         ruff"
+	@echo "make bench        benchmarks, written to bench/results.json"
+	@echo "make install      the virtual environment in $(VENV) (run and test do it when needed)"
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock services/*/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(foreach s,common $(SERVICES),-e services/$(s))
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/python deploy/local/stack.py
+
+test: $(STAMP)
+	$(NAMEKO_TEST) tests
+
+test-sqlite: $(STAMP)
+	$(NAMEKO_TEST) tests --db sqlite
+
+lint: $(STAMP)
+	$(BIN)/ruff check services tests bench deploy
+	$(BIN)/ruff format --check services tests bench deploy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# Re-pin everything after changing requirements.in.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet pip==$(PIP_VERSION)
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Generated from requirements.in by 'make lock' (pip freeze of a fresh venv). Do not edit by hand."; \
+	  .lock-venv/bin/pip freeze; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,270 @@
+"""Bring one county's stack up on this machine, without containers: `make run`.
+
+Makes sure a broker answers (starting the local RabbitMQ if it is installed and stopped), creates
+the county's vhost, creates or migrates each service's database, starts the five services as
+processes, waits until each answers its health check, prints where each serves /metrics, and stops
+them all cleanly on Ctrl-C. Running it again is safe: vhost and migrations are idempotent, and a
+second run while the first is up only reports on the running stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from sanbao_common.config import ConfigError, load_config, redact_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
+HEALTH_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 20
+
+
+def say(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"[stack] error: {message}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def broker_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_broker(amqp_uri: str) -> None:
+    parts = urlsplit(amqp_uri)
+    host, port = parts.hostname, parts.port or 5672
+    if broker_answers(host, port):
+        return
+    local = host in ("127.0.0.1", "localhost", "::1")
+    if not local:
+        fail(f"no broker answers at {host}:{port} (AMQP_URI); start it or point AMQP_URI elsewhere")
+    if shutil.which("rabbitmq-server") is None:
+        fail(
+            f"no broker answers at {host}:{port} and RabbitMQ is not installed here. Install it "
+            "(Debian: apt-get install rabbitmq-server) or run one in a container "
+            "(docker compose -f deploy/compose.yml up -d rabbitmq), then run make run again."
+        )
+    say("RabbitMQ is installed but not running: starting it (rabbitmq-server -detached)")
+    subprocess.run(["rabbitmq-server", "-detached"], check=False)
+    deadline = time.monotonic() + 90
+    while not broker_answers(host, port):
+        if time.monotonic() > deadline:
+            fail("RabbitMQ did not start within 90 s; see /var/log/rabbitmq/")
+        time.sleep(1)
+
+
+def management_api(api_uri: str) -> tuple[str, tuple[str, str]]:
+    parts = urlsplit(api_uri)
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path.rstrip('/')}"
+    if not base.endswith("/api"):
+        base += "/api"
+    return base, (parts.username or "guest", parts.password or "guest")
+
+
+def ensure_management(api_uri: str) -> None:
+    base, auth = management_api(api_uri)
+    for attempt in range(2):
+        try:
+            requests.get(f"{base}/overview", auth=auth, timeout=5).raise_for_status()
+            return
+        except requests.RequestException:
+            if attempt or shutil.which("rabbitmq-plugins") is None:
+                break
+            say("enabling RabbitMQ's management plugin (rabbitmq-plugins enable ...)")
+            subprocess.run(
+                ["rabbitmq-plugins", "enable", "rabbitmq_management"],
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    requests.get(f"{base}/overview", auth=auth, timeout=2)
+                    break
+                except requests.RequestException:
+                    time.sleep(1)
+    fail(f"RabbitMQ's management API does not answer at {base} (RABBITMQ_API_URI)")
+
+
+def ensure_vhost(amqp_uri: str, api_uri: str) -> str:
+    parts = urlsplit(amqp_uri)
+    vhost = parts.path.lstrip("/") or "/"
+    user = parts.username or "guest"
+    base, auth = management_api(api_uri)
+    name = quote(vhost, safe="")
+    response = requests.put(f"{base}/vhosts/{name}", auth=auth, timeout=10)
+    if response.status_code not in (201, 204):
+        fail(f"could not create vhost {vhost}: HTTP {response.status_code} {response.text[:200]}")
+    response = requests.put(
+        f"{base}/permissions/{name}/{quote(user, safe='')}",
+        auth=auth,
+        timeout=10,
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    )
+    if response.status_code not in (201, 204):
+        fail(f"could not grant {user} access to {vhost}: HTTP {response.status_code}")
+    return vhost
+
+
+def service_config(service: str) -> dict:
+    try:
+        return load_config(ROOT / "services" / service / "config.yml", service)
+    except ConfigError as exc:
+        fail(f"{service}: configuration error: {exc}")
+
+
+def health(address: str) -> dict | None:
+    try:
+        response = requests.get(f"http://{address}/health", timeout=2)
+        return response.json()
+    except (requests.RequestException, ValueError):
+        return None
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+
+    configs = {service: service_config(service) for service in SERVICES}
+    county = configs["registry"]["COUNTY"]
+    amqp_uri = configs["registry"]["AMQP_URI"]
+    api_uri = os.environ.get("RABBITMQ_API_URI", "http://guest:guest@127.0.0.1:15672/api")
+    var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
+    var_dir.mkdir(parents=True, exist_ok=True)
+
+    # Held until this process exits: a second `make run` for the county sees the lock.
+    lock = open(var_dir / "stack.lock", "w")  # noqa: SIM115
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        say(f"a stack for county {county} is already running on this machine:")
+        print_status(configs)
+        return
+
+    ensure_broker(amqp_uri)
+    ensure_management(api_uri)
+    vhost = ensure_vhost(amqp_uri, api_uri)
+    say(f"county {county}: broker {redact_url(amqp_uri)} (vhost {vhost})")
+
+    python = sys.executable
+    for service in SERVICES:
+        result = subprocess.run(
+            [python, "-m", service, "migrate"], cwd=ROOT, capture_output=True, text=True
+        )
+        if result.returncode:
+            fail(f"{service}: migration failed:\n{result.stderr[-2000:]}")
+        say(
+            f"{service}: database {redact_url(configs[service][service]['DATABASE_URL'])} "
+            "is up to date"
+        )
+
+    logs = var_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    processes: dict[str, subprocess.Popen] = {}
+
+    def stop_all(*_):
+        for proc in processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for service, proc in processes.items():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{service} did not stop within {STOP_TIMEOUT_S} s: killing it")
+                proc.kill()
+        say("all services stopped")
+
+    for service in SERVICES:
+        log_file = open(logs / f"{service}.log", "a")  # noqa: SIM115 - the child keeps it
+        processes[service] = subprocess.Popen(
+            [python, "-m", service],
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    waiting = set(SERVICES)
+    while waiting:
+        for service in sorted(waiting):
+            proc = processes[service]
+            if proc.poll() is not None:
+                stop_all()
+                tail = (logs / f"{service}.log").read_text(errors="replace")[-3000:]
+                fail(f"{service} exited with code {proc.returncode}; the end of its log:\n{tail}")
+            report = health(configs[service][service]["HTTP_ADDRESS"])
+            if report and report.get("status") == "ok":
+                waiting.discard(service)
+        if waiting and time.monotonic() > deadline:
+            stop_all()
+            fail(
+                f"not healthy within {HEALTH_TIMEOUT_S} s: {', '.join(sorted(waiting))}; see {logs}"
+            )
+        time.sleep(0.2)
+
+    print_status(configs, processes, logs)
+    say("try:  .venv/bin/sanbao status")
+    say(
+        "      .venv/bin/sanbao labourer register --name 李秀英 --id-number "
+        "532501199003150012 --village 532501001201"
+    )
+    say("      .venv/bin/sanbao candidates count")
+    say("press Ctrl-C to stop the stack")
+
+    stopping = []
+
+    def on_signal(signum, _frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stopping:
+        for service, proc in processes.items():
+            if proc.poll() is not None:
+                say(
+                    f"{service} exited with code {proc.returncode}; stopping the stack "
+                    f"(its log: {logs / (service + '.log')})"
+                )
+                stopping.append(0)
+                break
+        time.sleep(0.5)
+    print()
+    say("stopping the services")
+    stop_all()
+
+
+def print_status(configs: dict, processes: dict | None = None, logs: Path | None = None) -> None:
+    print(f"\n{'service':<12}{'status':<9}{'pid':<9}{'metrics':<36}log")
+    for service in SERVICES:
+        address = configs[service][service]["HTTP_ADDRESS"]
+        report = health(address) or {}
+        pid = str(processes[service].pid) if processes else "-"
+        log = str(logs / f"{service}.log") if logs else "-"
+        print(
+            f"{service:<12}{report.get('status', 'down'):<9}{pid:<9}"
+            f"{'http://' + address + '/metrics':<36}{log}"
+        )
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""`sanbao`, the operator's command-line interface to a running county stack (AMQP RPC)."""

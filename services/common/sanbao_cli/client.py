@@ -1,0 +1,113 @@
+"""RPC calls from the command line to a county stack, with every failure turned into one
+`CliError` with a stable code: a remote domain error keeps its own code."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import uuid
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from amqp.exceptions import AccessRefused, NotAllowed  # noqa: E402
+from kombu.exceptions import OperationalError  # noqa: E402
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
+
+from sanbao_common.config import redact_url  # noqa: E402
+from sanbao_common.errors import parse_error_text  # noqa: E402
+
+
+class CliError(Exception):
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(f"[{code}] {message}")
+
+
+def default_amqp_uri(county: str) -> str:
+    return f"amqp://guest:guest@127.0.0.1:5672/sanbao-{county}"
+
+
+class StackClient:
+    """Calls one county stack's services; opens its AMQP connection on first use."""
+
+    def __init__(self, county: str, amqp_uri: str, timeout: float, actor: str | None = None):
+        self.county = county
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+        self.actor = actor or f"cli:{getpass.getuser()}"
+        self._client: ClusterRpcClient | None = None
+        self._proxy = None
+
+    def __enter__(self) -> StackClient:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.stop()
+            except Exception:  # closing a broken connection must not hide the real error
+                pass
+            self._client = None
+
+    def _connect(self):
+        if self._client is None:
+            context = {"correlation_id": uuid.uuid4().hex, "actor": self.actor}
+            client = ClusterRpcClient(context_data=context, timeout=self.timeout, uri=self.amqp_uri)
+            try:
+                self._proxy = client.start()
+            except Exception as exc:
+                raise self._connection_error(exc) from None
+            self._client = client
+        return self._proxy
+
+    def call(self, service: str, method: str, *args, **kwargs):
+        proxy = self._connect()
+        try:
+            return getattr(getattr(proxy, service), method)(*args, **kwargs)
+        except RemoteError as exc:
+            code, message = parse_error_text(exc.value)
+            if code is None:
+                raise CliError(
+                    "REMOTE_ERROR", f"{service}.{method} failed: {exc.exc_type}: {exc.value}"
+                ) from None
+            raise CliError(code, message) from None
+        except RpcTimeout:
+            raise CliError(
+                "TIMEOUT",
+                f"{service} did not answer within {self.timeout:g} s; is the stack running? "
+                "(make run)",
+            ) from None
+        except UnknownService:
+            raise CliError(
+                "SERVICE_DOWN",
+                f"{service} is not running on this county's broker; start the stack (make run)",
+            ) from None
+        except (OSError, OperationalError, AccessRefused, NotAllowed) as exc:
+            self.close()
+            raise self._connection_error(exc) from None
+
+    def _connection_error(self, exc: Exception) -> CliError:
+        if (
+            isinstance(exc, AccessRefused | NotAllowed)
+            or "ACCESS_REFUSED" in str(exc)
+            or "NOT_ALLOWED" in str(exc)
+        ):
+            return CliError(
+                "BROKER_REFUSED",
+                f"the broker refused {redact_url(self.amqp_uri)}: wrong user, password or vhost "
+                "(does this county's stack exist? make run creates it)",
+            )
+        if isinstance(exc, socket.timeout):
+            return CliError(
+                "BROKER_UNREACHABLE", f"the broker at {redact_url(self.amqp_uri)} timed out"
+            )
+        return CliError(
+            "BROKER_UNREACHABLE",
+            f"cannot reach the broker at {redact_url(self.amqp_uri)}: {exc}",
+        )

@@ -1,0 +1,31 @@
+"""Argument types that validate on the command line, before anything is sent."""
+
+from __future__ import annotations
+
+import click
+
+from sanbao_common.validators import (
+    InvalidCode,
+    normalize_id_number,
+    normalize_phone,
+    parse_division_code,
+)
+
+
+class _Validated(click.ParamType):
+    def __init__(self, name: str, normalize):
+        self.name = name
+        self._normalize = normalize
+
+    def convert(self, value, param, ctx):
+        try:
+            result = self._normalize(value)
+        except InvalidCode as exc:
+            self.fail(str(exc), param, ctx)
+        return getattr(result, "code", result)
+
+
+ID_NUMBER = _Validated("id-number", normalize_id_number)
+PHONE = _Validated("phone", normalize_phone)
+VILLAGE = _Validated("village-code", lambda text: parse_division_code(text, level="village"))
+COUNTY = _Validated("county-code", lambda text: parse_division_code(text, level="county"))

@@ -1,0 +1,211 @@
+"""Service configuration: one `config.yml` per service, `${VAR:default}` taken from the environment.
+
+Values are substituted into the parsed YAML (never into the raw text, so a value containing YAML
+syntax cannot change the file's shape), defaults may themselves contain `${...}`, and the result
+is validated by a marshmallow schema before anything starts. A bad or missing value stops the
+service with one message naming the key.
+
+Every service's file has the same top-level keys (county, broker, timeouts, logging) and one
+section named after the service for what only it uses (its database, its HTTP address). The
+section keeps several services in one test process from sharing a database URL or a port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from sanbao_common.errors import describe_field_errors
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the text names the key and says what is wrong."""
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def substitute(text: str, environ: Mapping[str, str], key: str = "") -> str:
+    """Replace `${VAR}` and `${VAR:default}` in text; defaults may nest further `${...}`.
+
+    A variable set to the empty string counts as unset, so `VAR=` in an env file means "default".
+    """
+    out: list[str] = []
+    i = 0
+    while True:
+        start = text.find("${", i)
+        if start < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:start])
+        name_match = _NAME.match(text, start + 2)
+        if not name_match:
+            raise ConfigError(f"{key}: malformed placeholder in {text!r}")
+        name = name_match.group()
+        pos = name_match.end()
+        default = None
+        if pos < len(text) and text[pos] == ":":
+            depth, j = 1, pos + 1
+            while j < len(text) and depth:
+                if text.startswith("${", j):
+                    depth += 1
+                    j += 2
+                    continue
+                if text[j] == "}":
+                    depth -= 1
+                j += 1
+            if depth:
+                raise ConfigError(f"{key}: unclosed placeholder in {text!r}")
+            default = text[pos + 1 : j - 1]
+            end = j
+        elif pos < len(text) and text[pos] == "}":
+            end = pos + 1
+        else:
+            raise ConfigError(f"{key}: malformed placeholder in {text!r}")
+        if environ.get(name):
+            out.append(environ[name])
+        elif default is not None:
+            out.append(substitute(default, environ, key))
+        else:
+            raise ConfigError(f"{key}: environment variable {name} is not set and has no default")
+        i = end
+
+
+def _substitute_tree(node, environ: Mapping[str, str], path: str = ""):
+    if isinstance(node, dict):
+        return {
+            k: _substitute_tree(v, environ, f"{path}.{k}" if path else str(k))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_substitute_tree(v, environ, f"{path}[{n}]") for n, v in enumerate(node)]
+    if isinstance(node, str):
+        return substitute(node, environ, path)
+    return node
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _county_code(value: str) -> None:
+    from sanbao_common.validators import InvalidCode, parse_division_code
+
+    try:
+        parse_division_code(value, level="county")
+    except InvalidCode as exc:
+        raise ValidationError(f"must be a 6-digit county division code: {exc}") from None
+
+
+def _amqp_uri(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("amqp", "pyamqp", "amqps") or not parts.hostname:
+        raise ValidationError("must be an amqp://user:password@host:port/vhost URI")
+
+
+def _database_url(value: str) -> None:
+    scheme = urlsplit(value).scheme
+    if scheme == "sqlite":
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            raise ValidationError("an SQLite URL names a file: sqlite:///path/to/file.sqlite")
+        return
+    if scheme not in ("postgresql", "postgresql+psycopg2"):
+        raise ValidationError("must be sqlite:///<file> or postgresql://user@host:port/database")
+
+
+def _host_port(value: str) -> None:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValidationError("must be host:port, for example 127.0.0.1:8101")
+
+
+class ServiceSectionSchema(Schema):
+    """What belongs to one service only."""
+
+    class Meta:
+        unknown = RAISE
+
+    DATABASE_URL = fields.String(required=True, validate=_database_url)
+    HTTP_ADDRESS = fields.String(required=True, validate=_host_port)
+
+
+class BaseConfigSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    COUNTY = fields.String(required=True, validate=_county_code)
+    AMQP_URI = fields.String(required=True, validate=_amqp_uri)
+    RPC_TIMEOUT_SECONDS = fields.Float(required=True, validate=validate.Range(min=0.1, max=600))
+    LOG_LEVEL = fields.String(
+        required=True, validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+    )
+    max_workers = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+
+
+def config_schema(service_name: str, section: type[Schema] = ServiceSectionSchema) -> Schema:
+    """The schema of one service's whole file: the common keys plus its own section."""
+    schema_cls = BaseConfigSchema.from_dict(
+        {service_name: fields.Nested(section, required=True)}, name=f"{service_name}Config"
+    )
+    return schema_cls()
+
+
+def load_config(
+    path: str | Path,
+    service_name: str,
+    environ: Mapping[str, str] | None = None,
+    section: type[Schema] = ServiceSectionSchema,
+) -> dict:
+    """Read, substitute and validate a service's config file; raise ConfigError naming the key."""
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values")
+    try:
+        substituted = _substitute_tree(raw, environ)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        return config_schema(service_name, section).load(substituted)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_field_errors(exc.messages)}") from None
+
+
+def service_section(config: Mapping, service_name: str) -> Mapping:
+    """The service's own section; a clear error when a test or a file forgot it."""
+    try:
+        return config[service_name]
+    except KeyError:
+        raise ConfigError(f"config has no section for service {service_name!r}") from None
+
+
+__all__ = [
+    "ConfigError",
+    "load_config",
+    "redact_url",
+    "service_section",
+    "substitute",
+]

@@ -1,0 +1,3 @@
+from sanbao_common.launcher import main
+
+main("notify", "notify.service:NotifyService")

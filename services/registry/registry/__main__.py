@@ -1,0 +1,3 @@
+from sanbao_common.launcher import main
+
+main("registry", "registry.service:RegistryService")

@@ -31,7 +31,11 @@ $(STAMP): requirements.lock services/*/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(foreach s,common $(SERVICES),-e services/$(s))
+	# compat: each service directory goes on sys.path through a .pth file, so a tests/<service>/
+	# directory can never shadow the package (a namespace package would win over the default
+	# editable finder).
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
+	  --config-settings editable_mode=compat $(foreach s,common $(SERVICES),-e services/$(s))
 	touch $@
 
 run: $(STAMP)

@@ -225,7 +225,7 @@ def main() -> None:
     say("try:  .venv/bin/sanbao status")
     say(
         "      .venv/bin/sanbao labourer register --name 李秀英 --id-number "
-        "532501199003150012 --village 532501001201"
+        "532501199003150013 --village 532501001201"
     )
     say("      .venv/bin/sanbao candidates count")
     say("press Ctrl-C to stop the stack")

@@ -1,0 +1,77 @@
+"""docs/events.md and docs/api.md list exactly what the code publishes, consumes and serves."""
+
+import importlib
+import re
+
+from nameko.events import EventHandler
+from nameko.rpc import Rpc
+
+from testkit import ROOT, SERVICES
+
+SERVICE_CLASSES = {
+    service: getattr(
+        importlib.import_module(f"{service}.service"), f"{service.capitalize()}Service"
+    )
+    for service in SERVICES
+}
+
+
+def entrypoints(service_cls, kind):
+    for name in dir(service_cls):
+        for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
+            if isinstance(entrypoint, kind):
+                yield name, entrypoint
+
+
+def published_in_code() -> dict[str, str]:
+    """event type -> publishing service, from every `new_envelope("<type>", source=...)`."""
+    published = {}
+    for service in SERVICES:
+        for path in (ROOT / "services" / service / service).rglob("*.py"):
+            for event_type in re.findall(r'new_envelope\(\s*"([a-z_]+)"', path.read_text()):
+                published[event_type] = service
+    return published
+
+
+def consumed_in_code() -> dict[str, set[str]]:
+    consumed: dict[str, set[str]] = {}
+    for service, cls in SERVICE_CLASSES.items():
+        for name, entrypoint in entrypoints(cls, EventHandler):
+            consumed.setdefault(entrypoint.event_type, set()).add(f"{service}.{name}")
+    return consumed
+
+
+def documented_events() -> dict[str, dict]:
+    text = (ROOT / "docs/events.md").read_text()
+    events = {}
+    for section in re.split(r"^### ", text.split("## Event types", 1)[1], flags=re.M)[1:]:
+        event_type = section.split("\n", 1)[0].strip()
+        publisher = re.search(r"- Publisher: `([a-z]+)`", section).group(1)
+        consumers_line = re.search(r"- Consumers: (.*)", section).group(1)
+        events[event_type] = {
+            "publisher": publisher,
+            "consumers": set(re.findall(r"`([a-z]+\.[a-z_]+)`", consumers_line)),
+        }
+    return events
+
+
+def test_every_event_is_documented_with_its_publisher_and_consumers():
+    documented = documented_events()
+    published = published_in_code()
+    consumed = consumed_in_code()
+    assert set(documented) == set(published) | set(consumed)
+    for event_type, doc in documented.items():
+        assert doc["publisher"] == published.get(event_type), event_type
+        assert doc["consumers"] == consumed.get(event_type, set()), event_type
+
+
+def test_every_rpc_method_is_documented():
+    text = (ROOT / "docs/api.md").read_text()
+    documented = set(re.findall(r"^### ([a-z]+\.[a-z_]+)\(", text, flags=re.M))
+    in_code = {
+        f"{service}.{name}"
+        for service, cls in SERVICE_CLASSES.items()
+        for name, _ in entrypoints(cls, Rpc)
+        if name != "health"  # every service's; documented once as <service>.health()
+    }
+    assert documented == in_code

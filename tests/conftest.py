@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from nameko import config as nameko_config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -23,6 +24,12 @@ from sanbao_common.config import config_schema
 from sanbao_common.migrations import upgrade
 from sanbao_common.sample_data import SampleData
 from testkit import SERVICES, TEST_COUNTY, free_port, service_dir
+
+# Property tests: bounded and reproducible in CI (same examples every run); HYPOTHESIS_PROFILE=deep
+# searches harder locally.
+settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True, database=None)
+settings.register_profile("deep", max_examples=5_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SANBAO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -30,11 +30,17 @@ def rpc(stack_config):
 
 def test_a_registered_labourer_reaches_the_candidate_pool(containers, rpc, sample):
     _, dispatch = containers
+    labels = {"handler": "handle_labourer_registered", "outcome": "success"}
+    handled_before = (
+        REGISTRY.get_sample_value("sanbao_dispatch_event_handler_messages_total", labels) or 0
+    )
     with entrypoint_waiter(dispatch, "handle_labourer_registered"):
         rpc.registry.register_labourer(
             {"name": sample.name(), "id_number": sample.id_number(), "village_code": "532501001201"}
         )
     assert rpc.dispatch.count_candidates() == {"candidates": 1}
+    handled = REGISTRY.get_sample_value("sanbao_dispatch_event_handler_messages_total", labels)
+    assert handled == handled_before + 1
 
 
 def test_the_pool_is_kept_in_dispatchs_database(containers, rpc, sample, container_factory):

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sanbao_common.config import config_schema
+from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.migrations import upgrade
 from sanbao_common.sample_data import SampleData
 from testkit import SERVICES, TEST_COUNTY, free_port, service_dir
@@ -175,8 +176,15 @@ def make_stack_config(amqp_uri: str, databases: Databases, services=SERVICES) ->
 
 
 @pytest.fixture
-def stack_config(rabbit_config, databases):
-    """nameko's config for containers of any of the five services, on this test's vhost."""
+def topology(rabbit_config):
+    """The county's exchanges and queues, declared on this test's vhost as `make run` does."""
+    return apply_topology(nameko_config["AMQP_URI"])
+
+
+@pytest.fixture
+def stack_config(rabbit_config, topology, databases):
+    """nameko's config for containers of any of the five services, on this test's vhost with
+    the county's topology declared."""
     config = make_stack_config(nameko_config["AMQP_URI"], databases)
     with nameko_config.patch(config):
         yield config

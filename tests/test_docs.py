@@ -3,9 +3,10 @@
 import importlib
 import re
 
-from nameko.events import EventHandler
 from nameko.rpc import Rpc
 
+from sanbao_common.messaging.consumer import EventConsumer
+from sanbao_common.messaging.subscriptions import SUBSCRIPTIONS
 from testkit import ROOT, SERVICES
 
 SERVICE_CLASSES = {
@@ -36,7 +37,7 @@ def published_in_code() -> dict[str, str]:
 def consumed_in_code() -> dict[str, set[str]]:
     consumed: dict[str, set[str]] = {}
     for service, cls in SERVICE_CLASSES.items():
-        for name, entrypoint in entrypoints(cls, EventHandler):
+        for name, entrypoint in entrypoints(cls, EventConsumer):
             consumed.setdefault(entrypoint.event_type, set()).add(f"{service}.{name}")
     return consumed
 
@@ -75,3 +76,13 @@ def test_every_rpc_method_is_documented():
         if name != "health"  # every service's; documented once as <service>.health()
     }
     assert documented == in_code
+
+
+def test_every_consumer_in_code_is_in_the_county_topology_and_back():
+    in_code = {
+        (service, name, entrypoint.source, entrypoint.event_type)
+        for service, cls in SERVICE_CLASSES.items()
+        for name, entrypoint in entrypoints(cls, EventConsumer)
+    }
+    declared = {(s.consumer, s.handler, s.source, s.event_type) for s in SUBSCRIPTIONS}
+    assert in_code == declared

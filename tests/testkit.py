@@ -18,3 +18,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def eventually(check, within: float = 10.0, interval: float = 0.05):
+    """Wait until `check()` returns a truthy value (and return it), or fail after `within` s.
+
+    For effects that happen asynchronously (an acknowledgement, a metric set after a commit);
+    it bounds how long a test waits, it does not measure speed."""
+    import time
+
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s (last value: {result!r})")
+        time.sleep(interval)

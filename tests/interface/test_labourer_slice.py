@@ -1,6 +1,8 @@
 """registry and dispatch as nameko containers on a real broker and real databases: a labourer
 registered by RPC reaches dispatch's candidate pool through `labourer_registered`."""
 
+import uuid
+
 import pytest
 import requests
 from nameko.exceptions import RemoteError
@@ -10,6 +12,7 @@ from prometheus_client import REGISTRY
 
 from dispatch.service import DispatchService
 from registry.service import RegistryService
+from testkit import eventually
 
 
 @pytest.fixture
@@ -30,17 +33,26 @@ def rpc(stack_config):
 
 def test_a_registered_labourer_reaches_the_candidate_pool(containers, rpc, sample):
     _, dispatch = containers
-    labels = {"handler": "handle_labourer_registered", "outcome": "success"}
+    labels = {"handler": "handle_labourer_registered", "outcome": "applied"}
     handled_before = (
         REGISTRY.get_sample_value("sanbao_dispatch_event_handler_messages_total", labels) or 0
     )
     with entrypoint_waiter(dispatch, "handle_labourer_registered"):
         rpc.registry.register_labourer(
-            {"name": sample.name(), "id_number": sample.id_number(), "village_code": "532501001201"}
+            {
+                "name": sample.name(),
+                "id_number": sample.id_number(),
+                "village_code": "532501001201",
+            },
+            idempotency_key=uuid.uuid4().hex,
         )
     assert rpc.dispatch.count_candidates() == {"candidates": 1}
-    handled = REGISTRY.get_sample_value("sanbao_dispatch_event_handler_messages_total", labels)
-    assert handled == handled_before + 1
+    eventually(
+        lambda: (
+            REGISTRY.get_sample_value("sanbao_dispatch_event_handler_messages_total", labels)
+            == handled_before + 1
+        )
+    )
 
 
 def test_the_pool_is_kept_in_dispatchs_database(containers, rpc, sample, container_factory):
@@ -49,7 +61,7 @@ def test_the_pool_is_kept_in_dispatchs_database(containers, rpc, sample, contain
         with entrypoint_waiter(dispatch, "handle_labourer_registered"):
             rpc.registry.register_labourer(
                 {"name": sample.name(), "id_number": sample.id_number(),
-                 "village_code": sample.village_code()}
+                 "village_code": sample.village_code()}, uuid.uuid4().hex,
             )  # fmt: skip
     dispatch.stop()
     restarted = container_factory(DispatchService)
@@ -59,9 +71,9 @@ def test_the_pool_is_kept_in_dispatchs_database(containers, rpc, sample, contain
 
 def test_a_refusal_reaches_the_caller_with_its_code(containers, rpc, sample):
     data = {"name": sample.name(), "id_number": sample.id_number(), "village_code": "532501001201"}
-    rpc.registry.register_labourer(data)
+    rpc.registry.register_labourer(data, uuid.uuid4().hex)
     with pytest.raises(RemoteError) as caught:
-        rpc.registry.register_labourer(data)
+        rpc.registry.register_labourer(data, uuid.uuid4().hex)
     assert caught.value.exc_type == "LabourerAlreadyRegistered"
     assert caught.value.value.startswith("[LABOURER_ALREADY_REGISTERED] ")
 
@@ -77,9 +89,9 @@ def test_every_entrypoint_is_measured_by_outcome(containers, rpc, sample, stack_
 
     before = {o: count("register_labourer", o) for o in ("success", "refused")}
     data = {"name": sample.name(), "id_number": sample.id_number(), "village_code": "532501001201"}
-    rpc.registry.register_labourer(data)
+    rpc.registry.register_labourer(data, uuid.uuid4().hex)
     with pytest.raises(RemoteError):
-        rpc.registry.register_labourer(data)
+        rpc.registry.register_labourer(data, uuid.uuid4().hex)
     assert count("register_labourer", "success") == before["success"] + 1
     assert count("register_labourer", "refused") == before["refused"] + 1
 

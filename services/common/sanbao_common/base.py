@@ -1,5 +1,5 @@
-"""What every sanbao service has: request context, entrypoint metrics, its database,
-`/metrics` and `/health` over HTTP, and `health` over RPC.
+"""What every sanbao service has: request context, entrypoint metrics, its database and the
+retention of its messaging tables, `/metrics` and `/health` over HTTP, and `health` over RPC.
 
 A service subclasses `ServiceBase`, sets `name` and `version`, and may override
 `refresh_gauges` to bring its business gauges up to date before each scrape.
@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from sanbao_common.context import RequestContext
 from sanbao_common.db import Database
+from sanbao_common.messaging.retention import RetentionKeeper
 from sanbao_common.metrics import EntrypointMetrics, exposition
 from sanbao_common.rpc import rpc
 from sanbao_common.web import http
@@ -29,6 +30,7 @@ class ServiceBase:
     context = RequestContext()
     metrics = EntrypointMetrics()
     db = Database()
+    retention = RetentionKeeper()
 
     @http("GET", "/metrics")
     def metrics_endpoint(self, request):

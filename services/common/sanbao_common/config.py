@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from sanbao_common.errors import describe_field_errors
 
@@ -157,6 +157,22 @@ class BaseConfigSchema(Schema):
         required=True, validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )
     max_workers = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    # Messaging (docs/events.md): how long published events stay replayable, how long consumers
+    # remember what they applied (longer than any replay can reach back), how long a command's
+    # idempotency key answers retries, and how many unacknowledged events a consumer holds.
+    OUTBOX_RETENTION_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=1))
+    INBOX_RETENTION_DAYS = fields.Integer(load_default=60, validate=validate.Range(min=1))
+    IDEMPOTENCY_RETENTION_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=1))
+    CONSUMER_PREFETCH = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=65535))
+
+    @validates_schema
+    def _inbox_outlives_outbox(self, data, **_):
+        if data.get("INBOX_RETENTION_DAYS", 60) <= data.get("OUTBOX_RETENTION_DAYS", 30):
+            raise ValidationError(
+                "must be longer than OUTBOX_RETENTION_DAYS, or a replayed event could be applied "
+                "twice",
+                "INBOX_RETENTION_DAYS",
+            )
 
 
 def config_schema(service_name: str, section: type[Schema] = ServiceSectionSchema) -> Schema:

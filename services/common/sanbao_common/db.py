@@ -81,8 +81,11 @@ def is_sqlite(engine: Engine) -> bool:
 class UnitOfWork:
     """One transaction. Call `commit()`; anything else, including an exception, rolls back."""
 
-    def __init__(self, engine: Engine, write_lock, readonly: bool = False):
+    def __init__(self, engine: Engine, write_lock, readonly: bool = False, outbox_listeners=()):
         self._engine = engine
+        self._outbox_listeners = outbox_listeners
+        # Set by the outbox when this transaction wrote events: the relay is woken on commit.
+        self.outbox_written = False
         self._write_lock = write_lock if (is_sqlite(engine) and not readonly) else None
         self._readonly = readonly
         self.connection: Connection | None = None
@@ -111,6 +114,9 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot commit")
         self._transaction.commit()
         self.committed = True
+        if self.outbox_written:
+            for listener in self._outbox_listeners:
+                listener()
 
     def __exit__(self, *exc_info) -> None:
         try:
@@ -125,12 +131,13 @@ class UnitOfWork:
 class DatabaseHandle:
     """What a worker gets: units of work on the service's engine."""
 
-    def __init__(self, engine: Engine, write_lock):
+    def __init__(self, engine: Engine, write_lock, outbox_listeners=()):
         self.engine = engine
         self._write_lock = write_lock
+        self._outbox_listeners = outbox_listeners
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self._write_lock)
+        return UnitOfWork(self.engine, self._write_lock, outbox_listeners=self._outbox_listeners)
 
     def reader(self) -> UnitOfWork:
         """A read-only transaction: consistent reads, never blocks writers on SQLite (WAL)."""
@@ -146,6 +153,8 @@ class Database(DependencyProvider):
         self.engine = create_database_engine(self.url, pool_size=self.container.max_workers)
         # Created after eventlet's monkey patch, so this is a green lock under nameko.
         self.write_lock = threading.Lock()
+        # Called after a commit that wrote events (the outbox relay's wake-up).
+        self.outbox_listeners: list = []
 
     def stop(self):
         self.engine.dispose()
@@ -153,5 +162,8 @@ class Database(DependencyProvider):
     def kill(self):
         self.engine.dispose()
 
+    def handle(self) -> DatabaseHandle:
+        return DatabaseHandle(self.engine, self.write_lock, self.outbox_listeners)
+
     def get_dependency(self, worker_ctx) -> DatabaseHandle:
-        return DatabaseHandle(self.engine, self.write_lock)
+        return self.handle()

@@ -1,6 +1,6 @@
 """Prometheus metrics every service has: rate, errors and duration of every entrypoint.
 
-`EntrypointMetrics` sees every worker of its container (RPC, event handler, HTTP route) start and
+`EntrypointMetrics` sees every worker of its container (RPC, event batch, HTTP route) start and
 finish, so no entrypoint can be left unmeasured. Outcomes: `success`; `refused` for a domain error
 the caller can act on (an expected exception); `error` for anything else, which is a bug.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 import weakref
 
-from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.web.handlers import HttpRequestHandler
 from prometheus_client import REGISTRY, Counter, Histogram, Info, disable_created_metrics
+
+from sanbao_common.messaging.consumer import EventConsumer
 
 # The `_created` series double every counter for little use on a dashboard.
 disable_created_metrics()
@@ -40,14 +41,15 @@ def _service_collectors(service: str) -> dict:
                 ["method"],
                 buckets=DURATION_BUCKETS,
             ),
-            "event_total": Counter(
-                f"{prefix}_event_handler_messages_total",
-                "Events handled, by handler and outcome",
+            # Events are counted one by one, by outcome, where they are settled (consumer.py).
+            "batch_total": Counter(
+                f"{prefix}_event_handler_batches_total",
+                "Batches of events handled, by handler and outcome",
                 ["handler", "outcome"],
             ),
-            "event_seconds": Histogram(
-                f"{prefix}_event_handler_duration_seconds",
-                "Time to handle an event",
+            "batch_seconds": Histogram(
+                f"{prefix}_event_handler_batch_duration_seconds",
+                "Time to apply a batch of events in one transaction",
                 ["handler"],
                 buckets=DURATION_BUCKETS,
             ),
@@ -99,9 +101,9 @@ class EntrypointMetrics(DependencyProvider):
         if isinstance(entrypoint, Rpc):
             c["rpc_total"].labels(entrypoint.method_name, outcome).inc()
             c["rpc_seconds"].labels(entrypoint.method_name).observe(elapsed)
-        elif isinstance(entrypoint, EventHandler):
-            c["event_total"].labels(entrypoint.method_name, outcome).inc()
-            c["event_seconds"].labels(entrypoint.method_name).observe(elapsed)
+        elif isinstance(entrypoint, EventConsumer):
+            c["batch_total"].labels(entrypoint.method_name, outcome).inc()
+            c["batch_seconds"].labels(entrypoint.method_name).observe(elapsed)
         elif isinstance(entrypoint, HttpRequestHandler):
             if outcome == "success" and _http_status(result) >= 500:
                 outcome = "error"

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from nameko import config
-from nameko.events import event_handler
-
 from dispatch import __version__, handlers, metrics
-from dispatch.schemas import LabourerStatePayload
 from sanbao_common.base import ServiceBase
-from sanbao_common.envelope import parse_envelope
-from sanbao_common.rpc import load, rpc
+from sanbao_common.messaging.consumer import consume
+from sanbao_common.rpc import rpc
 
 
 class DispatchService(ServiceBase):
     name = "dispatch"
     version = __version__
 
-    @event_handler("registry", "labourer_registered")
-    def handle_labourer_registered(self, body: dict) -> None:
-        event = parse_envelope(body, config["COUNTY"])
-        self.context.adopt(event)
-        labourer = load(LabourerStatePayload(), event.payload)
-        with self.db.unit_of_work() as uow:
-            handlers.apply_labourer_state(uow, event, labourer)
+    @consume("registry", "labourer_registered")
+    def handle_labourer_registered(self, uow, events) -> None:
+        handlers.apply_labourer_states(uow, events)
 
     @rpc
     def count_candidates(self) -> dict:

@@ -9,6 +9,12 @@ class LabourerAlreadyRegistered(DomainError):
     message_zh = "该身份证号已登记"
 
 
+class ConcurrentRegistration(DomainError):
+    code = "CONCURRENT_REGISTRATION"
+    message_en = "the same person was being registered at the same moment elsewhere; send again"
+    message_zh = "同一人正在别处同时登记，请重新提交"
+
+
 class OutsideCounty(DomainError):
     code = "OUTSIDE_COUNTY"
     message_en = "the village is not in this county"

@@ -1,21 +1,29 @@
-"""The pool only ever moves forward in a labourer's versions."""
+"""The pool only ever moves forward in a labourer's versions, and counts every event applied."""
 
+from dataclasses import replace
 from datetime import date
 
-from dispatch.domain.model import Candidate, supersedes
+from dispatch.domain.model import Candidate, apply_state
 
 
-def candidate(version):
+def candidate(version, name="李秀英", applied=0):
     return Candidate(
-        "p1", "李秀英", "532501********0013", "male", date(1990, 3, 15), "532501001201", version
-    )
+        "p1", name, "532501********0013", "male", date(1990, 3, 15), "532501001201", version,
+        applied,
+    )  # fmt: skip
 
 
-def test_a_first_sighting_is_applied():
-    assert supersedes(1, None)
+def test_a_first_sighting_is_taken_whole_and_counted_once():
+    assert apply_state(None, candidate(1)) == candidate(1, applied=1)
 
 
-def test_only_a_newer_version_replaces_the_copy():
-    assert supersedes(3, candidate(2))
-    assert not supersedes(2, candidate(2))  # redelivered
-    assert not supersedes(1, candidate(2))  # arrived late
+def test_a_newer_version_replaces_the_copy():
+    current = candidate(2, applied=2)
+    assert apply_state(current, candidate(3, name="李秀华")) == candidate(3, "李秀华", applied=3)
+
+
+def test_an_older_or_equal_version_changes_nothing_but_the_count():
+    current = candidate(2, applied=2)
+    late = apply_state(current, candidate(1, name="旧名"))
+    assert late == replace(current, events_applied=3)
+    assert apply_state(current, candidate(2, name="同版")) == replace(current, events_applied=3)

@@ -1,26 +1,46 @@
-"""RegistryService's entrypoints with a real database and everything else replaced."""
+"""RegistryService's entrypoints with a real database and everything else replaced: what they
+store, what they write to the outbox, what they refuse, and how a retried command behaves."""
 
+import json
 import threading
+import uuid
 from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import worker_factory
+from sqlalchemy import func, select
 
-from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound
+from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound, OutsideCounty
 from registry.service import RegistryService
 from sanbao_common.context import Caller
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.errors import InvalidInput
+from sanbao_common.messaging.idempotency import IdempotencyKeyInvalid, IdempotencyKeyReused
+from sanbao_common.messaging.tables import OUTBOX
 
 
 @pytest.fixture
-def service(databases):
+def db(databases):
     engine = create_database_engine(databases["registry"])
-    context = SimpleNamespace(caller=lambda: Caller("532501", "cli:tester", "corr-1"))
-    yield worker_factory(
-        RegistryService, db=DatabaseHandle(engine, threading.Lock()), context=context
-    )
+    yield DatabaseHandle(engine, threading.Lock())
     engine.dispose()
+
+
+@pytest.fixture
+def service(db):
+    context = SimpleNamespace(caller=lambda: Caller("532501", "cli:tester", "corr-1"))
+    return worker_factory(RegistryService, db=db, context=context)
+
+
+def outbox(db) -> list[dict]:
+    with db.reader() as uow:
+        return [
+            json.loads(body) for body in uow.connection.execute(select(OUTBOX.c.body)).scalars()
+        ]
+
+
+def key() -> str:
+    return uuid.uuid4().hex
 
 
 def person(sample, **changes):
@@ -34,52 +54,118 @@ def person(sample, **changes):
     return data
 
 
-def test_registering_returns_the_masked_record_and_publishes_one_event(service, sample):
+def test_registering_stores_the_person_and_its_event_together(service, db, sample):
     data = person(sample)
-    reply = service.register_labourer(data)
+    reply = service.register_labourer(data, key())
     assert reply["id_number_masked"] == data["id_number"][:6] + "********" + data["id_number"][-4:]
     assert data["id_number"] not in str(reply) and data["phone"] not in str(reply)
-    assert reply["version"] == 1
-    service.events.assert_called_once()
-    event_type, envelope = service.events.call_args.args
-    assert event_type == "labourer_registered"
-    assert envelope["record_id"] == reply["person_id"] and envelope["version"] == 1
-    assert envelope["actor"] == "cli:tester" and envelope["correlation_id"] == "corr-1"
-    assert data["id_number"] not in str(envelope) and data["phone"] not in str(envelope)
+    (event,) = outbox(db)
+    assert event["type"] == "labourer_registered"
+    assert event["record_id"] == reply["person_id"] and event["version"] == 1
+    assert event["actor"] == "cli:tester" and event["correlation_id"] == "corr-1"
+    assert data["id_number"] not in json.dumps(event) and data["phone"] not in json.dumps(event)
     assert service.count_labourers() == {"labourers": 1}
 
 
-def test_the_same_id_number_twice_is_refused_with_a_pointer(service, sample):
+def test_a_retry_with_the_same_key_returns_the_first_outcome_and_changes_nothing(
+    service, db, sample
+):
+    data, same = person(sample), key()
+    first = service.register_labourer(data, same)
+    again = service.register_labourer(data, same)
+    assert again == first
+    assert service.count_labourers() == {"labourers": 1}
+    assert len(outbox(db)) == 1
+
+
+def test_the_same_key_with_another_request_is_refused(service, db, sample):
+    same = key()
+    service.register_labourer(person(sample), same)
+    with pytest.raises(IdempotencyKeyReused):
+        service.register_labourer(person(sample), same)
+    assert service.count_labourers() == {"labourers": 1}
+    assert len(outbox(db)) == 1
+
+
+@pytest.mark.parametrize("bad_key", [None, "", "short", "has space in it", "x" * 129])
+def test_a_command_needs_a_usable_key(service, sample, bad_key):
+    with pytest.raises(IdempotencyKeyInvalid):
+        service.register_labourer(person(sample), bad_key)
+    assert service.count_labourers() == {"labourers": 0}
+
+
+def test_the_same_id_number_twice_is_refused_with_a_pointer(service, db, sample):
     data = person(sample)
-    first = service.register_labourer(data)
-    service.events.reset_mock()
+    first = service.register_labourer(data, key())
     lowercase = dict(data, id_number=data["id_number"].lower(), name="王芳")
     with pytest.raises(LabourerAlreadyRegistered) as caught:
-        service.register_labourer(lowercase)
+        service.register_labourer(lowercase, key())
     assert first["person_id"] in str(caught.value)
-    service.events.assert_not_called()
     assert service.count_labourers() == {"labourers": 1}
+    assert len(outbox(db)) == 1
 
 
-def test_bad_input_is_refused_whole_and_writes_nothing(service, sample):
+def test_a_refusal_stores_nothing_so_the_key_can_be_used_for_the_corrected_request(service, sample):
+    same = key()
+    with pytest.raises(OutsideCounty):
+        service.register_labourer(person(sample, village_code="532528101201"), same)
+    assert service.register_labourer(person(sample), same)["version"] == 1
+
+
+def test_bad_input_is_refused_whole_and_writes_nothing(service, db, sample):
     data = person(sample, id_number="532501199003150012", phone="12345", village_code="5325")
     with pytest.raises(InvalidInput) as caught:
-        service.register_labourer(data)
+        service.register_labourer(data, key())
     text = str(caught.value)
     assert "id_number:" in text and "phone:" in text and "village_code:" in text
     assert service.count_labourers() == {"labourers": 0}
-    service.events.assert_not_called()
+    assert outbox(db) == []
 
 
 def test_unknown_fields_are_refused(service, sample):
     with pytest.raises(InvalidInput, match="poor: Unknown field"):
-        service.register_labourer(person(sample, poor=True))
+        service.register_labourer(person(sample, poor=True), key())
 
 
-def test_a_village_of_another_county_is_refused(service, sample):
-    with pytest.raises(Exception, match="OUTSIDE_COUNTY"):
-        service.register_labourer(person(sample, village_code="532528101201"))
-    assert service.count_labourers() == {"labourers": 0}
+def test_a_batch_registers_the_good_rows_and_says_why_each_other_was_refused(service, db, sample):
+    known = person(sample)
+    service.register_labourer(known, key())
+    twin = person(sample)
+    rows = [
+        person(sample),
+        dict(known, name="张伟"),  # already registered
+        twin,
+        dict(twin, name="赵丽"),  # the same person twice in one batch
+        person(sample, id_number="532501199003150012"),  # bad check digit
+        person(sample, village_code="532528101201"),  # another county
+        "not an object",
+    ]
+    reply = service.register_labourers(rows, key())
+    assert [r["name"] for r in reply["registered"]] == [rows[0]["name"], twin["name"]]
+    assert [(r["index"], r["code"]) for r in reply["refused"]] == [
+        (1, "LABOURER_ALREADY_REGISTERED"),
+        (3, "LABOURER_ALREADY_REGISTERED"),
+        (4, "INVALID_INPUT"),
+        (5, "OUTSIDE_COUNTY"),
+        (6, "INVALID_INPUT"),
+    ]
+    assert service.count_labourers() == {"labourers": 3}
+    assert len(outbox(db)) == 3  # one event per person registered, none for the refused
+
+
+def test_a_batch_retried_with_its_key_registers_nobody_twice(service, db, sample):
+    rows, same = [person(sample) for _ in range(5)], key()
+    first = service.register_labourers(rows, same)
+    assert service.register_labourers(rows, same) == first
+    assert service.count_labourers() == {"labourers": 5}
+    with db.reader() as uow:
+        assert uow.connection.execute(select(func.count()).select_from(OUTBOX)).scalar() == 5
+
+
+@pytest.mark.parametrize("rows", [[], "x", [{}] * 1001])
+def test_a_batch_must_be_a_list_of_1_to_1000(service, rows):
+    with pytest.raises(InvalidInput):
+        service.register_labourers(rows, key())
 
 
 def test_an_unknown_person_is_not_found(service):

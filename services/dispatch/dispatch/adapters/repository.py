@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dispatch.adapters.tables import candidates
@@ -17,23 +17,27 @@ class CandidateRepository:
     def __init__(self, connection: Connection):
         self.connection = connection
 
-    def get(self, person_id: str) -> Candidate | None:
-        row = self.connection.execute(
+    def get_many(self, person_ids: list[str]) -> dict[str, Candidate]:
+        rows = self.connection.execute(
             select(*[candidates.c[name] for name in _FIELDS]).where(
-                candidates.c.person_id == person_id
+                candidates.c.person_id.in_(set(person_ids))
             )
-        ).first()
-        return Candidate(**row._mapping) if row else None
+        )
+        return {row.person_id: Candidate(**row._mapping) for row in rows}
 
-    def save(self, candidate: Candidate, *, is_new: bool) -> None:
-        values = dict(candidate.__dict__, updated_at=datetime.now(UTC))
-        if is_new:
-            self.connection.execute(insert(candidates).values(**values))
-        else:
+    def save_many(self, new: list[Candidate], changed: list[Candidate]) -> None:
+        now = datetime.now(UTC)
+        if new:
+            self.connection.execute(
+                insert(candidates), [dict(c.__dict__, updated_at=now) for c in new]
+            )
+        if changed:
             self.connection.execute(
                 update(candidates)
-                .where(candidates.c.person_id == candidate.person_id)
-                .values(**values)
+                .where(candidates.c.person_id == bindparam("key"))
+                .values({name: bindparam(name) for name in _FIELDS if name != "person_id"})
+                .values(updated_at=now),
+                [dict(c.__dict__, key=c.person_id) for c in changed],
             )
 
     def count(self) -> int:

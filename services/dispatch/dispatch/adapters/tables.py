@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table
 
+from sanbao_common.messaging.tables import inbox_table
+
 metadata = MetaData()
 
 candidates = Table(
@@ -14,5 +16,11 @@ candidates = Table(
     Column("birth_date", Date, nullable=False),
     Column("village_code", String(12), nullable=False, index=True),
     Column("version", Integer, nullable=False),
+    # Events about this person applied to the pool: exactly-once delivery keeps it at the number
+    # of events registry published about them (a duplicate would show here).
+    Column("events_applied", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Events dispatch has applied, one row per handler and event (the kit's inbox).
+inbox = inbox_table(metadata)

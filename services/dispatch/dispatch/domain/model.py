@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 
@@ -15,11 +15,15 @@ class Candidate:
     birth_date: date
     village_code: str
     version: int  # the registry record's version this copy reflects
+    events_applied: int = 0
 
 
-def supersedes(incoming_version: int, current: Candidate | None) -> bool:
-    """Whether a labourer's state at `incoming_version` should replace what the pool holds.
+def apply_state(current: Candidate | None, incoming: Candidate) -> Candidate:
+    """The pool's copy after an event carrying a labourer's whole state at `incoming.version`.
 
-    Payloads are whole states, so applying only newer versions makes redelivered and
-    out-of-order events harmless."""
-    return current is None or incoming_version > current.version
+    Payloads are whole states, so only a newer version replaces the copy: an event that arrives
+    late cannot roll the record back. Every applied event is counted either way."""
+    if current is None:
+        return replace(incoming, events_applied=1)
+    newest = incoming if incoming.version > current.version else current
+    return replace(newest, events_applied=current.events_applied + 1)

@@ -23,8 +23,8 @@ class LabourerRepository:
     def __init__(self, connection: Connection):
         self.connection = connection
 
-    def add(self, labourer: Labourer) -> None:
-        self.connection.execute(insert(labourers).values(**labourer.__dict__))
+    def add_many(self, new: list[Labourer]) -> None:
+        self.connection.execute(insert(labourers), [labourer.__dict__ for labourer in new])
 
     def get(self, person_id: str) -> Labourer | None:
         row = self.connection.execute(
@@ -32,11 +32,14 @@ class LabourerRepository:
         ).first()
         return _labourer(row) if row else None
 
-    def find_by_id_number(self, id_number: str) -> Labourer | None:
-        row = self.connection.execute(
-            select(labourers).where(labourers.c.id_number == id_number)
-        ).first()
-        return _labourer(row) if row else None
+    def person_ids_by_id_number(self, id_numbers: list[str]) -> dict[str, str]:
+        """The person id registered under each of these ID numbers that is registered."""
+        rows = self.connection.execute(
+            select(labourers.c.id_number, labourers.c.person_id).where(
+                labourers.c.id_number.in_(set(id_numbers))
+            )
+        )
+        return dict(rows.all())
 
     def count(self) -> int:
         return self.connection.execute(select(func.count()).select_from(labourers)).scalar_one()

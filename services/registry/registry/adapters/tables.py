@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table
 
+from sanbao_common.messaging.tables import idempotency_table, outbox_table
+
 metadata = MetaData()
 
 labourers = Table(
@@ -18,3 +20,8 @@ labourers = Table(
     Column("registered_by", String(200), nullable=False),
     Column("version", Integer, nullable=False),
 )
+
+# The kit's messaging tables, owned by this service's schema: events it publishes, and the
+# idempotency keys of its commands.
+outbox = outbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)

@@ -1,0 +1,43 @@
+"""Who consumes which event in a county: the one list deployment, consumers and publishers share.
+
+Adding a consumer means adding its line here (and `@consume(...)` on its handler); `sanbao
+topology apply` then declares its queues and bindings before anything is published to it. A
+consumer whose line is missing refuses to start, so a queue can never be missing in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str  # consuming service
+    handler: str  # method of the consuming service
+    source: str  # publishing service
+    event_type: str
+
+    @property
+    def queue(self) -> str:
+        return f"{self.consumer}.{self.handler}"
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("dispatch", "handle_labourer_registered", "registry", "labourer_registered"),
+)
+
+
+def subscriptions_of(consumer: str) -> tuple[Subscription, ...]:
+    return tuple(s for s in SUBSCRIPTIONS if s.consumer == consumer)
+
+
+def routed_event_types(source: str) -> frozenset[str]:
+    """Event types of `source` that at least one consumer queue is bound for."""
+    return frozenset(s.event_type for s in SUBSCRIPTIONS if s.source == source)
+
+
+def find(consumer: str, handler: str) -> Subscription | None:
+    for subscription in SUBSCRIPTIONS:
+        if subscription.consumer == consumer and subscription.handler == handler:
+            return subscription
+    return None

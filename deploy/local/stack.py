@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -19,11 +20,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from sanbao_common.config import ConfigError, load_config, redact_url
+from sanbao_common.local import DEFAULT_API_URI, broker_secrets_file, default_admin_uri
+from sanbao_common.messaging.admin import (
+    BrokerAdminError,
+    ManagementApi,
+    apply_topology,
+    provision_users,
+    vhost_of,
+    with_credentials,
+)
+from sanbao_common.messaging.topology import user_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
@@ -71,21 +82,12 @@ def ensure_broker(amqp_uri: str) -> None:
         time.sleep(1)
 
 
-def management_api(api_uri: str) -> tuple[str, tuple[str, str]]:
-    parts = urlsplit(api_uri)
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path.rstrip('/')}"
-    if not base.endswith("/api"):
-        base += "/api"
-    return base, (parts.username or "guest", parts.password or "guest")
-
-
-def ensure_management(api_uri: str) -> None:
-    base, auth = management_api(api_uri)
+def ensure_management(api: ManagementApi) -> None:
     for attempt in range(2):
         try:
-            requests.get(f"{base}/overview", auth=auth, timeout=5).raise_for_status()
+            api.overview()
             return
-        except requests.RequestException:
+        except (requests.RequestException, BrokerAdminError):
             if attempt or shutil.which("rabbitmq-plugins") is None:
                 break
             say("enabling RabbitMQ's management plugin (rabbitmq-plugins enable ...)")
@@ -97,31 +99,37 @@ def ensure_management(api_uri: str) -> None:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
-                    requests.get(f"{base}/overview", auth=auth, timeout=2)
-                    break
-                except requests.RequestException:
+                    api.overview()
+                    return
+                except (requests.RequestException, BrokerAdminError):
                     time.sleep(1)
-    fail(f"RabbitMQ's management API does not answer at {base} (RABBITMQ_API_URI)")
+    fail(f"RabbitMQ's management API does not answer at {api.base} (RABBITMQ_API_URI)")
 
 
-def ensure_vhost(amqp_uri: str, api_uri: str) -> str:
-    parts = urlsplit(amqp_uri)
-    vhost = parts.path.lstrip("/") or "/"
-    user = parts.username or "guest"
-    base, auth = management_api(api_uri)
-    name = quote(vhost, safe="")
-    response = requests.put(f"{base}/vhosts/{name}", auth=auth, timeout=10)
-    if response.status_code not in (201, 204):
-        fail(f"could not create vhost {vhost}: HTTP {response.status_code} {response.text[:200]}")
-    response = requests.put(
-        f"{base}/permissions/{name}/{quote(user, safe='')}",
-        auth=auth,
-        timeout=10,
-        json={"configure": ".*", "write": ".*", "read": ".*"},
+def provision_broker(admin_uri: str, api: ManagementApi, county: str, secrets_file: Path) -> dict:
+    """The county's vhost, its users (passwords kept in var/, reused on the next run) and its
+    topology. Returns each service's own AMQP URI."""
+    vhost = vhost_of(admin_uri)
+    admin_user = urlsplit(admin_uri).username or "guest"
+    api.ensure_vhost(vhost)
+    api.grant_all(vhost, admin_user)
+    known = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+    passwords = provision_users(api, vhost, county, known)
+    if passwords != known:
+        secrets_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        secrets_file.touch(mode=0o600)
+        secrets_file.write_text(json.dumps(passwords, indent=2))
+    topology = apply_topology(admin_uri)
+    say(
+        f"county {county}: vhost {vhost}, {len(passwords)} broker users, "
+        f"{len(topology.exchanges)} exchanges and {len(topology.queues)} queues declared"
     )
-    if response.status_code not in (201, 204):
-        fail(f"could not grant {user} access to {vhost}: HTTP {response.status_code}")
-    return vhost
+    return {
+        service: with_credentials(
+            admin_uri, user_name(county, service), passwords[user_name(county, service)]
+        )
+        for service in SERVICES
+    }
 
 
 def service_config(service: str) -> dict:
@@ -144,8 +152,8 @@ def main() -> None:
 
     configs = {service: service_config(service) for service in SERVICES}
     county = configs["registry"]["COUNTY"]
-    amqp_uri = configs["registry"]["AMQP_URI"]
-    api_uri = os.environ.get("RABBITMQ_API_URI", "http://guest:guest@127.0.0.1:15672/api")
+    admin_uri = os.environ.get("SANBAO_ADMIN_AMQP_URI") or default_admin_uri(county)
+    api = ManagementApi(os.environ.get("RABBITMQ_API_URI", DEFAULT_API_URI))
     var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
     var_dir.mkdir(parents=True, exist_ok=True)
 
@@ -158,10 +166,9 @@ def main() -> None:
         print_status(configs)
         return
 
-    ensure_broker(amqp_uri)
-    ensure_management(api_uri)
-    vhost = ensure_vhost(amqp_uri, api_uri)
-    say(f"county {county}: broker {redact_url(amqp_uri)} (vhost {vhost})")
+    ensure_broker(admin_uri)
+    ensure_management(api)
+    service_uris = provision_broker(admin_uri, api, county, broker_secrets_file(var_dir))
 
     python = sys.executable
     for service in SERVICES:
@@ -194,9 +201,11 @@ def main() -> None:
 
     for service in SERVICES:
         log_file = open(logs / f"{service}.log", "a")  # noqa: SIM115 - the child keeps it
+        env = dict(os.environ, **{f"{service.upper()}_AMQP_URI": service_uris[service]})
         processes[service] = subprocess.Popen(
             [python, "-m", service],
             cwd=ROOT,
+            env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,

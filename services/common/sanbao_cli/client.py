@@ -26,10 +26,6 @@ class CliError(Exception):
         super().__init__(f"[{code}] {message}")
 
 
-def default_amqp_uri(county: str) -> str:
-    return f"amqp://guest:guest@127.0.0.1:5672/sanbao-{county}"
-
-
 class StackClient:
     """Calls one county stack's services; opens its AMQP connection on first use."""
 

@@ -29,3 +29,16 @@ ID_NUMBER = _Validated("id-number", normalize_id_number)
 PHONE = _Validated("phone", normalize_phone)
 VILLAGE = _Validated("village-code", lambda text: parse_division_code(text, level="village"))
 COUNTY = _Validated("county-code", lambda text: parse_division_code(text, level="county"))
+
+
+def _idempotency_key(text: str) -> str:
+    if not 8 <= len(text) <= 128 or not all(
+        c.isascii() and (c.isalnum() or c in "._:-") for c in text
+    ):
+        raise InvalidCode(
+            "key", "8 to 128 letters, digits, '.', '_', ':' or '-'", "8 至 128 位字母数字"
+        )
+    return text
+
+
+IDEMPOTENCY_KEY = _Validated("key", _idempotency_key)

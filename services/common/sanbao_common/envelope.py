@@ -127,3 +127,17 @@ def parse_envelope(data, county: str) -> Envelope:
             message_zh=f"事件属于县（市）{loaded['county']}，不属于本县 {county}",
         )
     return Envelope(**loaded)
+
+
+def load_payload(schema: Schema, event: Envelope) -> dict:
+    """A consumer's view of an event's payload; one that does not fit is a malformed event, which
+    no retry can mend (the consumer parks it at once)."""
+    try:
+        return schema.load(event.payload)
+    except ValidationError as exc:
+        problems = describe_field_errors(exc.messages)
+        raise MalformedEvent(
+            message_en=f"the {event.type} payload does not fit: {problems}",
+            message_zh=f"{event.type} 事件内容不符合规范：{problems}",
+            event_id=str(event.event_id),
+        ) from None

@@ -6,14 +6,14 @@ from dispatch.adapters.repository import CandidateRepository
 from dispatch.domain.model import Candidate, apply_state
 from dispatch.schemas import LabourerStatePayload
 from sanbao_common.db import UnitOfWork
-from sanbao_common.envelope import Envelope
+from sanbao_common.envelope import Envelope, load_payload
 
 _payload = LabourerStatePayload()
 
 
 def apply_labourer_states(uow: UnitOfWork, events: list[Envelope]) -> None:
     """Bring the pool's copies of these labourers up to the events' versions, in order."""
-    incoming = [Candidate(version=e.version, **_payload.load(e.payload)) for e in events]
+    incoming = [Candidate(version=e.version, **load_payload(_payload, e)) for e in events]
     touched = {candidate.person_id for candidate in incoming}
     repository = CandidateRepository(uow.connection)
     pool = repository.get_many(list(touched))

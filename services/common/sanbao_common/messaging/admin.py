@@ -65,6 +65,9 @@ class ManagementApi:
             )
         return response.json() if response.content else None
 
+    def overview(self) -> dict:
+        return self._call("GET", "/overview")
+
     def ensure_vhost(self, vhost: str) -> None:
         self._call("PUT", f"/vhosts/{quote(vhost, safe='')}")
 

@@ -35,8 +35,8 @@ from sanbao_common.messaging import inbox
 from sanbao_common.messaging.publisher import open_connection
 from sanbao_common.messaging.subscriptions import find
 from sanbao_common.messaging.topology import (
-    MAX_ATTEMPTS,
     dead_exchange,
+    max_attempts,
     retry_exchange,
     retry_queue,
 )
@@ -147,9 +147,33 @@ class ConsumerHub(ProviderCollector, SharedExtension):
 
     def start(self):
         if self._thread is None:
+            self._check_queues()
             self._thread = self.container.spawn_managed_thread(
                 self._run, identifier="event-consumer"
             )
+
+    def _check_queues(self):
+        """Refuse to start without the queues (a passive declare needs no permission); a broker
+        that is not up yet is the loop's business, which keeps trying."""
+        try:
+            connection = open_connection(self.amqp_uri)
+        except (OSError, amqp.exceptions.AMQPError) as exc:
+            log.warning("broker not reachable at start; consuming when it is: %s", exc)
+            return
+        try:
+            for provider in list(self._providers):
+                try:
+                    connection.channel().queue_declare(provider.queue, passive=True)
+                except amqp.exceptions.NotFound:
+                    raise MissingTopology(self._missing(provider.queue)) from None
+        finally:
+            connection.close()
+
+    def _missing(self, queue: str) -> str:
+        return (
+            f"queue {queue} does not exist: declare the county's topology (sanbao topology "
+            f"apply, or make run) before starting {self.container.service_name}"
+        )
 
     def stop(self):
         super().stop()  # waits until every entrypoint has unregistered
@@ -196,11 +220,7 @@ class ConsumerHub(ProviderCollector, SharedExtension):
                         provider.queue, callback=partial(self._on_message, provider)
                     )
                 except amqp.exceptions.NotFound:
-                    raise MissingTopology(
-                        f"queue {provider.queue} does not exist: declare the county's topology "
-                        "(sanbao topology apply, or make run) before starting "
-                        f"{self.container.service_name}"
-                    ) from None
+                    raise MissingTopology(self._missing(provider.queue)) from None
             while not (self._stopping and not any(p.in_flight for p in list(self._providers))):
                 self._pump(connection)
                 self._settle_results(channel, publish_channel, session)
@@ -288,7 +308,12 @@ class ConsumerHub(ProviderCollector, SharedExtension):
         error = mask_text(
             "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         )
-        if delivery.attempt >= MAX_ATTEMPTS:
+        if isinstance(exc_info[1], MalformedEvent):
+            # The event itself is wrong: trying again cannot help.
+            self._park(publish_channel, provider, delivery, f"malformed: {error}")
+            self.metrics["messages"].labels(provider.method_name, "malformed").inc()
+            return
+        if delivery.attempt >= max_attempts():
             self._park(
                 publish_channel, provider, delivery, f"failed {delivery.attempt} times: {error}"
             )

@@ -152,7 +152,8 @@ class Relay:
     def _sleep(self, seconds: float) -> None:
         with eventlet.Timeout(seconds, False):
             self._wake.wait()
-        self._wake.reset()
+        if self._wake.ready():
+            self._wake.reset()
 
     def run_once(self) -> int:
         """Claim a batch, publish it, record the outcome; the number of rows published."""

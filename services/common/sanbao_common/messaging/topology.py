@@ -33,9 +33,13 @@ from sanbao_common.messaging.subscriptions import SUBSCRIPTIONS, Subscription
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
 RPC_EXCHANGE = "nameko-rpc"
 RETRY_DELAYS_SECONDS = (1, 10, 60)
-MAX_ATTEMPTS = len(RETRY_DELAYS_SECONDS) + 1
 DELIVERY_LIMIT = 20
 CLI_USER_ROLE = "cli"
+
+
+def max_attempts() -> int:
+    """First delivery, then one more after each delay."""
+    return len(RETRY_DELAYS_SECONDS) + 1
 
 
 def events_exchange(service: str) -> str:
@@ -126,7 +130,7 @@ def county_topology(subscriptions: tuple[Subscription, ...] = SUBSCRIPTIONS) -> 
                 Queue(
                     name,
                     {
-                        "x-message-ttl": delay * 1000,
+                        "x-message-ttl": int(delay * 1000),
                         "x-dead-letter-exchange": requeue_exchange(sub.consumer),
                         "x-dead-letter-routing-key": queue,
                     },

@@ -8,24 +8,38 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
+from sanbao_common.messaging.admin import (
+    ManagementApi,
+    apply_topology,
+    provision_users,
+    vhost_of,
+    with_credentials,
+)
+from sanbao_common.messaging.topology import CLI_USER_ROLE, user_name
 from testkit import ROOT, SERVICES, TEST_COUNTY, free_port
 
 BIN = Path(sys.executable).parent
+API_URI = "http://guest:guest@127.0.0.1:15672"
 
 
 class RunningStack:
-    def __init__(self, amqp_uri: str, databases, logs: Path):
-        self.amqp_uri = amqp_uri
+    """Five service processes, each as its own broker user, as `make run` starts them."""
+
+    def __init__(self, admin_uri: str, user_uris: dict[str, str], databases, logs: Path):
+        self.admin_uri = admin_uri
+        self.amqp_uri = user_uris["cli"]
         self.logs = logs
         self.addresses = {service: f"127.0.0.1:{free_port()}" for service in SERVICES}
-        self.env = dict(os.environ, COUNTY=TEST_COUNTY, AMQP_URI=amqp_uri, LOG_LEVEL="INFO")
+        self.env = dict(os.environ, COUNTY=TEST_COUNTY, LOG_LEVEL="INFO")
         for service in SERVICES:
             upper = service.upper()
+            self.env[f"{upper}_AMQP_URI"] = user_uris[service]
             self.env[f"{upper}_DATABASE_URL"] = databases[service]
             self.env[f"{upper}_HTTP_ADDRESS"] = self.addresses[service]
         self.processes: dict[str, subprocess.Popen] = {}
@@ -79,14 +93,30 @@ class RunningStack:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(BIN / "sanbao"), "--amqp-uri", self.amqp_uri, *args], env=self.env,
+            [str(BIN / "sanbao"), "--amqp-uri", self.amqp_uri, "--admin-uri", self.admin_uri,
+             *args], env=self.env,
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
 
 
 @pytest.fixture
-def running_stack(rabbit_uri, databases, tmp_path):
-    stack = RunningStack(rabbit_uri, databases, tmp_path)
+def broker_users(rabbit_uri):
+    """The county's topology and broker users on this test's vhost. User names are broker-wide,
+    so they carry a tag of their own rather than a real county's code."""
+    apply_topology(rabbit_uri)
+    tag = f"t{uuid.uuid4().hex[:8]}"
+    passwords = provision_users(ManagementApi(API_URI), vhost_of(rabbit_uri), tag)
+    yield {
+        role: with_credentials(rabbit_uri, user_name(tag, role), passwords[user_name(tag, role)])
+        for role in (*SERVICES, CLI_USER_ROLE)
+    }
+    for user in passwords:
+        requests.delete(f"{API_URI}/api/users/{user}", auth=("guest", "guest"), timeout=10)
+
+
+@pytest.fixture
+def running_stack(rabbit_uri, broker_users, databases, tmp_path):
+    stack = RunningStack(rabbit_uri, broker_users, databases, tmp_path)
     stack.start()
     yield stack
     stack.stop()

@@ -3,13 +3,13 @@ unreadable events parked at once with their reason; a failing event retried with
 parked, then replayed by an operator; one bad event never holds back the others."""
 
 import pytest
+from messaging_helpers import drain, labourer_event, publish, queue_depth
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from dispatch.adapters.tables import candidates
 from dispatch.service import DispatchService
-from messaging_helpers import drain, labourer_event, publish, queue_depth
 from sanbao_common.db import create_database_engine
 from sanbao_common.messaging import topology as topology_module
 from sanbao_common.messaging.consumer import MissingTopology
@@ -48,10 +48,13 @@ def applied(pool) -> dict[str, int]:
 
 
 def messages(outcome: str) -> float:
-    return REGISTRY.get_sample_value(
-        "sanbao_dispatch_event_handler_messages_total",
-        {"handler": "handle_labourer_registered", "outcome": outcome},
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "sanbao_dispatch_event_handler_messages_total",
+            {"handler": "handle_labourer_registered", "outcome": outcome},
+        )
+        or 0.0
+    )
 
 
 def test_a_redelivered_event_is_applied_once(dispatch, pool, stack_config, sample):
@@ -166,9 +169,8 @@ def test_replaying_only_chosen_dead_letters_leaves_the_others(dispatch, stack_co
 
 
 def test_a_consumer_refuses_to_start_without_its_queue(container_factory, rabbit_config, databases):
-    from nameko import config as nameko_config
-
     from conftest import make_stack_config
+    from nameko import config as nameko_config
 
     config = make_stack_config(nameko_config["AMQP_URI"], databases, services=("dispatch",))
     with nameko_config.patch(config):

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+
+from amqp.exceptions import ConnectionError as AMQPConnectionError
+from kombu.exceptions import OperationalError
 from marshmallow import Schema, ValidationError
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Rpc, RpcConsumer
 
 from sanbao_common.errors import DomainError, InvalidInput
+
+log = logging.getLogger("sanbao.rpc")
+
+
+class ResilientRpcConsumer(RpcConsumer):
+    """nameko replies, then acknowledges the request on the connection it came in on. If the
+    broker went away in between, the socket error would escape from the worker and kill the whole
+    container; but the broker has already put the unacknowledged request back in the queue, so
+    there is nothing to do except let the reconnected consumer take it again. (Commands carry an
+    idempotency key, so running one again returns its first outcome.)"""
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except (OSError, OperationalError, AMQPConnectionError) as exc:
+            log.warning("could not reply to or acknowledge an RPC request: %s", exc)
+            return result, exc_info
+
+
+class ServiceRpc(Rpc):
+    rpc_consumer = ResilientRpcConsumer()
 
 
 def rpc(fn):
     """An RPC method whose domain errors reach the caller as expected, never counted as bugs."""
-    return nameko_rpc(expected_exceptions=DomainError)(fn)
+    return ServiceRpc.decorator(expected_exceptions=DomainError)(fn)
 
 
 def load(schema: Schema, data) -> dict:

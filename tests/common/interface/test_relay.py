@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import eventlet
 import pytest
+from messaging_helpers import drain, labourer_event
 from sqlalchemy import select, update
 
-from messaging_helpers import drain, labourer_event
-from testkit import eventually
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.admin import connect
 from sanbao_common.messaging.outbox import Relay, replay_to_queue, write_events
 from sanbao_common.messaging.publisher import PublishError
 from sanbao_common.messaging.subscriptions import find
 from sanbao_common.messaging.tables import OUTBOX
+from testkit import eventually
 
 QUEUE = find("dispatch", "handle_labourer_registered").queue
 
@@ -49,9 +49,11 @@ def commit_events(engine, envelopes) -> None:
 
 def pending(engine) -> list:
     with engine.connect() as connection:
-        return connection.execute(
-            select(OUTBOX.c.event_id).where(OUTBOX.c.published_at.is_(None))
-        ).scalars().all()
+        return (
+            connection.execute(select(OUTBOX.c.event_id).where(OUTBOX.c.published_at.is_(None)))
+            .scalars()
+            .all()
+        )
 
 
 def delivered_ids(amqp_uri) -> list[str]:
@@ -156,9 +158,7 @@ def test_a_replay_can_start_from_a_moment(engine, amqp_uri, sample):
     old, new = labourer_event(sample), labourer_event(sample)
     commit_events(engine, [old])
     with engine.begin() as connection:
-        connection.execute(
-            update(OUTBOX).values(created_at=datetime.now(UTC) - timedelta(days=3))
-        )
+        connection.execute(update(OUTBOX).values(created_at=datetime.now(UTC) - timedelta(days=3)))
     commit_events(engine, [new])
     since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     relay = Relay(handle(engine), "registry", amqp_uri)

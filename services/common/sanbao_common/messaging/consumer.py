@@ -50,6 +50,7 @@ BATCHES_IN_FLIGHT = 2
 BUSY_POLL_SECONDS = 0.002
 IDLE_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 30
+MAX_BACKOFF_SECONDS = 10
 ATTEMPT_HEADER = "x-sanbao-attempt"
 
 
@@ -143,6 +144,7 @@ class ConsumerHub(ProviderCollector, SharedExtension):
         self._results: LightQueue = LightQueue()
         self._stopping = False
         self._session = 0
+        self._consuming = False
         self._thread = None
 
     def start(self):
@@ -189,17 +191,19 @@ class ConsumerHub(ProviderCollector, SharedExtension):
     def _run(self):
         backoff = 0.5
         while not self._stopping:
+            self._consuming = False
             try:
                 self._consume_session()
-                backoff = 0.5
             except MissingTopology:
                 raise  # stops the container: it cannot do its work until an operator acts
             except (OSError, amqp.exceptions.AMQPError) as exc:
                 if self._stopping:
                     break
+                # A session that was consuming lost its connection: try again at once; a broker
+                # that keeps refusing gets more and more time.
+                backoff = 0.5 if self._consuming else min(backoff * 2, MAX_BACKOFF_SECONDS)
                 log.warning("consumer connection lost, reconnecting in %.1f s: %s", backoff, exc)
                 eventlet.sleep(backoff)
-                backoff = min(backoff * 2, 30)
 
     def _consume_session(self):
         self._session += 1
@@ -221,6 +225,7 @@ class ConsumerHub(ProviderCollector, SharedExtension):
                     )
                 except amqp.exceptions.NotFound:
                     raise MissingTopology(self._missing(provider.queue)) from None
+            self._consuming = True
             while not (self._stopping and not any(p.in_flight for p in list(self._providers))):
                 self._pump(connection)
                 self._settle_results(channel, publish_channel, session)

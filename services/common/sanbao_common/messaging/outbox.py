@@ -135,7 +135,7 @@ class Relay:
             except PublishError as exc:
                 failures += 1
                 self.metrics["failures"].inc()
-                delay = min(30.0, 0.5 * 2**failures)
+                delay = min(10.0, 0.25 * 2**failures)
                 log.warning("relay cannot publish, retrying in %.1f s: %s", delay, exc)
                 self._sleep(delay)
                 continue

@@ -1,7 +1,9 @@
 """The benchmarks `make bench` runs, by name. Each returns (figures, details)."""
 
-from benchmarks.slice import register_to_pool
+from benchmarks.bus import bus
+from benchmarks.memory import memory
 
 BENCHMARKS = {
-    "slice.register_to_pool": register_to_pool,
+    "memory": memory,
+    "bus": bus,
 }

@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
 HEALTH_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60
 
 
 def say(message: str) -> None:
@@ -199,7 +201,7 @@ def main() -> None:
                 proc.kill()
         say("all services stopped")
 
-    for service in SERVICES:
+    def start(service: str) -> None:
         log_file = open(logs / f"{service}.log", "a")  # noqa: SIM115 - the child keeps it
         env = dict(os.environ, **{f"{service.upper()}_AMQP_URI": service_uris[service]})
         processes[service] = subprocess.Popen(
@@ -210,6 +212,9 @@ def main() -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    for service in SERVICES:
+        start(service)
 
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     waiting = set(SERVICES)
@@ -240,6 +245,7 @@ def main() -> None:
     say("press Ctrl-C to stop the stack")
 
     stopping = []
+    restarts: dict[str, list[float]] = {service: [] for service in SERVICES}
 
     def on_signal(signum, _frame):
         stopping.append(signum)
@@ -247,14 +253,23 @@ def main() -> None:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     while not stopping:
-        for service, proc in processes.items():
-            if proc.poll() is not None:
+        for service, proc in list(processes.items()):
+            if proc.poll() is None:
+                continue
+            # Like a container orchestrator: restart it, unless it keeps dying.
+            now = time.monotonic()
+            recent = [t for t in restarts[service] if now - t < RESTART_WINDOW_S]
+            log = logs / (service + ".log")
+            if len(recent) >= MAX_RESTARTS:
                 say(
-                    f"{service} exited with code {proc.returncode}; stopping the stack "
-                    f"(its log: {logs / (service + '.log')})"
+                    f"{service} exited {MAX_RESTARTS} times within {RESTART_WINDOW_S} s; "
+                    f"stopping the stack (its log: {log})"
                 )
                 stopping.append(0)
                 break
+            say(f"{service} exited with code {proc.returncode}; restarting it (its log: {log})")
+            restarts[service] = [*recent, now]
+            start(service)
         time.sleep(0.5)
     print()
     say("stopping the services")

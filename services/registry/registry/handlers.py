@@ -70,10 +70,10 @@ def register_labourers(
         registered.append(labourer)
     if registered:
         try:
-            with uow.connection.begin_nested():
-                repository.add_many(registered)
+            repository.add_many(registered)
         except IntegrityError:
-            # Another replica registered one of these people between our lookup and our insert.
+            # Another replica registered one of these people between our lookup and our insert;
+            # the unit of work rolls back, and a retry of the command finds them registered.
             raise ConcurrentRegistration() from None
         write_events(uow, [labourer_registered(labourer, caller) for labourer in registered])
     return registered, refused

@@ -208,6 +208,8 @@ class ConsumerHub(ProviderCollector, SharedExtension):
     def _consume_session(self):
         self._session += 1
         session = self._session
+        self._unsettled: set[int] = set()  # delivered on this channel, outcome not yet safe
+        self._settled: set[int] = set()  # safe, waiting for a lower tag to be safe too
         for provider in self._providers:
             provider.buffer.clear()
             provider.in_flight = 0
@@ -226,9 +228,11 @@ class ConsumerHub(ProviderCollector, SharedExtension):
                 except amqp.exceptions.NotFound:
                     raise MissingTopology(self._missing(provider.queue)) from None
             self._consuming = True
+            consuming = list(self._providers)
             while not (self._stopping and not any(p.in_flight for p in list(self._providers))):
                 self._pump(connection)
                 self._settle_results(channel, publish_channel, session)
+                self._give_back_unclaimed(channel, consuming)
                 if not self._stopping:
                     self._dispatch(session)
                 self._housekeeping(connection)
@@ -257,6 +261,7 @@ class ConsumerHub(ProviderCollector, SharedExtension):
             pass
 
     def _on_message(self, provider, message):
+        self._unsettled.add(message.delivery_tag)
         provider.buffer.append(
             Delivery(
                 tag=message.delivery_tag,
@@ -292,14 +297,13 @@ class ConsumerHub(ProviderCollector, SharedExtension):
                 provider.singles += len(deliveries)
             else:
                 self._retry_or_park(publish_channel, provider, deliveries[0], exc_info)
-                channel.basic_ack(deliveries[0].tag)
+                self._acknowledge(channel, [deliveries[0].tag])
 
     def _settle_success(self, channel, publish_channel, provider, deliveries, outcome):
         for delivery, reason in outcome.malformed:
             self._park(publish_channel, provider, delivery, f"malformed: {reason}")
             self.metrics["messages"].labels(provider.method_name, "malformed").inc()
-        for delivery in deliveries:
-            channel.basic_ack(delivery.tag)
+        self._acknowledge(channel, [delivery.tag for delivery in deliveries])
         messages = self.metrics["messages"]
         if outcome.applied:
             messages.labels(provider.method_name, "applied").inc(outcome.applied)
@@ -308,6 +312,27 @@ class ConsumerHub(ProviderCollector, SharedExtension):
         if outcome.newest_event_at is not None:
             lag = (datetime.now(UTC) - outcome.newest_event_at).total_seconds()
             self.metrics["lag"].labels(provider.method_name).set(max(0.0, lag))
+
+    def _give_back_unclaimed(self, channel, consuming) -> None:
+        """Messages buffered for an entrypoint that has stopped go back to the queue now: they
+        must never fall under a `multiple` ack without having been applied."""
+        for provider in consuming:
+            if provider.buffer and provider not in self._providers:
+                for delivery in provider.buffer:
+                    channel.basic_reject(delivery.tag, requeue=True)
+                    self._unsettled.discard(delivery.tag)
+                provider.buffer.clear()
+
+    def _acknowledge(self, channel, tags: list[int]) -> None:
+        """One `multiple` ack for every tag up to the lowest one still in flight, instead of an
+        ack frame per message."""
+        self._settled.update(tags)
+        self._unsettled.difference_update(tags)
+        lowest_open = min(self._unsettled, default=None)
+        ready = [t for t in self._settled if lowest_open is None or t < lowest_open]
+        if ready:
+            channel.basic_ack(max(ready), multiple=True)
+            self._settled.difference_update(ready)
 
     def _retry_or_park(self, publish_channel, provider, delivery, exc_info):
         error = mask_text(

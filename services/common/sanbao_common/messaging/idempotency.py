@@ -17,13 +17,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from prometheus_client import Counter
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from sanbao_common.db import DatabaseHandle, UnitOfWork
 from sanbao_common.errors import DomainError
 from sanbao_common.messaging.tables import IDEMPOTENCY_KEYS
 
+# Built once: every command runs both.
+_LOOKUP = select(IDEMPOTENCY_KEYS.c.request_sha256, IDEMPOTENCY_KEYS.c.response).where(
+    IDEMPOTENCY_KEYS.c.key == bindparam("key")
+)
+_STORE = insert(IDEMPOTENCY_KEYS)
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _replays: dict[str, Counter] = {}
 
@@ -69,11 +74,7 @@ def run_command(
     digest = request_digest(method, request)
     for _ in range(2):  # a second pass only after losing an insert race to a concurrent retry
         with db.unit_of_work() as uow:
-            stored = uow.connection.execute(
-                select(IDEMPOTENCY_KEYS.c.request_sha256, IDEMPOTENCY_KEYS.c.response).where(
-                    IDEMPOTENCY_KEYS.c.key == key
-                )
-            ).first()
+            stored = uow.connection.execute(_LOOKUP, {"key": key}).first()
             if stored is not None:
                 if stored.request_sha256 != digest:
                     raise IdempotencyKeyReused(key=key)
@@ -81,18 +82,20 @@ def run_command(
                 return json.loads(stored.response)
             response = execute(uow)
             try:
-                with uow.connection.begin_nested():
-                    uow.connection.execute(
-                        insert(IDEMPOTENCY_KEYS).values(
-                            key=key,
-                            method=method,
-                            request_sha256=digest,
-                            response=json.dumps(response, ensure_ascii=False, default=str),
-                            created_at=datetime.now(UTC),
-                        )
-                    )
+                uow.connection.execute(
+                    _STORE,
+                    {
+                        "key": key,
+                        "method": method,
+                        "request_sha256": digest,
+                        "response": json.dumps(response, ensure_ascii=False, default=str),
+                        "created_at": datetime.now(UTC),
+                    },
+                )
             except IntegrityError:
-                continue  # a concurrent call with the same key committed first; answer as it did
+                # A concurrent call with the same key committed first: this transaction rolls
+                # back, and the next pass answers as that call did.
+                continue
             uow.commit()
             return response
     raise IdempotencyKeyReused(key=key)

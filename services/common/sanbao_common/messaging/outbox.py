@@ -71,13 +71,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_INSERT = insert(OUTBOX)  # built once: hot path of every command that publishes
+
+
 def write_events(uow: UnitOfWork, envelopes: list[dict]) -> None:
     """Store events in the outbox inside the caller's transaction."""
     if not envelopes:
         return
     now = utcnow()
     uow.connection.execute(
-        insert(OUTBOX),
+        _INSERT,
         [
             {
                 "event_id": envelope["event_id"],

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
 from registry.adapters.tables import labourers
 from registry.domain.model import Labourer
+
+# Built once: every registration runs them.
+_INSERT = insert(labourers)
+_PERSON_IDS = select(labourers.c.id_number, labourers.c.person_id).where(
+    labourers.c.id_number.in_(bindparam("id_numbers", expanding=True))
+)
 
 
 def _labourer(row) -> Labourer:
@@ -24,7 +30,7 @@ class LabourerRepository:
         self.connection = connection
 
     def add_many(self, new: list[Labourer]) -> None:
-        self.connection.execute(insert(labourers), [labourer.__dict__ for labourer in new])
+        self.connection.execute(_INSERT, [labourer.__dict__ for labourer in new])
 
     def get(self, person_id: str) -> Labourer | None:
         row = self.connection.execute(
@@ -34,11 +40,7 @@ class LabourerRepository:
 
     def person_ids_by_id_number(self, id_numbers: list[str]) -> dict[str, str]:
         """The person id registered under each of these ID numbers that is registered."""
-        rows = self.connection.execute(
-            select(labourers.c.id_number, labourers.c.person_id).where(
-                labourers.c.id_number.in_(set(id_numbers))
-            )
-        )
+        rows = self.connection.execute(_PERSON_IDS, {"id_numbers": list(set(id_numbers))})
         return dict(rows.all())
 
     def count(self) -> int:

@@ -1,0 +1,99 @@
+"""Starting services as processes for a benchmark, on a scratch vhost and scratch databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from benchmarks.common import POSTGRES_ADMIN_URL
+from sanbao_common.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def scratch_databases(backend: str, services: tuple[str, ...], workdir: Path):
+    """service -> URL of a fresh, migrated database; PostgreSQL ones are dropped afterwards."""
+    urls, created = {}, []
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        for service in services:
+            if backend == "sqlite":
+                url = f"sqlite:///{workdir / f'{service}.sqlite'}"
+            else:
+                name = f"sanbao_bench_{uuid.uuid4().hex[:8]}_{service}"
+                with admin.connect() as connection:
+                    connection.execute(text(f"CREATE DATABASE {name}"))
+                created.append(name)
+                url = str(make_url(POSTGRES_ADMIN_URL).set(database=name))
+            upgrade(ROOT / "services" / service, url)
+            urls[service] = url
+        yield urls
+    finally:
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+class ServiceProcess:
+    def __init__(self, service: str, amqp_uri: str, database_url: str, workdir: Path):
+        self.service = service
+        self.address = f"127.0.0.1:{free_port()}"
+        upper = service.upper()
+        env = dict(
+            os.environ,
+            COUNTY="532501",
+            LOG_LEVEL="WARNING",
+            **{
+                f"{upper}_AMQP_URI": amqp_uri,
+                f"{upper}_DATABASE_URL": database_url,
+                f"{upper}_HTTP_ADDRESS": self.address,
+            },
+        )
+        log = open(workdir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", service], cwd=ROOT, env=env, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{service} exited; see {workdir / f'{service}.log'}")
+            try:
+                if requests.get(f"http://{self.address}/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{service} did not become healthy")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

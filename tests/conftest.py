@@ -20,11 +20,10 @@ from nameko import config as nameko_config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from sanbao_common.config import config_schema
 from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.migrations import upgrade
 from sanbao_common.sample_data import SampleData
-from testkit import SERVICES, TEST_COUNTY, free_port, service_dir
+from testkit import make_stack_config, service_dir
 
 # Property tests: bounded and reproducible in CI (same examples every run); HYPOTHESIS_PROFILE=deep
 # searches harder locally.
@@ -154,25 +153,6 @@ def databases(db_backend, database_templates, tmp_path):
         database_templates.drop_postgres(names)
         for name in names:
             database_templates._postgres_databases.remove(name)
-
-
-def make_stack_config(amqp_uri: str, databases: Databases, services=SERVICES) -> dict:
-    """A configuration every service of the stack accepts, validated by their own schemas."""
-    common = {
-        "COUNTY": TEST_COUNTY,
-        "AMQP_URI": amqp_uri,
-        "RPC_TIMEOUT_SECONDS": 10,
-        "LOG_LEVEL": "INFO",
-        "max_workers": 10,
-    }
-    config = dict(common)
-    for service in services:
-        section = {
-            "DATABASE_URL": databases[service],
-            "HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
-        }
-        config[service] = config_schema(service).load({**common, service: section})[service]
-    return config
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+from sanbao_common.config import config_schema
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
 TEST_COUNTY = "532501"
@@ -18,6 +20,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def make_stack_config(amqp_uri: str, databases, services=SERVICES) -> dict:
+    """A configuration every service of the stack accepts, validated by their own schemas."""
+    common = {
+        "COUNTY": TEST_COUNTY,
+        "AMQP_URI": amqp_uri,
+        "RPC_TIMEOUT_SECONDS": 10,
+        "LOG_LEVEL": "INFO",
+        "max_workers": 10,
+    }
+    config = dict(common)
+    for service in services:
+        section = {
+            "DATABASE_URL": databases[service],
+            "HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
+        }
+        config[service] = config_schema(service).load({**common, service: section})[service]
+    return config
 
 
 def eventually(check, within: float = 10.0, interval: float = 0.05):

@@ -101,21 +101,6 @@ class ManagementApi:
             "PUT", f"/permissions/{v}/{u}", json={"configure": ".*", "write": ".*", "read": ".*"}
         )
 
-    def queue(self, vhost: str, name: str) -> dict:
-        return self._call("GET", f"/queues/{quote(vhost, safe='')}/{quote(name, safe='')}")
-
-    def close_connections_of(self, vhost: str, user: str | None = None) -> int:
-        closed = 0
-        for connection in self._call("GET", f"/vhosts/{quote(vhost, safe='')}/connections") or []:
-            if user is None or connection.get("user") == user:
-                self._call(
-                    "DELETE",
-                    f"/connections/{quote(connection['name'], safe='')}",
-                    headers={"X-Reason": "closed by sanbao"},
-                )
-                closed += 1
-        return closed
-
 
 def provision_users(
     api: ManagementApi, vhost: str, county: str, passwords: dict[str, str] | None = None

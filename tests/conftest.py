@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.migrations import upgrade
 from sanbao_common.sample_data import SampleData
-from testkit import make_stack_config, service_dir
+from testkit import TokenKeys, make_stack_config, service_dir
 
 # Property tests: bounded and reproducible in CI (same examples every run); HYPOTHESIS_PROFILE=deep
 # searches harder locally.
@@ -161,11 +161,16 @@ def topology(rabbit_config):
     return apply_topology(nameko_config["AMQP_URI"])
 
 
+@pytest.fixture(scope="session")
+def token_keys(tmp_path_factory) -> TokenKeys:
+    return TokenKeys(tmp_path_factory.mktemp("token-key"))
+
+
 @pytest.fixture
-def stack_config(rabbit_config, topology, databases):
+def stack_config(rabbit_config, topology, databases, token_keys):
     """nameko's config for containers of any of the five services, on this test's vhost with
     the county's topology declared."""
-    config = make_stack_config(nameko_config["AMQP_URI"], databases)
+    config = make_stack_config(nameko_config["AMQP_URI"], databases, token_keys)
     with nameko_config.patch(config):
         yield config
 

@@ -25,11 +25,13 @@ def entrypoints(service_cls, kind):
 
 
 def published_in_code() -> dict[str, str]:
-    """event type -> publishing service, from every `new_envelope("<type>", source=...)`."""
+    """event type -> publishing service, from every place code names an event it publishes:
+    `new_envelope("<type>", ...)`, a module's `_event("<type>", ...)` helper, `event="<type>"`."""
     published = {}
+    pattern = re.compile(r'(?:new_envelope\(\s*|_event\(\s*|event=)"([a-z]+(?:_[a-z]+)+)"')
     for service in SERVICES:
         for path in (ROOT / "services" / service / service).rglob("*.py"):
-            for event_type in re.findall(r'new_envelope\(\s*"([a-z_]+)"', path.read_text()):
+            for event_type in pattern.findall(path.read_text()):
                 published[event_type] = service
     return published
 
@@ -86,3 +88,17 @@ def test_every_consumer_in_code_is_in_the_county_topology_and_back():
     }
     declared = {(s.consumer, s.handler, s.source, s.event_type) for s in SUBSCRIPTIONS}
     assert in_code == declared
+
+
+def test_the_access_page_lists_the_matrix_the_code_enforces():
+    from sanbao_common.access import PERMISSIONS, ROLES
+
+    text = (ROOT / "docs/access.md").read_text()
+    rows = dict(re.findall(r"^\| ([a-z_]+\.[a-z_]+) \| ([^|]+) \|$", text, flags=re.M))
+    assert set(rows) == set(PERMISSIONS)
+    for permission, roles in PERMISSIONS.items():
+        listed = rows[permission].strip()
+        if listed.startswith("all"):
+            assert roles == set(ROLES), permission
+        else:
+            assert set(listed.split(", ")) == roles, permission

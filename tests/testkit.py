@@ -22,7 +22,77 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_stack_config(amqp_uri: str, databases, services=SERVICES) -> dict:
+class TokenKeys:
+    """A county token key pair for tests: registry signs with the private half, every service
+    checks with the public one; `mint` makes a token as registry would after a sign-in."""
+
+    def __init__(self, directory: Path):
+        from sanbao_common.crypto import new_signing_key, public_key_text, save_private_key
+
+        self.private_key = new_signing_key()
+        self.public = public_key_text(self.private_key)
+        self.path = directory / "token-signing-key.pem"
+        save_private_key(self.private_key, self.path, None)
+
+    def mint(
+        self,
+        roles,
+        *,
+        scope=TEST_COUNTY,
+        kind="county_coop",
+        username="tester",
+        county=TEST_COUNTY,
+        ttl_seconds=600,
+        user_id=None,
+        org_id="org-test",
+        must_change_password=False,
+    ) -> str:
+        from datetime import timedelta
+
+        from sanbao_common.access import issue_token
+
+        token, _ = issue_token(
+            self.private_key,
+            {
+                "user_id": user_id or f"user-{username}",
+                "username": username,
+                "organisation_id": org_id,
+                "organisation_kind": kind,
+                "roles": tuple(sorted(roles)),
+                "scope": scope,
+                "county": county,
+                "must_change_password": must_change_password,
+            },
+            timedelta(seconds=ttl_seconds),
+        )
+        return token
+
+
+def principal(roles, *, scope=TEST_COUNTY, kind="county_coop", username="tester"):
+    from sanbao_common.access import Principal
+
+    return Principal(
+        user_id=f"user-{username}",
+        username=username,
+        organisation_id="org-test",
+        organisation_kind=kind,
+        roles=tuple(sorted(roles)),
+        scope=scope,
+        county=TEST_COUNTY,
+        expires_at="2999-01-01T00:00:00+00:00",
+        token_id="test",
+    )
+
+
+def fake_access(caller):
+    """An `Access` for service-tier tests: admits `caller`, a Principal, through the same
+    permission and scope checks as the real one."""
+    from sanbao_common.access import KnownCallerAccess
+
+    return KnownCallerAccess(caller)
+
+
+def make_stack_config(amqp_uri: str, databases, token_keys: TokenKeys, services=SERVICES) -> dict:
     """A configuration every service of the stack accepts, validated by their own schemas."""
     common = {
         "COUNTY": TEST_COUNTY,
@@ -30,6 +100,7 @@ def make_stack_config(amqp_uri: str, databases, services=SERVICES) -> dict:
         "RPC_TIMEOUT_SECONDS": 10,
         "LOG_LEVEL": "INFO",
         "max_workers": 10,
+        "TOKEN_PUBLIC_KEYS": token_keys.public,
     }
     config = dict(common)
     for service in services:
@@ -37,6 +108,9 @@ def make_stack_config(amqp_uri: str, databases, services=SERVICES) -> dict:
             "DATABASE_URL": databases[service],
             "HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
         }
+        if service == "registry":
+            # The cheapest scrypt cost allowed: tests sign in many times.
+            section.update(TOKEN_SIGNING_KEY_FILE=str(token_keys.path), PASSWORD_SCRYPT_N=1024)
         config[service] = config_schema(service).load({**common, service: section})[service]
     return config
 

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, func, select
 
 from benchmarks.common import resident_mib, scratch_vhost
 from benchmarks.stack import ServiceProcess, scratch_databases
+from sanbao_common.access import KnownCallerAccess, Principal
 from sanbao_common.context import Caller
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.admin import apply_topology
@@ -43,9 +44,13 @@ def people(count: int) -> list[dict]:
             continue
         seen.add(id_number)
         result.append(
-            {"name": sample.name(), "id_number": id_number,
-             "village_code": sample.village_code("532501"), "phone": sample.phone()}
-        )  # fmt: skip
+            {
+                "name": sample.name(),
+                "id_number": id_number,
+                "village_code": sample.village_code("532501"),
+                "phone": sample.phone(),
+            }
+        )
     return result
 
 
@@ -84,7 +89,20 @@ def run_slice(
         relay = Relay(relay_handle, "registry", amqp_uri)
         command_db = DatabaseHandle(engine, relay_handle._write_lock, [relay.wake])
         context = SimpleNamespace(caller=lambda: Caller("532501", "bench:producer", "bench"))
-        registry = worker_factory(RegistryService, db=command_db, context=context)
+        producer = Principal(
+            user_id="bench",
+            username="bench",
+            organisation_id="bench",
+            organisation_kind="county_coop",
+            roles=("coop_operator",),
+            scope="532501",
+            county="532501",
+            expires_at="2999-01-01T00:00:00+00:00",
+            token_id="bench",
+        )
+        registry = worker_factory(
+            RegistryService, db=command_db, context=context, access=KnownCallerAccess(producer)
+        )
         pool_engine = create_engine(urls["dispatch"])
         work: LightQueue = LightQueue()
         for person in persons:
@@ -143,17 +161,33 @@ def run_raw(persons: list[dict], queue_type: str) -> dict:
         # Bodies the size of the real envelopes (about 600 bytes).
         bodies.write_text(
             "\n".join(
-                json.dumps({"event_id": str(uuid.uuid4()), "type": "labourer_registered",
-                            "payload": person, "pad": "x" * 300}, ensure_ascii=False)
+                json.dumps(
+                    {
+                        "event_id": str(uuid.uuid4()),
+                        "type": "labourer_registered",
+                        "payload": person,
+                        "pad": "x" * 300,
+                    },
+                    ensure_ascii=False,
+                )
                 for person in persons[:1000]
             ),
             encoding="utf-8",
-        )  # fmt: skip
+        )
         output = subprocess.run(
-            [sys.executable, str(HERE.parent / "raw_bus.py"), amqp_uri, queue_type,
-             str(len(persons)), str(bodies)],
-            capture_output=True, text=True, check=True, timeout=600,
-        )  # fmt: skip
+            [
+                sys.executable,
+                str(HERE.parent / "raw_bus.py"),
+                amqp_uri,
+                queue_type,
+                str(len(persons)),
+                str(bodies),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
         measured = json.loads(output.stdout)
         return {
             "events_per_s": round(measured["count"] / measured["seconds"], 1),

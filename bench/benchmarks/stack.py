@@ -54,6 +54,29 @@ def scratch_databases(backend: str, services: tuple[str, ...], workdir: Path):
         admin.dispose()
 
 
+def token_key_env_for(workdir: Path) -> dict:
+    """One key pair per working directory, shared by the services started in it."""
+    path = workdir / "token-signing-key.pem"
+    if not path.exists():
+        return token_key_env(workdir)
+    from sanbao_common.crypto import load_private_key, public_key_text
+
+    return {
+        "TOKEN_PUBLIC_KEYS": public_key_text(load_private_key(path, None)),
+        "TOKEN_SIGNING_KEY_FILE": str(path),
+    }
+
+
+def token_key_env(workdir: Path) -> dict:
+    """A token key pair for a benchmark's stack: what make run would generate."""
+    from sanbao_common.crypto import new_signing_key, public_key_text, save_private_key
+
+    path = workdir / "token-signing-key.pem"
+    key = new_signing_key()
+    save_private_key(key, path, None)
+    return {"TOKEN_PUBLIC_KEYS": public_key_text(key), "TOKEN_SIGNING_KEY_FILE": str(path)}
+
+
 class ServiceProcess:
     def __init__(self, service: str, amqp_uri: str, database_url: str, workdir: Path):
         self.service = service
@@ -63,6 +86,7 @@ class ServiceProcess:
             os.environ,
             COUNTY="532501",
             LOG_LEVEL="WARNING",
+            **token_key_env_for(workdir),
             **{
                 f"{upper}_AMQP_URI": amqp_uri,
                 f"{upper}_DATABASE_URL": database_url,

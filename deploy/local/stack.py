@@ -25,6 +25,12 @@ from urllib.parse import urlsplit
 import requests
 
 from sanbao_common.config import ConfigError, load_config, redact_url
+from sanbao_common.crypto import (
+    load_private_key,
+    new_signing_key,
+    public_key_text,
+    save_private_key,
+)
 from sanbao_common.local import DEFAULT_API_URI, broker_secrets_file, default_admin_uri
 from sanbao_common.messaging.admin import (
     BrokerAdminError,
@@ -134,6 +140,17 @@ def provision_broker(admin_uri: str, api: ManagementApi, county: str, secrets_fi
     }
 
 
+def ensure_token_key(var_dir: Path) -> str:
+    """The county's token key pair: private half for registry only (mode 0600), kept between
+    runs so that tokens survive a restart. Returns the public half."""
+    path = var_dir / "secrets" / "token-signing-key.pem"
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        save_private_key(new_signing_key(), path, None)
+        say(f"generated the county's token key ({path})")
+    return public_key_text(load_private_key(path, None))
+
+
 def service_config(service: str) -> dict:
     try:
         return load_config(ROOT / "services" / service / "config.yml", service)
@@ -152,11 +169,13 @@ def health(address: str) -> dict | None:
 def main() -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
 
+    county = os.environ.get("COUNTY", "532501")
+    var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
+    os.environ.setdefault("TOKEN_PUBLIC_KEYS", ensure_token_key(var_dir))
     configs = {service: service_config(service) for service in SERVICES}
     county = configs["registry"]["COUNTY"]
     admin_uri = os.environ.get("SANBAO_ADMIN_AMQP_URI") or default_admin_uri(county)
     api = ManagementApi(os.environ.get("RABBITMQ_API_URI", DEFAULT_API_URI))
-    var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
     var_dir.mkdir(parents=True, exist_ok=True)
 
     # Held until this process exits: a second `make run` for the county sees the lock.
@@ -183,6 +202,14 @@ def main() -> None:
             f"{service}: database {redact_url(configs[service][service]['DATABASE_URL'])} "
             "is up to date"
         )
+    bootstrap = subprocess.run(
+        [python, "-m", "registry", "bootstrap", "admin"], cwd=ROOT, capture_output=True, text=True
+    )
+    if bootstrap.returncode == 0:
+        say("the county's first administrator was created; this password is shown only now:")
+        print("\n" + bootstrap.stdout)
+    elif bootstrap.returncode != 3:  # 3: the county already has users
+        fail(f"registry bootstrap failed:\n{bootstrap.stdout}{bootstrap.stderr[-2000:]}")
 
     logs = var_dir / "logs"
     logs.mkdir(exist_ok=True)
@@ -236,7 +263,8 @@ def main() -> None:
         time.sleep(0.2)
 
     print_status(configs, processes, logs)
-    say("try:  .venv/bin/sanbao status")
+    say("try:  .venv/bin/sanbao login admin        (then: sanbao password change)")
+    say("      .venv/bin/sanbao status")
     say(
         "      .venv/bin/sanbao labourer register --name 李秀英 --id-number "
         "532501199003150013 --village 532501001201"

@@ -31,12 +31,23 @@ API_URI = "http://guest:guest@127.0.0.1:15672"
 class RunningStack:
     """Five service processes, each as its own broker user, as `make run` starts them."""
 
-    def __init__(self, admin_uri: str, user_uris: dict[str, str], databases, logs: Path):
+    def __init__(
+        self, admin_uri: str, user_uris: dict[str, str], databases, logs: Path, token_keys
+    ):
         self.admin_uri = admin_uri
         self.amqp_uri = user_uris["cli"]
         self.logs = logs
         self.addresses = {service: f"127.0.0.1:{free_port()}" for service in SERVICES}
-        self.env = dict(os.environ, COUNTY=TEST_COUNTY, LOG_LEVEL="INFO")
+        self.env = dict(
+            os.environ,
+            COUNTY=TEST_COUNTY,
+            LOG_LEVEL="INFO",
+            TOKEN_PUBLIC_KEYS=token_keys.public,
+            TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
+            PASSWORD_SCRYPT_N="1024",
+            XDG_CONFIG_HOME=str(logs / "config"),
+        )
+        self.env.pop("SANBAO_TOKEN", None)
         for service in SERVICES:
             upper = service.upper()
             self.env[f"{upper}_AMQP_URI"] = user_uris[service]
@@ -48,9 +59,12 @@ class RunningStack:
         for service in services or SERVICES:
             log = open(self.logs / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
             self.processes[service] = subprocess.Popen(
-                [sys.executable, "-m", service], cwd=ROOT, env=self.env, stdout=log,
+                [sys.executable, "-m", service],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
                 stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            )
         for service in services or SERVICES:
             self.wait_healthy(service)
 
@@ -91,12 +105,46 @@ class RunningStack:
     def log(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
+    def bootstrap(self) -> str:
+        """The county's first administrator, as make run creates them: their one-time password."""
+        result = subprocess.run(
+            [sys.executable, "-m", "registry", "bootstrap", "admin"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return next(
+            line.split()[-1] for line in result.stdout.splitlines() if "one-time password" in line
+        )
+
+    def sign_in_as_admin(self, password: str = "a county admin's long secret") -> None:
+        """Bootstrap, first sign-in, the password change it demands, and the real sign-in."""
+        one_time = self.bootstrap()
+        assert self.cli("login", "admin", "--password-stdin", stdin=one_time).returncode == 0
+        changed = self.cli("password", "change", "--stdin", stdin=f"{one_time}\n{password}\n")
+        assert changed.returncode == 0, changed.stderr
+        signed_in = self.cli("login", "admin", "--password-stdin", stdin=password)
+        assert signed_in.returncode == 0, signed_in.stderr
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(BIN / "sanbao"), "--amqp-uri", self.amqp_uri, "--admin-uri", self.admin_uri,
-             *args], env=self.env,
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [
+                str(BIN / "sanbao"),
+                "--amqp-uri",
+                self.amqp_uri,
+                "--admin-uri",
+                self.admin_uri,
+                *args,
+            ],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
 
 @pytest.fixture
@@ -115,8 +163,15 @@ def broker_users(rabbit_uri):
 
 
 @pytest.fixture
-def running_stack(rabbit_uri, broker_users, databases, tmp_path):
-    stack = RunningStack(rabbit_uri, broker_users, databases, tmp_path)
+def running_stack(rabbit_uri, broker_users, databases, tmp_path, token_keys):
+    stack = RunningStack(rabbit_uri, broker_users, databases, tmp_path, token_keys)
     stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture
+def signed_in_stack(running_stack):
+    """The running stack with its first administrator signed in through `sanbao`."""
+    running_stack.sign_in_as_admin()
+    return running_stack

@@ -51,7 +51,7 @@ CLIENTS = 24
 
 
 class Stack:
-    def __init__(self, node: RabbitNode, databases, workdir: Path):
+    def __init__(self, node: RabbitNode, databases, workdir: Path, token_keys):
         self.node = node
         self.workdir = workdir
         api = ManagementApi(node.api)
@@ -67,7 +67,13 @@ class Stack:
             for role in ("registry", "dispatch", CLI_USER_ROLE)
         }
         self.databases = {s: databases[s] for s in ("registry", "dispatch")}
-        self.env = dict(os.environ, COUNTY=TEST_COUNTY, LOG_LEVEL="WARNING")
+        self.env = dict(
+            os.environ,
+            COUNTY=TEST_COUNTY,
+            LOG_LEVEL="WARNING",
+            TOKEN_PUBLIC_KEYS=token_keys.public,
+            TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
+        )
         self.processes: dict[str, subprocess.Popen] = {}
         for service in ("registry", "dispatch"):
             upper = service.upper()
@@ -78,9 +84,12 @@ class Stack:
     def start(self, service: str) -> None:
         log = open(self.workdir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", service], cwd=ROOT, env=self.env, stdout=log,
+            [sys.executable, "-m", service],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
         address = self.env[f"{service.upper()}_HTTP_ADDRESS"]
 
         def healthy():
@@ -113,8 +122,9 @@ class Stack:
 class Load:
     """Offers BATCH labourers every TICK, each batch retried with its key until answered."""
 
-    def __init__(self, uri: str, sample):
+    def __init__(self, uri: str, sample, token: str):
         self.uri = uri
+        self.token = token
         self.sample = sample
         self.clients: LightQueue = LightQueue()
         for _ in range(CLIENTS):
@@ -154,7 +164,9 @@ class Load:
             client = None
             try:
                 if slot is None:
-                    client = ClusterRpcClient(uri=self.uri, timeout=10)
+                    client = ClusterRpcClient(
+                        uri=self.uri, timeout=10, context_data={"token": self.token}
+                    )
                     slot = (client, client.start())
                 client, proxy = slot
                 self.attempts += 1
@@ -199,11 +211,14 @@ def pending(url: str) -> int:
         engine.dispose()
 
 
-def test_nothing_is_lost_or_applied_twice_under_faults(node, databases, tmp_path, sample):
-    stack = Stack(node, databases, tmp_path)
+def test_nothing_is_lost_or_applied_twice_under_faults(
+    node, databases, tmp_path, sample, token_keys
+):
+    stack = Stack(node, databases, tmp_path, token_keys)
     stack.start("registry")
     stack.start("dispatch")
-    load = Load(stack.uri[CLI_USER_ROLE], sample)
+    operator = token_keys.mint(["coop_operator"], ttl_seconds=3600)
+    load = Load(stack.uri[CLI_USER_ROLE], sample, operator)
     runner = eventlet.spawn(load.run)
     report = {}
     try:

@@ -168,11 +168,15 @@ def test_replaying_only_chosen_dead_letters_leaves_the_others(dispatch, stack_co
     assert ids[:2] == [bodies[0]["event_id"], bodies[2]["event_id"]] and ids[2] == chosen
 
 
-def test_a_consumer_refuses_to_start_without_its_queue(container_factory, rabbit_config, databases):
+def test_a_consumer_refuses_to_start_without_its_queue(
+    container_factory, rabbit_config, databases, token_keys
+):
     from conftest import make_stack_config
     from nameko import config as nameko_config
 
-    config = make_stack_config(nameko_config["AMQP_URI"], databases, services=("dispatch",))
+    config = make_stack_config(
+        nameko_config["AMQP_URI"], databases, token_keys, services=("dispatch",)
+    )
     with nameko_config.patch(config):
         container = container_factory(DispatchService)
         with pytest.raises(MissingTopology, match="sanbao topology apply"):

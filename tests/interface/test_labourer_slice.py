@@ -25,8 +25,9 @@ def containers(container_factory, stack_config):
 
 
 @pytest.fixture
-def rpc(stack_config):
-    context = {"actor": "test:operator", "correlation_id": "corr-slice"}
+def rpc(stack_config, token_keys):
+    token = token_keys.mint(["county_admin", "coop_operator"])
+    context = {"token": token, "correlation_id": "corr-slice"}
     with ClusterRpcClient(context_data=context, timeout=10) as client:
         yield client
 

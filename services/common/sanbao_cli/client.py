@@ -29,11 +29,11 @@ class CliError(Exception):
 class StackClient:
     """Calls one county stack's services; opens its AMQP connection on first use."""
 
-    def __init__(self, county: str, amqp_uri: str, timeout: float, actor: str | None = None):
+    def __init__(self, county: str, amqp_uri: str, timeout: float, token: str | None = None):
         self.county = county
         self.amqp_uri = amqp_uri
         self.timeout = timeout
-        self.actor = actor or f"cli:{getpass.getuser()}"
+        self.token = token
         self._client: ClusterRpcClient | None = None
         self._proxy = None
 
@@ -53,7 +53,9 @@ class StackClient:
 
     def _connect(self):
         if self._client is None:
-            context = {"correlation_id": uuid.uuid4().hex, "actor": self.actor}
+            context = {"correlation_id": uuid.uuid4().hex, "actor": f"cli:{getpass.getuser()}"}
+            if self.token:
+                context["token"] = self.token
             client = ClusterRpcClient(context_data=context, timeout=self.timeout, uri=self.amqp_uri)
             try:
                 self._proxy = client.start()

@@ -10,13 +10,23 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sanbao_cli import output
+from sanbao_cli import output, tokens
 from sanbao_cli.client import CliError, StackClient
 from sanbao_cli.params import COUNTY, ID_NUMBER, IDEMPOTENCY_KEY, PHONE, VILLAGE
 from sanbao_common.local import DEFAULT_API_URI, default_admin_uri, local_user_uri
 from sanbao_common.messaging.topology import CLI_USER_ROLE, user_name
 
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
+CALLER_PROBLEMS = {
+    "BROKER_UNREACHABLE",
+    "BROKER_REFUSED",
+    "UNAUTHENTICATED",
+    "TOKEN_INVALID",
+    "TOKEN_EXPIRED",
+    "TOKEN_WRONG_COUNTY",
+    "PASSWORD_CHANGE_REQUIRED",
+    "FORBIDDEN",
+}
 DEMO_CHUNK = 100
 
 
@@ -48,7 +58,9 @@ class Session:
         self.county = county
         self.admin_uri = admin_uri or default_admin_uri(county)
         uri = amqp_uri or local_user_uri(county, user_name(county, CLI_USER_ROLE))
-        self.stack = StackClient(county, uri or default_admin_uri(county), timeout)
+        self.stack = StackClient(
+            county, uri or default_admin_uri(county), timeout, tokens.load(county)
+        )
 
     def close(self) -> None:
         self.stack.close()
@@ -94,7 +106,7 @@ def cli(ctx, county, amqp_uri, admin_uri, timeout):
     ctx.obj = session
 
 
-def _command(session: Session, service: str, method: str, *args, key: str):
+def call_command(session: Session, service: str, method: str, *args, key: str):
     """A state-changing call: on a timeout the operator learns how to repeat it safely."""
     try:
         return session.stack.call(service, method, *args, idempotency_key=key)
@@ -117,8 +129,8 @@ def status(session: Session):
         try:
             report = session.stack.call(service, "health")
         except CliError as exc:
-            if exc.code in ("BROKER_UNREACHABLE", "BROKER_REFUSED"):
-                raise
+            if exc.code in CALLER_PROBLEMS:
+                raise  # about the caller (no broker, no sign-in), not about the service
             values.append([service, f"down ({exc.code})", "", "", ""])
             failing += 1
             continue
@@ -154,7 +166,7 @@ def labourer():
 def labourer_register(session: Session, name, id_number, village, phone, idempotency_key):
     """Register one labourer."""
     person = {"name": name, "id_number": id_number, "village_code": village, "phone": phone}
-    result = _command(session, "registry", "register_labourer", person, key=idempotency_key)
+    result = call_command(session, "registry", "register_labourer", person, key=idempotency_key)
     output.record("registered", result)
 
 
@@ -220,7 +232,7 @@ def demo_seed(session: Session, count, seed):
                 for _ in range(min(DEMO_CHUNK, count - start))
             ]
             key = f"demo-seed-{session.county}-{seed}-{count}-{chunk}"
-            result = _command(session, "registry", "register_labourers", people, key=key)
+            result = call_command(session, "registry", "register_labourers", people, key=key)
             registered += len(result["registered"])
             refused += len(result["refused"])
             progress.advance(task, len(people))
@@ -343,3 +355,7 @@ def events_replay(session: Session, queue, since):
         raise click.BadParameter(f"no consumer queue named {queue}", param_hint="--to")
     request = {"queue": queue, "since": since}
     output.record("replayed", session.stack.call(subscription.source, "replay_events", request))
+
+
+# The other command groups register themselves on `cli`.
+from sanbao_cli import account, directory  # noqa: E402, F401

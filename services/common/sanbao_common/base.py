@@ -13,6 +13,7 @@ from nameko import config as nameko_config
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from sanbao_common.access import Authorization
 from sanbao_common.context import RequestContext
 from sanbao_common.db import Database
 from sanbao_common.messaging.retention import RetentionKeeper
@@ -28,6 +29,7 @@ class ServiceBase:
     version = "0.1.0"
 
     context = RequestContext()
+    access = Authorization()
     metrics = EntrypointMetrics()
     db = Database()
     retention = RetentionKeeper()
@@ -44,7 +46,7 @@ class ServiceBase:
         status = 200 if report["status"] == "ok" else 503
         return status, JSON, json.dumps(report, ensure_ascii=False)
 
-    @rpc
+    @rpc(permission="health.read")
     def health(self) -> dict:
         return self.health_report()
 

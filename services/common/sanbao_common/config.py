@@ -136,6 +136,22 @@ def _host_port(value: str) -> None:
         raise ValidationError("must be host:port, for example 127.0.0.1:8101")
 
 
+def _public_keys(value: str) -> None:
+    from sanbao_common.crypto import load_public_key
+
+    keys = [part for part in value.split(",") if part.strip()]
+    if not keys:
+        raise ValidationError(
+            "no token public key: make run generates the county's token key; elsewhere set "
+            "TOKEN_PUBLIC_KEYS to the base64 public half of the key registry signs with"
+        )
+    for key in keys:
+        try:
+            load_public_key(key)
+        except ValueError:
+            raise ValidationError("not a base64 Ed25519 public key (32 bytes)") from None
+
+
 class ServiceSectionSchema(Schema):
     """What belongs to one service only."""
 
@@ -164,6 +180,9 @@ class BaseConfigSchema(Schema):
     INBOX_RETENTION_DAYS = fields.Integer(load_default=60, validate=validate.Range(min=1))
     IDEMPOTENCY_RETENTION_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=1))
     CONSUMER_PREFETCH = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=65535))
+    # The public halves of the county's token keys (base64, comma-separated; more than one while a
+    # key is being replaced). Every call's token must be signed by one of them.
+    TOKEN_PUBLIC_KEYS = fields.String(required=True, validate=_public_keys)
 
     @validates_schema
     def _inbox_outlives_outbox(self, data, **_):
@@ -175,8 +194,22 @@ class BaseConfigSchema(Schema):
             )
 
 
-def config_schema(service_name: str, section: type[Schema] = ServiceSectionSchema) -> Schema:
+def section_schema(service_name: str) -> type[Schema]:
+    """The schema of a service's own section: `<service>.settings.Settings` if the service has
+    keys of its own, else the keys every service has."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"{service_name}.settings").Settings
+    except ModuleNotFoundError as exc:
+        if exc.name not in (service_name, f"{service_name}.settings"):
+            raise
+        return ServiceSectionSchema
+
+
+def config_schema(service_name: str, section: type[Schema] | None = None) -> Schema:
     """The schema of one service's whole file: the common keys plus its own section."""
+    section = section or section_schema(service_name)
     schema_cls = BaseConfigSchema.from_dict(
         {service_name: fields.Nested(section, required=True)}, name=f"{service_name}Config"
     )
@@ -187,7 +220,7 @@ def load_config(
     path: str | Path,
     service_name: str,
     environ: Mapping[str, str] | None = None,
-    section: type[Schema] = ServiceSectionSchema,
+    section: type[Schema] | None = None,
 ) -> dict:
     """Read, substitute and validate a service's config file; raise ConfigError naming the key."""
     path = Path(path)

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields
 
 from sanbao_common.validators import (
     InvalidCode,
+    normalize_credit_code,
     normalize_id_number,
     normalize_phone,
     parse_division_code,
@@ -31,6 +32,16 @@ class Phone(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             return normalize_phone(super()._deserialize(value, attr, data, **kwargs))
+        except InvalidCode as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class CreditCode(fields.String):
+    """A unified social credit code (GB 32100), loaded in its canonical form."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return normalize_credit_code(super()._deserialize(value, attr, data, **kwargs))
         except InvalidCode as exc:
             raise ValidationError(str(exc)) from None
 

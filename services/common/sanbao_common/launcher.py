@@ -36,16 +36,21 @@ def service_dir(package: str) -> Path:
     return Path(importlib.import_module(package).__file__).resolve().parent.parent
 
 
-def main(package: str, service_class: str, argv: list[str] | None = None) -> None:
+def main(
+    package: str, service_class: str, argv: list[str] | None = None, commands: dict | None = None
+) -> None:
+    """`commands`: the service's own operator commands, name -> function(config, arguments)."""
+    commands = commands or {}
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     parser.add_argument(
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "check-config"],
-        help="run the service (default), bring its database schema up to date, or only "
-        "validate its configuration",
+        choices=["run", "migrate", "check-config", *commands],
+        help="run the service (default), bring its database schema up to date, only validate "
+        "its configuration" + "".join(f", or {name}" for name in commands),
     )
+    parser.add_argument("arguments", nargs="*", help="arguments of the service's own command")
     parser.add_argument("--config", type=Path, help="config file (default: the service's own)")
     args = parser.parse_args(argv)
 
@@ -69,6 +74,9 @@ def main(package: str, service_class: str, argv: list[str] | None = None) -> Non
         check_current(home, database_url)
     except SchemaNotCurrent as exc:
         sys.exit(f"{package}: {exc}")
+    if args.command in commands:
+        nameko_config.update(config)
+        sys.exit(commands[args.command](config, args.arguments))
     module_name, class_name = service_class.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     nameko_config.update(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from amqp.exceptions import ConnectionError as AMQPConnectionError
@@ -9,6 +10,7 @@ from kombu.exceptions import OperationalError
 from marshmallow import Schema, ValidationError
 from nameko.rpc import Rpc, RpcConsumer
 
+from sanbao_common.access import PERMISSIONS
 from sanbao_common.errors import DomainError, InvalidInput
 
 log = logging.getLogger("sanbao.rpc")
@@ -33,9 +35,22 @@ class ServiceRpc(Rpc):
     rpc_consumer = ResilientRpcConsumer()
 
 
-def rpc(fn):
-    """An RPC method whose domain errors reach the caller as expected, never counted as bugs."""
-    return ServiceRpc.decorator(expected_exceptions=DomainError)(fn)
+def rpc(fn=None, *, permission: str | None = None, public: bool = False):
+    """An RPC method: its caller's token is checked for `permission` before it runs (only sign-in
+    itself is `public`), and its domain errors reach the caller as expected, never as bugs."""
+    if fn is None:
+        return functools.partial(rpc, permission=permission, public=public)
+    if not public and permission not in PERMISSIONS:
+        raise ValueError(f"{fn.__qualname__}: name a permission from sanbao_common.access")
+
+    @functools.wraps(fn)
+    def checked(self, *args, **kwargs):
+        if not public:
+            self.access.authenticate(permission)
+        return fn(self, *args, **kwargs)
+
+    checked.sanbao_permission = "public" if public else permission
+    return ServiceRpc.decorator(expected_exceptions=DomainError)(checked)
 
 
 def load(schema: Schema, data) -> dict:

@@ -16,7 +16,7 @@ class DispatchService(ServiceBase):
     def handle_labourer_registered(self, uow, events) -> None:
         handlers.apply_labourer_states(uow, events)
 
-    @rpc
+    @rpc(permission="candidates.read")
     def count_candidates(self) -> dict:
         with self.db.reader() as uow:
             return {"candidates": handlers.count_candidates(uow)}

@@ -25,3 +25,96 @@ class LabourerNotFound(NotFound):
     code = "LABOURER_NOT_FOUND"
     message_en = "no labourer with this id"
     message_zh = "未找到该劳动力"
+
+
+# -- the directory ------------------------------------------------------------------------------
+
+
+class OrganisationNotFound(NotFound):
+    code = "ORGANISATION_NOT_FOUND"
+    message_en = "no such organisation"
+    message_zh = "未找到该组织"
+
+
+class OrganisationRejected(DomainError):
+    code = "ORGANISATION_REJECTED"
+    message_en = "the organisation does not fit the directory"
+    message_zh = "该组织不符合目录规则"
+
+
+class OrganisationExists(DomainError):
+    code = "ORGANISATION_EXISTS"
+    message_en = "an active organisation already has this code"
+    message_zh = "已有使用该代码的有效组织"
+
+
+class OrganisationInactive(DomainError):
+    code = "ORGANISATION_INACTIVE"
+    message_en = "the organisation is deactivated"
+    message_zh = "该组织已停用"
+
+
+class VillageGroupNotFound(NotFound):
+    code = "VILLAGE_GROUP_NOT_FOUND"
+    message_en = "no such village group"
+    message_zh = "未找到该村民小组"
+
+
+class UserNotFound(NotFound):
+    code = "USER_NOT_FOUND"
+    message_en = "no such user"
+    message_zh = "未找到该用户"
+
+
+class UserRejected(DomainError):
+    code = "USER_REJECTED"
+    message_en = "the user does not fit the role matrix"
+    message_zh = "该用户不符合角色规则"
+
+
+class UsernameTaken(DomainError):
+    code = "USERNAME_TAKEN"
+    message_en = "this user name is taken"
+    message_zh = "该用户名已被使用"
+
+
+class SignInFailed(DomainError):
+    code = "SIGN_IN_FAILED"
+    message_en = "wrong user name, password or one-time code"
+    message_zh = "用户名、密码或动态码错误"
+
+
+class AccountLocked(DomainError):
+    code = "ACCOUNT_LOCKED"
+    message_en = "too many failed sign-ins; the account is locked for a while"
+    message_zh = "登录失败次数过多，账号暂时锁定"
+
+
+class PasswordRejected(DomainError):
+    code = "PASSWORD_REJECTED"
+    message_en = "a password needs at least 12 characters and must differ from the old one"
+    message_zh = "密码至少 12 位，且不能与原密码相同"
+
+
+class SealRejected(DomainError):
+    code = "SEAL_REJECTED"
+    message_en = "the seal's signature does not verify"
+    message_zh = "印鉴签名验证失败"
+
+
+class SealExists(DomainError):
+    code = "SEAL_EXISTS"
+    message_en = "the organisation already has a registered seal"
+    message_zh = "该组织已登记印鉴"
+
+
+class SigningKeyRejected(DomainError):
+    code = "SIGNING_KEY_REJECTED"
+    message_en = "the signing key cannot be enrolled"
+    message_zh = "签名密钥无法登记"
+
+
+class SigningKeyNotFound(NotFound):
+    code = "SIGNING_KEY_NOT_FOUND"
+    message_en = "no such enrolled signing key"
+    message_zh = "未找到该签名密钥"

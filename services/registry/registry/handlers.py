@@ -93,5 +93,6 @@ def get_labourer(uow: UnitOfWork, person_id: str) -> model.Labourer:
     return labourer
 
 
-def count_labourers(uow: UnitOfWork) -> int:
-    return LabourerRepository(uow.connection).count()
+def count_labourers(uow: UnitOfWork, under: str | None = None) -> int:
+    """All labourers, or those registered in villages whose code starts with `under`."""
+    return LabourerRepository(uow.connection).count(under)

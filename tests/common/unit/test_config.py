@@ -5,9 +5,13 @@ from pathlib import Path
 import pytest
 
 from sanbao_common.config import ConfigError, load_config, redact_url, substitute
+from sanbao_common.crypto import new_signing_key, public_key_text
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
+# The public half of a freshly generated Ed25519 key: every service needs one to check tokens.
+KEY = public_key_text(new_signing_key())
+ENV = {"TOKEN_PUBLIC_KEYS": KEY}
 
 
 def test_substitution_takes_the_environment_then_the_default():
@@ -44,7 +48,7 @@ def test_malformed_placeholders_are_refused(text):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_service_file_is_valid_with_its_defaults(service):
-    config = load_config(ROOT / "services" / service / "config.yml", service, environ={})
+    config = load_config(ROOT / "services" / service / "config.yml", service, environ=ENV)
     assert config["COUNTY"] == "532501"
     assert config["AMQP_URI"].endswith("/sanbao-532501")
     assert config[service]["DATABASE_URL"].endswith(f"/532501/{service}.sqlite")
@@ -54,7 +58,7 @@ def test_every_service_file_is_valid_with_its_defaults(service):
 
 def test_the_county_reaches_the_vhost_and_the_database_path():
     config = load_config(
-        ROOT / "services/registry/config.yml", "registry", environ={"COUNTY": "532528"}
+        ROOT / "services/registry/config.yml", "registry", environ={"COUNTY": "532528", **ENV}
     )
     assert config["AMQP_URI"].endswith("/sanbao-532528")
     assert "/532528/registry.sqlite" in config["registry"]["DATABASE_URL"]
@@ -72,11 +76,15 @@ def test_the_county_reaches_the_vhost_and_the_database_path():
         ({"REGISTRY_DATABASE_URL": "mysql://x/y"}, "registry.DATABASE_URL"),
         ({"REGISTRY_HTTP_ADDRESS": "8101"}, "registry.HTTP_ADDRESS"),
         ({"REGISTRY_HTTP_ADDRESS": "127.0.0.1:70000"}, "registry.HTTP_ADDRESS"),
+        ({"TOKEN_PUBLIC_KEYS": ""}, "TOKEN_PUBLIC_KEYS"),
+        ({"TOKEN_PUBLIC_KEYS": "bm90IGEga2V5"}, "TOKEN_PUBLIC_KEYS"),
+        ({"INBOX_RETENTION_DAYS": "20"}, "INBOX_RETENTION_DAYS"),
+        ({"LOGIN_MAX_FAILURES": "0"}, "registry.LOGIN_MAX_FAILURES"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_key(environ, key):
     with pytest.raises(ConfigError) as caught:
-        load_config(ROOT / "services/registry/config.yml", "registry", environ=environ)
+        load_config(ROOT / "services/registry/config.yml", "registry", environ={**ENV, **environ})
     assert f"{key}:" in str(caught.value)
     assert "registry/config.yml" in str(caught.value)
 
@@ -85,7 +93,8 @@ def test_an_unknown_or_missing_key_is_named(tmp_path):
     path = tmp_path / "config.yml"
     path.write_text(
         "COUNTY: '532501'\nAMQP_URI: amqp://h/v\nRPC_TIMEOUT_SECONDS: 5\nLOG_LEVEL: INFO\n"
-        "max_workers: 4\nMAX_WORKER: 3\nregistry:\n  HTTP_ADDRESS: 127.0.0.1:1\n"
+        f"max_workers: 4\nMAX_WORKER: 3\nTOKEN_PUBLIC_KEYS: {KEY}\nregistry:\n"
+        "  HTTP_ADDRESS: 127.0.0.1:1\n  TOKEN_SIGNING_KEY_FILE: x\n"
     )
     with pytest.raises(ConfigError) as caught:
         load_config(path, "registry", environ={})

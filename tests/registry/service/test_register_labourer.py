@@ -10,13 +10,15 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
-from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound, OutsideCounty
+from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound
 from registry.service import RegistryService
+from sanbao_common.access import OutOfScope
 from sanbao_common.context import Caller
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.idempotency import IdempotencyKeyInvalid, IdempotencyKeyReused
 from sanbao_common.messaging.tables import OUTBOX
+from testkit import fake_access, principal
 
 
 @pytest.fixture
@@ -29,7 +31,8 @@ def db(databases):
 @pytest.fixture
 def service(db):
     context = SimpleNamespace(caller=lambda: Caller("532501", "cli:tester", "corr-1"))
-    return worker_factory(RegistryService, db=db, context=context)
+    operator = fake_access(principal(["coop_operator"], scope="532501"))
+    return worker_factory(RegistryService, db=db, context=context, access=operator)
 
 
 def outbox(db) -> list[dict]:
@@ -58,7 +61,8 @@ def test_registering_stores_the_person_and_its_event_together(service, db, sampl
     data = person(sample)
     reply = service.register_labourer(data, key())
     assert reply["id_number_masked"] == data["id_number"][:6] + "********" + data["id_number"][-4:]
-    assert data["id_number"] not in str(reply) and data["phone"] not in str(reply)
+    # A cooperative's operator sees the people of its own area in full.
+    assert (reply["id_number"], reply["phone"]) == (data["id_number"], data["phone"])
     (event,) = outbox(db)
     assert event["type"] == "labourer_registered"
     assert event["record_id"] == reply["person_id"] and event["version"] == 1
@@ -107,7 +111,7 @@ def test_the_same_id_number_twice_is_refused_with_a_pointer(service, db, sample)
 
 def test_a_refusal_stores_nothing_so_the_key_can_be_used_for_the_corrected_request(service, sample):
     same = key()
-    with pytest.raises(OutsideCounty):
+    with pytest.raises(OutOfScope):
         service.register_labourer(person(sample, village_code="532528101201"), same)
     assert service.register_labourer(person(sample), same)["version"] == 1
 
@@ -146,7 +150,7 @@ def test_a_batch_registers_the_good_rows_and_says_why_each_other_was_refused(ser
         (1, "LABOURER_ALREADY_REGISTERED"),
         (3, "LABOURER_ALREADY_REGISTERED"),
         (4, "INVALID_INPUT"),
-        (5, "OUTSIDE_COUNTY"),
+        (5, "OUT_OF_SCOPE"),
         (6, "INVALID_INPUT"),
     ]
     assert service.count_labourers() == {"labourers": 3}
@@ -171,3 +175,62 @@ def test_a_batch_must_be_a_list_of_1_to_1000(service, rows):
 def test_an_unknown_person_is_not_found(service):
     with pytest.raises(LabourerNotFound):
         service.get_labourer("no-such-person")
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "scope", "unmasked"),
+    [
+        ("coop_operator", "village_coop", "532501001201", True),
+        ("agent", "village_group", "532501001201-03", True),
+        ("county_admin", "county_coop", "532501", True),
+        ("hr_operator", "hr_company", "org-hr", False),
+        ("auditor", "audit_bureau", "org-audit", False),
+        ("finance", "county_coop", "532501", False),
+    ],
+)
+def test_who_sees_personal_data_unmasked(db, sample, role, kind, scope, unmasked):
+    context = SimpleNamespace(caller=lambda: Caller("532501", "cli:tester", "corr-1"))
+    operator = fake_access(principal(["coop_operator"], scope="532501"))
+    writer = worker_factory(RegistryService, db=db, context=context, access=operator)
+    data = person(sample)
+    person_id = writer.register_labourer(data, key())["person_id"]
+    reader = worker_factory(
+        RegistryService,
+        db=db,
+        context=context,
+        access=fake_access(principal([role], kind=kind, scope=scope)),
+    )
+    reply = reader.get_labourer(person_id)
+    assert (data["id_number"] in str(reply)) is unmasked
+    assert (data["phone"] in str(reply)) is unmasked
+    assert reply["id_number_masked"] == data["id_number"][:6] + "********" + data["id_number"][-4:]
+
+
+def test_a_village_operator_cannot_reach_another_village(db, sample):
+    context = SimpleNamespace(caller=lambda: Caller("532501", "cli:tester", "corr-1"))
+    county = worker_factory(
+        RegistryService,
+        db=db,
+        context=context,
+        access=fake_access(principal(["coop_operator"], scope="532501")),
+    )
+    elsewhere = county.register_labourer(person(sample, village_code="532501002205"), key())
+    mine = county.register_labourer(person(sample, village_code="532501001201"), key())
+    village = worker_factory(
+        RegistryService,
+        db=db,
+        context=context,
+        access=fake_access(principal(["coop_operator"], kind="village_coop", scope="532501001201")),
+    )
+    # by id: as if it did not exist
+    with pytest.raises(LabourerNotFound):
+        village.get_labourer(elsewhere["person_id"])
+    assert village.get_labourer(mine["person_id"])["person_id"] == mine["person_id"]
+    # by filter: refused; without one, only its own village is counted
+    with pytest.raises(OutOfScope):
+        village.count_labourers("532501002205")
+    assert village.count_labourers() == {"labourers": 1}
+    assert county.count_labourers() == {"labourers": 2}
+    # and it cannot register people elsewhere
+    with pytest.raises(OutOfScope):
+        village.register_labourer(person(sample, village_code="532501002205"), key())

@@ -43,5 +43,8 @@ class LabourerRepository:
         rows = self.connection.execute(_PERSON_IDS, {"id_numbers": list(set(id_numbers))})
         return dict(rows.all())
 
-    def count(self) -> int:
-        return self.connection.execute(select(func.count()).select_from(labourers)).scalar_one()
+    def count(self, under: str | None = None) -> int:
+        query = select(func.count()).select_from(labourers)
+        if under:
+            query = query.where(labourers.c.village_code.startswith(under))
+        return self.connection.execute(query).scalar_one()

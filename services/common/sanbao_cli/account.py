@@ -1,0 +1,99 @@
+"""Signing in and looking after one's own account."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from sanbao_cli import output, tokens
+from sanbao_cli.main import Session, cli
+
+
+def _read_secret(prompt: str, from_stdin: bool, confirm: bool = False) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError(f"expected {prompt.lower()} on standard input")
+        return line.rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+@cli.command()
+@click.argument("username")
+@click.option("--totp", metavar="CODE", help="The code of your authenticator app, if you use one.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def login(session: Session, username, totp, password_stdin):
+    """Sign in; the token is kept for this county until it expires (or `sanbao logout`)."""
+    password = _read_secret("Password", password_stdin)
+    reply = session.stack.call("registry", "login", username, password, totp)
+    path = tokens.save(session.county, reply["token"])
+    output.record(
+        "signed in",
+        {
+            "user": reply["username"],
+            "roles": ", ".join(reply["roles"]),
+            "scope": reply["scope"],
+            "until": reply["expires_at"],
+            "token kept in": str(path),
+        },
+    )
+    if reply["must_change_password"]:
+        output.console.print(
+            "This is a one-time password: change it now with `sanbao password change`."
+        )
+
+
+@cli.command()
+@click.pass_obj
+def logout(session: Session):
+    """Forget this county's token on this machine."""
+    output.record("signed out", {"token removed": tokens.forget(session.county)})
+
+
+@cli.command()
+@click.pass_obj
+def whoami(session: Session):
+    """Who the kept token says you are."""
+    output.record("you", session.stack.call("registry", "whoami"))
+
+
+@cli.group()
+def password():
+    """Your password."""
+
+
+@password.command("change")
+@click.option(
+    "--stdin",
+    "from_stdin",
+    is_flag=True,
+    help="Read the old and the new password from standard input, one per line.",
+)
+@click.pass_obj
+def password_change(session: Session, from_stdin):
+    """Change your password (at least 12 characters); then sign in again."""
+    old = _read_secret("Current password", from_stdin)
+    new = _read_secret("New password", from_stdin, confirm=not from_stdin)
+    session.stack.call("registry", "change_password", old, new)
+    tokens.forget(session.county)
+    output.record("password changed", {"next": "sign in again: sanbao login <username>"})
+
+
+@cli.group()
+def totp():
+    """A second factor: one-time codes from an authenticator app."""
+
+
+@totp.command("enable")
+@click.pass_obj
+def totp_enable(session: Session):
+    """Show a new secret for your authenticator app, then confirm with one of its codes."""
+    started = session.stack.call("registry", "start_totp")
+    output.record("add this to your authenticator app", started)
+    code = click.prompt("Code shown by the app")
+    session.stack.call("registry", "confirm_totp", code)
+    output.record(
+        "two-factor sign-in", {"enabled": True, "from now on": "sanbao login --totp CODE"}
+    )

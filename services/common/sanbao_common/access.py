@@ -1,0 +1,247 @@
+"""Who may do what: roles, the permission matrix, actor tokens, and their check on every call.
+
+A person signs in to registry and receives a short-lived token: their user, organisation, roles
+and scope, signed with the county's Ed25519 token key. Every RPC call carries it (nameko context
+data `token`); every service holds only the public half(s), so no service can mint one. The
+matrix below is the one source of what each role may do, enforced by `@rpc(permission=...)`
+and written out in docs/access.md (a test keeps the two the same).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from nameko import config as nameko_config
+from nameko.extensions import DependencyProvider
+
+from sanbao_common.context import actor_var
+from sanbao_common.crypto import load_public_key, signature_valid
+from sanbao_common.errors import DomainError
+
+TOKEN_KEY = "token"
+TOKEN_PREFIX = "sb1"
+
+COUNTY_ADMIN = "county_admin"
+COOP_OPERATOR = "coop_operator"
+AGENT = "agent"
+HR_OPERATOR = "hr_operator"
+SIGNATORY = "signatory"
+FINANCE = "finance"
+AUDITOR = "auditor"
+ROLES = (COUNTY_ADMIN, COOP_OPERATOR, AGENT, HR_OPERATOR, SIGNATORY, FINANCE, AUDITOR)
+# Granted by an organisation's seal certifying the person's key, never by an administrator.
+SEAL_GRANTED_ROLES = frozenset({SIGNATORY})
+EVERYONE = frozenset(ROLES)
+
+# permission -> roles that have it. Scope (which area or company) is checked by the handler.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "health.read": EVERYONE,
+    "account.manage_own": EVERYONE,
+    "directory.read": EVERYONE,
+    "directory.manage": frozenset({COUNTY_ADMIN}),
+    "users.read": frozenset({COUNTY_ADMIN, AUDITOR}),
+    "users.manage": frozenset({COUNTY_ADMIN}),
+    "seals.submit": EVERYONE,  # the seal's own signature is the authority, not the role
+    "labourers.register": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
+    "labourers.read": EVERYONE,
+    "candidates.read": EVERYONE,
+    "events.replay": frozenset({COUNTY_ADMIN}),
+}
+# Roles that see personal data unmasked, within their scope (DOMAIN.md role matrix).
+UNMASKED_ROLES = frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT})
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+    message_en = "sign in first (sanbao login)"
+    message_zh = "请先登录（sanbao login）"
+
+
+class TokenInvalid(Unauthenticated):
+    code = "TOKEN_INVALID"
+    message_en = "the sign-in token is not valid; sign in again (sanbao login)"
+    message_zh = "登录凭证无效，请重新登录"
+
+
+class TokenExpired(Unauthenticated):
+    code = "TOKEN_EXPIRED"
+    message_en = "the sign-in token has expired; sign in again (sanbao login)"
+    message_zh = "登录凭证已过期，请重新登录"
+
+
+class WrongCountyToken(Unauthenticated):
+    code = "TOKEN_WRONG_COUNTY"
+    message_en = "the sign-in token is for another county"
+    message_zh = "登录凭证属于其他县（市）"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    message_en = "your role does not allow this"
+    message_zh = "您的角色无权执行此操作"
+
+
+class OutOfScope(DomainError):
+    code = "OUT_OF_SCOPE"
+    message_en = "this is outside your area"
+    message_zh = "超出您的管辖范围"
+
+
+class PasswordChangeRequired(DomainError):
+    code = "PASSWORD_CHANGE_REQUIRED"
+    message_en = "change your one-time password first (sanbao password change)"
+    message_zh = "请先修改一次性密码（sanbao password change）"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as their token says."""
+
+    user_id: str
+    username: str
+    organisation_id: str
+    organisation_kind: str
+    roles: tuple[str, ...]
+    scope: str  # a division code (6, 9 or 12 digits), a village group code, or an organisation id
+    county: str
+    expires_at: str
+    token_id: str
+    must_change_password: bool = False
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.username}"
+
+    def has(self, permission: str) -> bool:
+        return bool(PERMISSIONS[permission].intersection(self.roles))
+
+    def covers(self, division_code: str) -> bool:
+        """Whether a place (village code, township code, …) lies within this caller's area."""
+        if self.organisation_kind in AREA_KINDS:
+            return division_code.startswith(self.scope.split("-")[0])
+        return True  # bureaus and companies are not area-bound; what they see is masked
+
+    def sees_unmasked(self, division_code: str | None) -> bool:
+        return (
+            bool(UNMASKED_ROLES.intersection(self.roles))
+            and division_code is not None
+            and self.organisation_kind in AREA_KINDS
+            and self.covers(division_code)
+        )
+
+
+AREA_KINDS = frozenset({"county_coop", "township_coop", "village_coop", "village_group"})
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(
+    private_key, principal_fields: dict, ttl: timedelta, now: datetime | None = None
+) -> tuple[str, Principal]:
+    """Sign a token for a person who has just proved who they are."""
+    now = now or datetime.now(UTC)
+    principal = Principal(
+        **principal_fields,
+        expires_at=(now + ttl).isoformat(),
+        token_id=uuid.uuid4().hex,
+    )
+    body = _b64(json.dumps(asdict(principal), separators=(",", ":"), sort_keys=True).encode())
+    signed = f"{TOKEN_PREFIX}.{body}"
+    signature = _b64(private_key.sign(signed.encode()))
+    return f"{signed}.{signature}", principal
+
+
+def verify_token(token, public_keys: list, county: str, now: datetime | None = None) -> Principal:
+    if not token:
+        raise Unauthenticated()
+    try:
+        prefix, body, signature = token.split(".")
+        if prefix != TOKEN_PREFIX:
+            raise ValueError
+        signed = f"{prefix}.{body}".encode()
+        raw_signature = base64.b64encode(_unb64(signature)).decode()
+    except (ValueError, AttributeError):
+        raise TokenInvalid() from None
+    if not any(signature_valid(key, signed, raw_signature) for key in public_keys):
+        raise TokenInvalid()
+    try:
+        data = json.loads(_unb64(body))
+        data["roles"] = tuple(data["roles"])
+        principal = Principal(**data)
+        expires_at = datetime.fromisoformat(principal.expires_at)
+    except (ValueError, TypeError, KeyError):
+        raise TokenInvalid() from None
+    if principal.county != county:
+        raise WrongCountyToken()
+    if (now or datetime.now(UTC)) >= expires_at:
+        raise TokenExpired()
+    return principal
+
+
+def configured_public_keys() -> list:
+    text = nameko_config.get("TOKEN_PUBLIC_KEYS") or ""
+    return [load_public_key(part) for part in text.split(",") if part.strip()]
+
+
+class Access:
+    """What an entrypoint knows about its caller once the token is checked."""
+
+    def __init__(self, worker_ctx, public_keys: list, county: str):
+        self._worker_ctx = worker_ctx
+        self._public_keys = public_keys
+        self._county = county
+        self.principal: Principal | None = None
+
+    def authenticate(self, permission: str) -> Principal:
+        token = self._worker_ctx.data.get(TOKEN_KEY)
+        return self.admit(verify_token(token, self._public_keys, self._county), permission)
+
+    def admit(self, principal: Principal, permission: str) -> Principal:
+        """Let a verified caller in for `permission`, or refuse with the reason."""
+        if principal.must_change_password and permission != "account.manage_own":
+            raise PasswordChangeRequired()
+        if not principal.has(permission):
+            raise Forbidden(permission=permission)
+        self.principal = principal
+        if self._worker_ctx is not None:
+            self._worker_ctx.data["actor"] = principal.actor
+        actor_var.set(principal.actor)
+        return principal
+
+    def require_in_scope(self, division_code: str) -> None:
+        if not self.principal.covers(division_code):
+            raise OutOfScope(area=division_code)
+
+
+class KnownCallerAccess(Access):
+    """An `Access` for a caller already known, for code that runs a service's entrypoints in
+    its own process (tests of one service, benchmarks): the same permission and scope checks,
+    without a token or a nameko worker."""
+
+    def __init__(self, principal: Principal):
+        super().__init__(None, [], principal.county)
+        self._known = principal
+
+    def authenticate(self, permission: str) -> Principal:
+        return self.admit(self._known, permission)
+
+
+class Authorization(DependencyProvider):
+    """Gives each worker an `Access` for the token its call carried."""
+
+    def setup(self):
+        self.public_keys = configured_public_keys()
+        self.county = nameko_config["COUNTY"]
+
+    def get_dependency(self, worker_ctx) -> Access:
+        return Access(worker_ctx, self.public_keys, self.county)

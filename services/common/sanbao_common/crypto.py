@@ -1,0 +1,163 @@
+"""Passwords, one-time codes and signing keys: the small cryptographic pieces of sign-in.
+
+- Passwords are stored as scrypt hashes (RFC 7914, from the standard library) with a random salt
+  and the cost parameters in the stored string, so the cost can rise without invalidating old
+  hashes.
+- TOTP is RFC 6238 (HMAC-SHA1, 30 s, 6 digits): what every authenticator app speaks.
+- Ed25519 keys (tokens, seals, signatories) come from `cryptography`; a key's fingerprint is the
+  SHA-256 of its raw public bytes, written in groups of four hex digits for paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+import time
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+SCRYPT_N = 2**15  # about 50 ms here: slow enough for stolen hashes, fast enough for sign-in
+SCRYPT_R = 8
+SCRYPT_P = 1
+
+
+def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, maxmem=2**27, dklen=32
+    )
+    encoded_salt, encoded_digest = (
+        base64.b64encode(salt).decode(),
+        base64.b64encode(digest).decode(),
+    )
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${encoded_salt}${encoded_digest}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
+        maxmem=2**27, dklen=32,
+    )  # fmt: skip
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def new_password() -> str:
+    """A one-time password to hand over once: 16 characters, no look-alikes."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+# -- TOTP (RFC 6238) ---------------------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+
+
+def totp(secret: str, moment: float | None = None, *, step: int = 30, digits: int = 6) -> str:
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    counter = int((time.time() if moment is None else moment) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return str(code).zfill(digits)
+
+
+def verify_totp(secret: str, code: str, moment: float | None = None) -> bool:
+    """Accept the current code and its neighbours (clocks drift by up to 30 s)."""
+    now = time.time() if moment is None else moment
+    return any(
+        hmac.compare_digest(totp(secret, now + drift), str(code).strip()) for drift in (-30, 0, 30)
+    )
+
+
+def totp_uri(secret: str, account: str, issuer: str = "sanbao") -> str:
+    return f"otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}"
+
+
+# -- Ed25519 ------------------------------------------------------------------------------------
+
+
+def new_signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def public_bytes(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_text(key) -> str:
+    return base64.b64encode(public_bytes(key)).decode()
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    raw = base64.b64decode(text.strip(), validate=True)
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key has 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def fingerprint(key) -> str:
+    """SHA-256 of the raw public key, as 16 groups of 4 hex digits (for a paper agreement)."""
+    digest = hashlib.sha256(public_bytes(key)).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, 64, 4))
+
+
+def statement_bytes(statement: dict) -> bytes:
+    """The exact bytes a seal or signatory signs: canonical JSON (sorted keys, no spaces,
+    UTF-8), so the signer and every verifier agree byte for byte."""
+    import json
+
+    return json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(private_key: Ed25519PrivateKey, message: bytes) -> str:
+    return base64.b64encode(private_key.sign(message)).decode()
+
+
+def signature_valid(public_key: Ed25519PublicKey, message: bytes, signature: str) -> bool:
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def save_private_key(key: Ed25519PrivateKey, path, passphrase: str | None) -> None:
+    """PEM (PKCS #8), encrypted with the passphrase when one is given; mode 0600."""
+    import os
+
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def load_private_key(path, passphrase: str | None) -> Ed25519PrivateKey:
+    with open(path, "rb") as source:
+        key = serialization.load_pem_private_key(
+            source.read(), password=passphrase.encode("utf-8") if passphrase else None
+        )
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 private key")
+    return key

@@ -26,10 +26,10 @@ import pytest
 import requests
 from eventlet.queue import LightQueue
 from nameko.standalone.rpc import ClusterRpcClient
-from rabbit_node import RabbitNode
 from sqlalchemy import create_engine, func, select
 
 from dispatch.adapters.tables import candidates
+from rabbit_node import RabbitNode
 from registry.adapters.tables import labourers
 from sanbao_common.messaging.admin import (
     ManagementApi,

@@ -3,13 +3,13 @@ unreadable events parked at once with their reason; a failing event retried with
 parked, then replayed by an operator; one bad event never holds back the others."""
 
 import pytest
-from messaging_helpers import drain, labourer_event, publish, queue_depth
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from dispatch.adapters.tables import candidates
 from dispatch.service import DispatchService
+from messaging_helpers import drain, labourer_event, publish, queue_depth
 from sanbao_common.db import create_database_engine
 from sanbao_common.messaging import topology as topology_module
 from sanbao_common.messaging.consumer import MissingTopology

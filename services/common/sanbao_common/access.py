@@ -50,6 +50,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "labourers.read": EVERYONE,
     "candidates.read": EVERYONE,
     "events.replay": frozenset({COUNTY_ADMIN}),
+    "fund.prepare": frozenset({COUNTY_ADMIN}),
+    "fund.seal": EVERYONE,  # the seal's signature over the terms is what is checked
+    "fund.record": frozenset({FINANCE}),
+    "fund.propose": frozenset({FINANCE, COUNTY_ADMIN, HR_OPERATOR}),
+    "fund.sign": frozenset({SIGNATORY}),
+    "fund.read": frozenset({COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR, SIGNATORY, FINANCE, AUDITOR}),
+    "fund.verify": frozenset({COUNTY_ADMIN, FINANCE, AUDITOR}),
+    "fund.close": frozenset({COUNTY_ADMIN}),
 }
 # Roles that see personal data unmasked, within their scope (DOMAIN.md role matrix).
 UNMASKED_ROLES = frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT})

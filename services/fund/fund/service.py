@@ -1,10 +1,248 @@
-"""The fund service. So far it serves what every service serves (ServiceBase): `/health`,
-`/metrics` and the `health` RPC."""
+"""The fund service: joint accounts under two organisations' seals. Entrypoints only."""
 
-from fund import __version__
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fund import __version__, handlers
+from fund.adapters.repository import Books
+from fund.domain.accounts import Line
+from fund.domain.audit import first_break
+from fund.domain.ledger import trial_balance_holds
+from fund.schemas import InflowSchema, ProposalSchema, TermsSchema, VoucherSchema
+from sanbao_common.access import OutOfScope
 from sanbao_common.base import ServiceBase
+from sanbao_common.errors import InvalidInput
+from sanbao_common.messaging.consumer import consume
+from sanbao_common.messaging.idempotency import run_command
+from sanbao_common.messaging.outbox import OutboxRelay
+from sanbao_common.rpc import load, rpc
+
+
+def _proposal_reply(proposal) -> dict:
+    return dict(
+        proposal.statement(),
+        status=proposal.status,
+        signed_by=sorted(proposal.signed_by()),
+        reason=proposal.reason,
+        version=proposal.version,
+    )
 
 
 class FundService(ServiceBase):
     name = "fund"
     version = __version__
+
+    relay = OutboxRelay()
+
+    def _command(self, method: str, key: str, request, execute):
+        return run_command(self.db, self.name, method, key, request, execute)
+
+    def _visible(self, account) -> None:
+        """Parties' people see their accounts; the county's administrators and auditors all."""
+        principal = self.access.principal
+        if principal.organisation_id in account.parties:
+            return
+        if {"county_admin", "auditor"} & set(principal.roles):
+            return
+        raise OutOfScope(account_id=account.account_id)
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @rpc(permission="fund.prepare")
+    def prepare_joint_account(self, terms: dict, idempotency_key: str) -> dict:
+        data, caller = load(TermsSchema(), terms), self.context.caller()
+        data["principal_fen"] = data.pop("principal")
+
+        def execute(uow):
+            account = handlers.prepare_account(uow, caller, data)
+            return handlers.account_view(Books(uow.connection), account)
+
+        return self._command("prepare_joint_account", idempotency_key, terms, execute)
+
+    @rpc(permission="fund.seal")
+    def seal_joint_account(
+        self, account_id: str, org_id: str, public_key: str, signature: str, idempotency_key: str
+    ) -> dict:
+        caller = self.context.caller()
+
+        def execute(uow):
+            account = handlers.seal_account(uow, caller, account_id, org_id, public_key, signature)
+            return handlers.account_view(Books(uow.connection), account)
+
+        return self._command(
+            "seal_joint_account",
+            idempotency_key,
+            [account_id, org_id, public_key, signature],
+            execute,
+        )
+
+    # -- money in and out ----------------------------------------------------------------------
+
+    @rpc(permission="fund.record")
+    def record_inflow(self, account_id: str, inflow: dict, idempotency_key: str) -> dict:
+        data, caller, principal = (
+            load(InflowSchema(), inflow),
+            self.context.caller(),
+            self.access.principal,
+        )
+        return self._command(
+            "record_inflow",
+            idempotency_key,
+            [account_id, inflow],
+            lambda uow: handlers.record_inflow(
+                uow,
+                caller,
+                principal,
+                account_id,
+                data["kind"],
+                data["amount"],
+                data["bank_ref"],
+                data["reference"],
+            ),
+        )
+
+    @rpc(permission="fund.record")
+    def record_receivable(self, account_id: str, period: str, amount: str, idempotency_key: str):
+        fen = load(InflowSchema(only=("amount",)), {"amount": amount})["amount"]
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "record_receivable",
+            idempotency_key,
+            [account_id, period, amount],
+            lambda uow: handlers.record_receivable(
+                uow, caller, principal, account_id, str(period), fen
+            ),
+        )
+
+    @rpc(permission="fund.propose")
+    def propose_outflow(self, account_id: str, proposal: dict, idempotency_key: str) -> dict:
+        data, caller, principal = (
+            load(ProposalSchema(), proposal),
+            self.context.caller(),
+            self.access.principal,
+        )
+        lines = [Line(x["payee"], x["amount"], x["purpose"], x["reference"]) for x in data["lines"]]
+        return self._command(
+            "propose_outflow",
+            idempotency_key,
+            [account_id, proposal],
+            lambda uow: _proposal_reply(
+                handlers.propose_outflow(
+                    uow, caller, principal, account_id, data["kind"], lines, data["expires_at"]
+                )
+            ),
+        )
+
+    @rpc(permission="fund.sign")
+    def sign_outflow(
+        self, proposal_id: str, key_fingerprint: str, signature: str, idempotency_key: str
+    ) -> dict:
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "sign_outflow",
+            idempotency_key,
+            [proposal_id, key_fingerprint, signature],
+            lambda uow: _proposal_reply(
+                handlers.sign_outflow(
+                    uow, caller, principal, proposal_id, key_fingerprint, signature
+                )
+            ),
+        )
+
+    @rpc(permission="fund.sign")
+    def reject_outflow(self, proposal_id: str, reason: str, idempotency_key: str) -> dict:
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "reject_outflow",
+            idempotency_key,
+            [proposal_id, reason],
+            lambda uow: _proposal_reply(
+                handlers.reject_outflow(uow, caller, principal, proposal_id, reason)
+            ),
+        )
+
+    @rpc(permission="fund.record")
+    def settle_advance(self, account_id: str, reference: str, vouchers: list, idempotency_key: str):
+        if not isinstance(vouchers, list) or not vouchers:
+            raise InvalidInput({"vouchers": ["a list of one or more vouchers"]})
+        loaded = [load(VoucherSchema(), v) for v in vouchers]
+        for voucher in loaded:
+            voucher["amount_fen"] = voucher.pop("amount")
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "settle_advance",
+            idempotency_key,
+            [account_id, reference, vouchers],
+            lambda uow: handlers.settle_advance(
+                uow, caller, principal, account_id, reference, loaded
+            ),
+        )
+
+    @rpc(permission="fund.close")
+    def close_joint_account(self, account_id: str, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+
+        def execute(uow):
+            account = handlers.close_account(uow, caller, account_id)
+            return handlers.account_view(Books(uow.connection), account)
+
+        return self._command("close_joint_account", idempotency_key, [account_id], execute)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @rpc(permission="fund.read")
+    def get_joint_account(self, account_id: str) -> dict:
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            account = handlers._account(books, account_id)
+            self._visible(account)
+            return handlers.account_view(books, account)
+
+    @rpc(permission="fund.read")
+    def list_joint_accounts(self) -> list:
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            found = []
+            for account in books.accounts():
+                try:
+                    self._visible(account)
+                except OutOfScope:
+                    continue
+                found.append(handlers.account_view(books, account))
+            return found
+
+    @rpc(permission="fund.read")
+    def aging_report(self, account_id: str) -> list:
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            self._visible(handlers._account(books, account_id))
+            return handlers.aging(books, account_id, datetime.now(UTC).date())
+
+    @rpc(permission="fund.verify")
+    def verify_books(self) -> dict:
+        """Recompute the audit chain and the trial balance; name the first break."""
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            records = books.audit_records()
+            totals = {}
+            for account in books.accounts():
+                totals[account.account_id] = books.balances(account.account_id)
+        chain = first_break(records, [])
+        unbalanced = [a for a, t in totals.items() if not trial_balance_holds(t)]
+        return {
+            "records": len(records),
+            "chain": "intact" if chain is None else chain,
+            "trial_balance": "balanced" if not unbalanced else f"unbalanced: {unbalanced}",
+            "ok": chain is None and not unbalanced,
+        }
+
+    # -- signatories, from registry -----------------------------------------------------------
+
+    @consume("registry", "signing_key_enrolled")
+    def handle_signing_key_enrolled(self, uow, events) -> None:
+        handlers.apply_signing_keys(uow, events)
+
+    @consume("registry", "signing_key_revoked")
+    def handle_signing_key_revoked(self, uow, events) -> None:
+        handlers.apply_signing_keys(uow, events)

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import eventlet
 import pytest
-from messaging_helpers import drain, labourer_event
 from sqlalchemy import select, update
 
+from messaging_helpers import drain, labourer_event
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.admin import connect
 from sanbao_common.messaging.outbox import Relay, replay_to_queue, write_events

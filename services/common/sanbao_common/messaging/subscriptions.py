@@ -24,6 +24,8 @@ class Subscription:
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_labourer_registered", "registry", "labourer_registered"),
+    Subscription("fund", "handle_signing_key_enrolled", "registry", "signing_key_enrolled"),
+    Subscription("fund", "handle_signing_key_revoked", "registry", "signing_key_revoked"),
 )
 
 

@@ -1,5 +1,139 @@
-"""fund's own tables: none yet. Its capabilities, and their tables, come in later issues."""
+"""fund's own tables. Alembic migrations in services/fund/alembic/ create them."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from sanbao_common.messaging.tables import Position, idempotency_table, inbox_table, outbox_table
 
 metadata = MetaData()
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
+
+joint_accounts = Table(
+    "joint_accounts",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("agreement_ref", String(100), nullable=False),
+    Column("county", String(6), nullable=False),
+    Column("county_org_id", String(36), nullable=False),
+    Column("hr_org_id", String(36), nullable=False),
+    Column("principal_fen", BigInteger, nullable=False),
+    Column("term_start", Date, nullable=False),
+    Column("term_end", Date, nullable=False),
+    Column("county_seal", String(80), nullable=False),
+    Column("hr_seal", String(80), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("seal_keys", Text, nullable=False),
+    Column("seal_signatures", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# Keys an organisation's seal certified (from registry's events), each with its certificate.
+signatories = Table(
+    "signatories",
+    metadata,
+    Column("fingerprint", String(80), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("limit_fen", BigInteger),
+    Column("certificate", Text, nullable=False),
+    Column("seal_signature", String(100), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("seq", Position, primary_key=True, autoincrement=True),
+    Column("entry_id", String(36), nullable=False, unique=True),
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("memo", String(500)),
+    Column("source", String(100)),
+    Column("reverses", String(36)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("posting_id", Position, primary_key=True, autoincrement=True),
+    Column("entry_id", String(36), nullable=False),
+    Column("account_id", String(36), nullable=False),
+    Column("ledger_account", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reference", String(100)),
+)
+Index("ix_postings_account_ledger", postings.c.account_id, postings.c.ledger_account)
+Index("ix_postings_entry_id", postings.c.entry_id)
+
+# One bank credit is recorded once per account, by whichever side records it first.
+bank_references = Table(
+    "bank_references",
+    metadata,
+    Column("account_id", String(36), nullable=False),
+    Column("bank_ref", String(100), nullable=False),
+    Column("entry_id", String(36), nullable=False),
+    UniqueConstraint("account_id", "bank_ref", name="uq_bank_references"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("proposal_id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("lines", Text, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("draws_on", String(40)),
+    Column("proposed_by", String(36), nullable=False),
+    Column("proposer_org", String(36), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("signatures", Text, nullable=False),
+    Column("reason", String(500)),
+    Column("version", Integer, nullable=False),
+    Column("entry_id", String(36)),
+)
+
+vouchers = Table(
+    "vouchers",
+    metadata,
+    Column("voucher_id", Position, primary_key=True, autoincrement=True),
+    Column("account_id", String(36), nullable=False),
+    Column("advance_ref", String(100), nullable=False),
+    Column("number", String(100), nullable=False),
+    Column("voucher_date", Date, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("attachment_sha256", String(64)),
+    Column("entry_id", String(36), nullable=False),
+    UniqueConstraint("account_id", "number", name="uq_vouchers_number"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("command", String(60), nullable=False),
+    Column("account_id", String(36)),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,381 @@
+"""The fund's books in a unit of work's connection: joint accounts, signatories, journal entries,
+proposals, vouchers and the audit chain."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Connection
+
+from fund.adapters.tables import (
+    audit_log,
+    bank_references,
+    joint_accounts,
+    journal_entries,
+    postings,
+    proposals,
+    signatories,
+    vouchers,
+)
+from fund.domain.accounts import JointAccount, Line, Proposal, Signatory
+from fund.domain.audit import GENESIS, AuditRecord
+from fund.domain.ledger import Posting
+
+# Every fund command takes this lock first (PostgreSQL); SQLite's BEGIN IMMEDIATE already
+# serialises writers. One command at a time keeps the audit chain a chain and makes "check the
+# available cash, then spend it" atomic across replicas and connections.
+_BOOKS_LOCK = 7262_2019
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class Books:
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def lock(self) -> None:
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BOOKS_LOCK}
+            )
+
+    # -- joint accounts ------------------------------------------------------------------------
+
+    def add_account(self, account: JointAccount) -> None:
+        self.connection.execute(insert(joint_accounts).values(**self._account_row(account)))
+
+    def save_account(self, account: JointAccount) -> None:
+        self.connection.execute(
+            update(joint_accounts)
+            .where(joint_accounts.c.account_id == account.account_id)
+            .values(**self._account_row(account))
+        )
+
+    @staticmethod
+    def _account_row(account: JointAccount) -> dict:
+        row = {
+            k: getattr(account, k)
+            for k in (
+                "account_id",
+                "agreement_ref",
+                "county",
+                "county_org_id",
+                "hr_org_id",
+                "principal_fen",
+                "term_start",
+                "term_end",
+                "county_seal",
+                "hr_seal",
+                "status",
+                "version",
+            )
+        }
+        row["seal_keys"] = json.dumps(account.seal_keys, sort_keys=True)
+        row["seal_signatures"] = json.dumps(account.seal_signatures, sort_keys=True)
+        return row
+
+    def account(self, account_id: str) -> JointAccount | None:
+        row = self.connection.execute(
+            select(joint_accounts).where(joint_accounts.c.account_id == account_id)
+        ).first()
+        if row is None:
+            return None
+        data = dict(row._mapping)
+        data["seal_keys"] = json.loads(data["seal_keys"])
+        data["seal_signatures"] = json.loads(data["seal_signatures"])
+        return JointAccount(**data)
+
+    def accounts(self) -> list[JointAccount]:
+        ids = self.connection.execute(
+            select(joint_accounts.c.account_id).order_by(joint_accounts.c.agreement_ref)
+        ).scalars()
+        return [self.account(account_id) for account_id in ids]
+
+    # -- signatories ---------------------------------------------------------------------------
+
+    def save_signatory(
+        self,
+        fingerprint: str,
+        org_id: str,
+        user_id: str,
+        public_key: str,
+        limit_fen,
+        certificate: dict,
+        seal_signature: str,
+    ) -> None:
+        if self.connection.execute(
+            select(signatories.c.fingerprint).where(signatories.c.fingerprint == fingerprint)
+        ).first():
+            return
+        self.connection.execute(
+            insert(signatories).values(
+                fingerprint=fingerprint,
+                org_id=org_id,
+                user_id=user_id,
+                public_key=public_key,
+                limit_fen=limit_fen,
+                certificate=json.dumps(certificate, sort_keys=True),
+                seal_signature=seal_signature,
+            )
+        )
+
+    def revoke_signatory(self, fingerprint: str, at: datetime) -> None:
+        self.connection.execute(
+            update(signatories)
+            .where(signatories.c.fingerprint == fingerprint)
+            .where(signatories.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
+    def signatory(self, fingerprint: str):
+        """(Signatory, its certificate, the seal's signature over it) or None."""
+        row = self.connection.execute(
+            select(signatories).where(signatories.c.fingerprint == fingerprint)
+        ).first()
+        if row is None:
+            return None
+        signatory = Signatory(
+            row.fingerprint,
+            row.org_id,
+            row.user_id,
+            row.public_key,
+            row.limit_fen,
+            row.revoked_at is not None,
+        )
+        return signatory, json.loads(row.certificate), row.seal_signature
+
+    # -- the journal ---------------------------------------------------------------------------
+
+    def post(
+        self,
+        account_id: str,
+        entry_id: str,
+        kind: str,
+        entry: tuple[Posting, ...],
+        *,
+        by: str,
+        memo: str | None = None,
+        source: str | None = None,
+        reverses: str | None = None,
+    ) -> None:
+        self.connection.execute(
+            insert(journal_entries).values(
+                entry_id=entry_id,
+                account_id=account_id,
+                kind=kind,
+                memo=memo,
+                source=source,
+                reverses=reverses,
+                created_at=datetime.now(UTC),
+                created_by=by,
+            )
+        )
+        self.connection.execute(
+            insert(postings),
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": account_id,
+                    "ledger_account": p.account,
+                    "amount_fen": p.amount_fen,
+                    "reference": p.reference,
+                }
+                for p in entry
+            ],
+        )
+
+    def balances(self, account_id: str) -> dict[str, int]:
+        rows = self.connection.execute(
+            select(postings.c.ledger_account, func.sum(postings.c.amount_fen))
+            .where(postings.c.account_id == account_id)
+            .group_by(postings.c.ledger_account)
+        )
+        return {account: int(total) for account, total in rows}
+
+    def outstanding_advances(self, account_id: str) -> dict[str, int]:
+        rows = self.connection.execute(
+            select(postings.c.reference, func.sum(postings.c.amount_fen))
+            .where(postings.c.account_id == account_id)
+            .where(postings.c.ledger_account == "advances_outstanding")
+            .group_by(postings.c.reference)
+        )
+        return {reference: int(total) for reference, total in rows if total}
+
+    def advance_paid_at(self, account_id: str) -> dict[str, datetime]:
+        rows = self.connection.execute(
+            select(postings.c.reference, func.min(journal_entries.c.created_at))
+            .join(journal_entries, journal_entries.c.entry_id == postings.c.entry_id)
+            .where(postings.c.account_id == account_id)
+            .where(postings.c.ledger_account == "advances_outstanding")
+            .where(postings.c.amount_fen > 0)
+            .group_by(postings.c.reference)
+        )
+        return {reference: _aware(at) for reference, at in rows}
+
+    def entries(self, account_id: str | None = None) -> list[dict]:
+        query = select(journal_entries).order_by(journal_entries.c.seq)
+        if account_id:
+            query = query.where(journal_entries.c.account_id == account_id)
+        found = [dict(row._mapping) for row in self.connection.execute(query)]
+        by_entry: dict[str, list] = {}
+        posting_query = select(postings).order_by(postings.c.posting_id)
+        if account_id:
+            posting_query = posting_query.where(postings.c.account_id == account_id)
+        for row in self.connection.execute(posting_query):
+            by_entry.setdefault(row.entry_id, []).append(
+                Posting(row.ledger_account, int(row.amount_fen), row.reference)
+            )
+        for entry in found:
+            entry["postings"] = by_entry.get(entry["entry_id"], [])
+            entry["created_at"] = _aware(entry["created_at"])
+        return found
+
+    def use_bank_reference(self, account_id: str, bank_ref: str, entry_id: str) -> bool:
+        if self.connection.execute(
+            select(bank_references.c.entry_id).where(
+                bank_references.c.account_id == account_id, bank_references.c.bank_ref == bank_ref
+            )
+        ).first():
+            return False
+        self.connection.execute(
+            insert(bank_references).values(
+                account_id=account_id, bank_ref=bank_ref, entry_id=entry_id
+            )
+        )
+        return True
+
+    # -- proposals -----------------------------------------------------------------------------
+
+    def save_proposal(self, proposal: Proposal, entry_id: str | None = None, *, new: bool) -> None:
+        row = {
+            "proposal_id": proposal.proposal_id,
+            "account_id": proposal.account_id,
+            "kind": proposal.kind,
+            "lines": json.dumps([line.__dict__ for line in proposal.lines], ensure_ascii=False),
+            "amount_fen": proposal.amount_fen,
+            "draws_on": proposal.draws_on,
+            "proposed_by": proposal.proposed_by,
+            "proposer_org": proposal.proposer_org,
+            "expires_at": proposal.expires_at,
+            "status": proposal.status,
+            "signatures": json.dumps([list(s) for s in proposal.signatures]),
+            "reason": proposal.reason,
+            "version": proposal.version,
+            "entry_id": entry_id,
+        }
+        if new:
+            self.connection.execute(insert(proposals).values(**row))
+        else:
+            self.connection.execute(
+                update(proposals)
+                .where(proposals.c.proposal_id == proposal.proposal_id)
+                .values(**row)
+            )
+
+    def proposal(self, proposal_id: str, county: str) -> Proposal | None:
+        row = self.connection.execute(
+            select(proposals).where(proposals.c.proposal_id == proposal_id)
+        ).first()
+        return self._proposal(row, county) if row else None
+
+    @staticmethod
+    def _proposal(row, county: str) -> Proposal:
+        return Proposal(
+            proposal_id=row.proposal_id,
+            account_id=row.account_id,
+            county=county,
+            kind=row.kind,
+            lines=tuple(Line(**line) for line in json.loads(row.lines)),
+            proposed_by=row.proposed_by,
+            proposer_org=row.proposer_org,
+            expires_at=_aware(row.expires_at),
+            status=row.status,
+            signatures=tuple(tuple(s) for s in json.loads(row.signatures)),
+            reason=row.reason,
+            version=row.version,
+        )
+
+    def proposals(self, account_id: str, county: str, status: str | None = None) -> list[Proposal]:
+        query = select(proposals).where(proposals.c.account_id == account_id)
+        if status:
+            query = query.where(proposals.c.status == status)
+        return [self._proposal(row, county) for row in self.connection.execute(query)]
+
+    def reserved(self, account_id: str, now: datetime) -> dict[str, int]:
+        """Cash that pending, unexpired proposals reserve, by the cash account they draw on."""
+        rows = self.connection.execute(
+            select(proposals.c.draws_on, func.sum(proposals.c.amount_fen))
+            .where(proposals.c.account_id == account_id, proposals.c.status == "pending")
+            .where(proposals.c.expires_at > now, proposals.c.draws_on.is_not(None))
+            .group_by(proposals.c.draws_on)
+        )
+        return {account: int(total) for account, total in rows}
+
+    # -- vouchers ------------------------------------------------------------------------------
+
+    def add_voucher(
+        self,
+        account_id: str,
+        advance_ref: str,
+        number: str,
+        voucher_date: date,
+        amount_fen: int,
+        kind: str,
+        attachment_sha256: str | None,
+        entry_id: str,
+    ) -> None:
+        self.connection.execute(
+            insert(vouchers).values(
+                account_id=account_id,
+                advance_ref=advance_ref,
+                number=number,
+                voucher_date=voucher_date,
+                amount_fen=amount_fen,
+                kind=kind,
+                attachment_sha256=attachment_sha256,
+                entry_id=entry_id,
+            )
+        )
+
+    def voucher_used(self, account_id: str, number: str) -> bool:
+        return (
+            self.connection.execute(
+                select(vouchers.c.voucher_id).where(
+                    vouchers.c.account_id == account_id, vouchers.c.number == number
+                )
+            ).first()
+            is not None
+        )
+
+    # -- the audit chain -----------------------------------------------------------------------
+
+    def chain_head(self) -> tuple[int, str]:
+        row = self.connection.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        return (row.seq, row.hash) if row else (0, GENESIS)
+
+    def append_audit(self, record: AuditRecord) -> None:
+        data = record.body()
+        data["detail"] = json.dumps(record.detail, sort_keys=True, ensure_ascii=False, default=str)
+        self.connection.execute(insert(audit_log).values(**data, hash=record.hash))
+
+    def audit_records(self) -> list[AuditRecord]:
+        rows = self.connection.execute(select(audit_log).order_by(audit_log.c.seq))
+        return [
+            AuditRecord(
+                seq=r.seq,
+                at=r.at,
+                actor=r.actor,
+                command=r.command,
+                account_id=r.account_id,
+                detail=json.loads(r.detail),
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,679 @@
+"""The fund's use cases, each inside the unit of work it is given (the entrypoint commits).
+
+Every command locks the books first, so commands apply one at a time whatever the number of
+replicas and connections, and ends by appending itself to the audit chain, in the same
+transaction as its journal entries: what happened and the record of it commit together."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from fund.adapters.repository import Books
+from fund.domain import accounts as a
+from fund.domain import ledger
+from fund.domain.audit import AuditRecord, chain_hash
+from fund.exceptions import (
+    AccountNotFound,
+    AdvanceRejected,
+    BankReferenceUsed,
+    InsufficientFunds,
+    NotAParty,
+    ProposalNotFound,
+    ProposalRejected,
+    ReturnBlocked,
+    TermsRejected,
+)
+from sanbao_common.access import Principal
+from sanbao_common.context import Caller
+from sanbao_common.db import UnitOfWork
+from sanbao_common.envelope import new_envelope
+from sanbao_common.messaging.outbox import write_events
+
+SOURCE = "fund"
+INFLOWS = {
+    # kind -> (debit, credit) of the entry a bank credit makes
+    "principal_deposit": ("cash_principal", "principal_received"),
+    "service_revenue": ("cash_income", "revenue_receivable"),
+    "policy_subsidy": ("cash_income", "income_policy_subsidy"),
+    "employer_subsidy": ("cash_income", "income_employer_subsidy"),
+    "advance_recovery": ("cash_principal", "advances_outstanding"),
+    "shortfall_deposit": ("cash_principal", "shortfall_receivable"),
+}
+EXPENSE_KINDS = ("transport", "medical_exam", "training", "meals", "other")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _native(value):
+    """JSON-native (what the audit hash is computed over, and what is stored)."""
+    return json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def audit(
+    books: Books, caller: Caller, command: str, account_id: str | None, detail: dict
+) -> AuditRecord:
+    seq, head = books.chain_head()
+    record = AuditRecord(
+        seq + 1, _now().isoformat(), caller.actor, command, account_id, _native(detail), head
+    )
+    record = replace(record, hash=chain_hash(record))
+    books.append_audit(record)
+    return record
+
+
+def _event(type_: str, caller: Caller, payload: dict, record_id: str, version: int | None) -> dict:
+    return new_envelope(
+        type_,
+        source=SOURCE,
+        county=caller.county,
+        payload=_native(payload),
+        actor=caller.actor,
+        correlation_id=caller.correlation_id,
+        record_id=record_id,
+        version=version,
+    )
+
+
+def _account(books: Books, account_id: str) -> a.JointAccount:
+    account = books.account(account_id)
+    if account is None:
+        raise AccountNotFound(account_id=account_id)
+    return account
+
+
+def _party(account: a.JointAccount, principal: Principal) -> None:
+    if principal.organisation_id not in account.parties:
+        raise NotAParty(org_id=principal.organisation_id)
+
+
+def account_view(books: Books, account: a.JointAccount, now: datetime | None = None) -> dict:
+    """The account with its balances and, on the record itself, what is waiting on it."""
+    now = now or _now()
+    totals = books.balances(account.account_id)
+    reserved = books.reserved(account.account_id, now)
+    pending = books.proposals(account.account_id, account.county, a.PENDING)
+    return {
+        **account.terms(),
+        "status": account.status,
+        "version": account.version,
+        "seals_signed": sorted(account.seal_signatures),
+        "seals_waiting_for": [o for o in account.parties if o not in account.seal_signatures],
+        "balances_fen": totals,
+        "available_fen": {
+            cash: totals.get(cash, 0) - reserved.get(cash, 0)
+            for cash in ("cash_principal", "cash_income")
+        },
+        "reserved_fen": reserved,
+        "pending_outflows": [
+            {
+                "proposal_id": p.proposal_id,
+                "kind": p.kind,
+                "amount_fen": p.amount_fen,
+                "expires_at": p.expires_at.isoformat(),
+                "signed_by": sorted(p.signed_by()),
+                "waiting_for": p.waiting_for(account),
+            }
+            for p in pending
+            if p.expires_at > now
+        ],
+    }
+
+
+# -- opening ------------------------------------------------------------------------------------
+
+
+def prepare_account(uow: UnitOfWork, caller: Caller, terms: dict) -> a.JointAccount:
+    books = Books(uow.connection)
+    books.lock()
+    account = a.JointAccount(
+        account_id=str(uuid.uuid4()),
+        agreement_ref=terms["agreement_ref"],
+        county=caller.county,
+        county_org_id=terms["county_org_id"],
+        hr_org_id=terms["hr_org_id"],
+        principal_fen=terms["principal_fen"],
+        term_start=terms["term_start"],
+        term_end=terms["term_end"],
+        county_seal=terms["county_seal"],
+        hr_seal=terms["hr_seal"],
+        status=a.PREPARED,
+    )
+    a.check_terms(account)
+    books.add_account(account)
+    audit(books, caller, "prepare_joint_account", account.account_id, account.terms())
+    return account
+
+
+def seal_account(
+    uow: UnitOfWork, caller: Caller, account_id: str, org_id: str, public_key: str, signature: str
+) -> a.JointAccount:
+    books = Books(uow.connection)
+    books.lock()
+    sealed = a.add_seal_signature(_account(books, account_id), org_id, public_key, signature)
+    books.save_account(sealed)
+    audit(
+        books,
+        caller,
+        "seal_joint_account",
+        account_id,
+        {
+            "org_id": org_id,
+            "public_key": public_key,
+            "signature": signature,
+            "status": sealed.status,
+        },
+    )
+    if sealed.status == a.OPEN:
+        write_events(
+            uow,
+            [
+                _event(
+                    "joint_account_opened",
+                    caller,
+                    dict(sealed.terms(), seal_signatures=sealed.seal_signatures),
+                    account_id,
+                    sealed.version,
+                )
+            ],
+        )
+    return sealed
+
+
+# -- money in -----------------------------------------------------------------------------------
+
+
+def record_inflow(
+    uow: UnitOfWork,
+    caller: Caller,
+    principal: Principal,
+    account_id: str,
+    kind: str,
+    amount_fen: int,
+    bank_ref: str,
+    reference: str | None = None,
+) -> dict:
+    books = Books(uow.connection)
+    books.lock()
+    account = _account(books, account_id)
+    a.check_open(account)
+    _party(account, principal)
+    if kind not in INFLOWS or type(amount_fen) is not int or amount_fen <= 0:
+        raise ProposalRejected(
+            message_en="an inflow has a known kind and a positive amount",
+            message_zh="入账须有已知类别和正数金额",
+        )
+    entry_id = str(uuid.uuid4())
+    if not books.use_bank_reference(account_id, bank_ref, entry_id):
+        raise BankReferenceUsed(bank_ref=bank_ref)
+    debit, credit = INFLOWS[kind]
+    totals = books.balances(account_id)
+    if kind == "service_revenue" and totals.get("revenue_receivable", 0) < amount_fen:
+        credit = "income_service_revenue"  # more than was due (or nothing was): earned now
+    if kind == "advance_recovery":
+        owed = books.outstanding_advances(account_id).get(reference or "", 0)
+        if amount_fen > owed:
+            raise AdvanceRejected(outstanding_fen=owed)
+    if (
+        kind == "principal_deposit"
+        and totals.get("principal_received", 0) - amount_fen < -account.principal_fen
+    ):
+        raise ProposalRejected(
+            message_en="more principal than the agreement's", message_zh="存入本金超过协议约定"
+        )
+    if kind == "shortfall_deposit" and amount_fen > totals.get("shortfall_receivable", 0):
+        raise ProposalRejected(
+            message_en="more than the shortfall owed", message_zh="超过应补足金额"
+        )
+    entry = ledger.transfer(debit, credit, amount_fen, reference)
+    books.post(account_id, entry_id, f"inflow:{kind}", entry, by=caller.actor, source=bank_ref)
+    detail = {
+        "kind": kind,
+        "amount_fen": amount_fen,
+        "bank_ref": bank_ref,
+        "reference": reference,
+        "entry_id": entry_id,
+        "postings": [p.__dict__ for p in entry],
+    }
+    audit(books, caller, "record_inflow", account_id, detail)
+    write_events(
+        uow, [_event("inflow_recorded", caller, dict(detail, account_id=account_id), entry_id, 1)]
+    )
+    return detail
+
+
+def record_receivable(
+    uow: UnitOfWork,
+    caller: Caller,
+    principal: Principal,
+    account_id: str,
+    period: str,
+    amount_fen: int,
+) -> dict:
+    """Service revenue due from the HR company for a period: a claim, not yet cash."""
+    books = Books(uow.connection)
+    books.lock()
+    account = _account(books, account_id)
+    a.check_open(account)
+    _party(account, principal)
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise ProposalRejected(message_en="a positive amount", message_zh="金额须为正数")
+    entry_id = str(uuid.uuid4())
+    entry = ledger.transfer("revenue_receivable", "income_service_revenue", amount_fen)
+    books.post(account_id, entry_id, "receivable", entry, by=caller.actor, source=period)
+    detail = {
+        "period": period,
+        "amount_fen": amount_fen,
+        "entry_id": entry_id,
+        "postings": [p.__dict__ for p in entry],
+    }
+    audit(books, caller, "record_receivable", account_id, detail)
+    return detail
+
+
+# -- money out ----------------------------------------------------------------------------------
+
+
+def available(books: Books, account_id: str, cash_account: str, now: datetime) -> int:
+    return books.balances(account_id).get(cash_account, 0) - books.reserved(account_id, now).get(
+        cash_account, 0
+    )
+
+
+def propose_outflow(
+    uow: UnitOfWork,
+    caller: Caller,
+    principal: Principal,
+    account_id: str,
+    kind: str,
+    lines: list[a.Line],
+    expires_at: datetime,
+) -> a.Proposal:
+    books = Books(uow.connection)
+    books.lock()
+    account = _account(books, account_id)
+    now = _now()
+    draws_on = a.OUTFLOW_KINDS.get(kind)
+    if kind == "write_off":
+        outstanding = books.outstanding_advances(account_id)
+        for line in lines:
+            if line.amount_fen > outstanding.get(line.reference or "", 0):
+                raise AdvanceRejected(reference=line.reference)
+    if kind == "return_principal":
+        _check_return(books, account, sum(line.amount_fen for line in lines))
+    proposal = a.new_proposal(
+        account,
+        str(uuid.uuid4()),
+        kind,
+        lines,
+        principal.user_id,
+        principal.organisation_id,
+        expires_at,
+        now,
+        available(books, account_id, draws_on, now) if draws_on else 0,
+    )
+    books.save_proposal(proposal, new=True)
+    audit(
+        books,
+        caller,
+        "propose_outflow",
+        account_id,
+        {"proposal": proposal.statement(), "proposed_by": principal.user_id},
+    )
+    write_events(
+        uow,
+        [
+            _event(
+                "outflow_proposed",
+                caller,
+                _proposal_payload(account, proposal),
+                proposal.proposal_id,
+                proposal.version,
+            )
+        ],
+    )
+    return proposal
+
+
+def _check_return(books: Books, account: a.JointAccount, amount_fen: int) -> None:
+    """The whole principal, in one payment, once nothing is owed to the fund any more."""
+    totals = books.balances(account.account_id)
+    if amount_fen != account.principal_fen:
+        raise ReturnBlocked(
+            message_en="the whole principal goes back in one payment",
+            message_zh="本金须一次性全额返还",
+            principal_fen=account.principal_fen,
+        )
+    if totals.get("advances_outstanding", 0):
+        raise ReturnBlocked(
+            message_en="advances are still outstanding: settle, recover or write them off",
+            message_zh="尚有未核销垫支",
+            outstanding_fen=totals["advances_outstanding"],
+        )
+    if totals.get("shortfall_receivable", 0):
+        raise ReturnBlocked(
+            message_en="the HR company has not yet deposited the shortfall",
+            message_zh="人力资源服务企业尚未补足差额",
+            shortfall_fen=totals["shortfall_receivable"],
+        )
+
+
+def _proposal_payload(account: a.JointAccount, proposal: a.Proposal) -> dict:
+    return dict(
+        proposal.statement(),
+        status=proposal.status,
+        proposed_by=proposal.proposed_by,
+        signed_by=sorted(proposal.signed_by()),
+        waiting_for=proposal.waiting_for(account),
+        reason=proposal.reason,
+    )
+
+
+def _proposal(books: Books, proposal_id: str, county: str) -> a.Proposal:
+    proposal = books.proposal(proposal_id, county)
+    if proposal is None:
+        raise ProposalNotFound(proposal_id=proposal_id)
+    return proposal
+
+
+def sign_outflow(
+    uow: UnitOfWork,
+    caller: Caller,
+    principal: Principal,
+    proposal_id: str,
+    key_fingerprint: str,
+    signature: str,
+) -> a.Proposal:
+    books = Books(uow.connection)
+    books.lock()
+    proposal = _proposal(books, proposal_id, caller.county)
+    account = _account(books, proposal.account_id)
+    found = books.signatory(key_fingerprint)
+    signatory = None
+    if found is not None:
+        signatory, certificate, seal_signature = found
+        a.check_certificate(account, signatory, certificate, seal_signature)
+    now = _now()
+    signed = a.add_signature(account, proposal, principal.user_id, signatory, signature, now)
+    events = [
+        _event(
+            "outflow_signed",
+            caller,
+            _proposal_payload(account, signed),
+            proposal_id,
+            signed.version,
+        )
+    ]
+    entry_id = None
+    if a.fully_signed(account, signed):
+        entry_id, entry = _pay(books, account, signed, caller)
+        signed = replace(signed, status=a.PAID, version=signed.version + 1)
+        events.append(
+            _event(
+                "outflow_paid",
+                caller,
+                dict(
+                    _proposal_payload(account, signed),
+                    entry_id=entry_id,
+                    postings=[p.__dict__ for p in entry],
+                ),
+                proposal_id,
+                signed.version,
+            )
+        )
+        if signed.kind == "return_principal":
+            events.append(
+                _event(
+                    "fund_returned",
+                    caller,
+                    {
+                        "account_id": account.account_id,
+                        "amount_fen": signed.amount_fen,
+                        "entry_id": entry_id,
+                    },
+                    account.account_id,
+                    account.version,
+                )
+            )
+    books.save_proposal(signed, entry_id, new=False)
+    audit(
+        books,
+        caller,
+        "sign_outflow",
+        account.account_id,
+        {
+            "proposal_id": proposal_id,
+            "key": key_fingerprint,
+            "signature": signature,
+            "signer": principal.user_id,
+            "status": signed.status,
+            "entry_id": entry_id,
+        },
+    )
+    write_events(uow, events)
+    return signed
+
+
+def _charged_to_hr(amount_fen: int) -> list:
+    """Principal spent is owed back by the HR company, which returns the whole fund at the end
+    of the term: the books say so the moment it is spent."""
+    return [
+        ledger.Posting("shortfall_receivable", amount_fen),
+        ledger.Posting("charged_to_hr", -amount_fen),
+    ]
+
+
+def _pay(books: Books, account: a.JointAccount, proposal: a.Proposal, caller: Caller):
+    """Post the payment, checking the cash where it is posted: never below zero."""
+    totals = books.balances(account.account_id)
+    postings: list[ledger.Posting] = []
+    for line in proposal.lines:
+        if proposal.kind == "advance":
+            postings += [
+                ledger.Posting("advances_outstanding", line.amount_fen, line.reference),
+                ledger.Posting("cash_principal", -line.amount_fen),
+            ]
+        elif proposal.kind == "reimbursement":
+            postings += [
+                ledger.Posting("expenses", line.amount_fen),
+                ledger.Posting("cash_principal", -line.amount_fen),
+                *_charged_to_hr(line.amount_fen),
+            ]
+        elif proposal.kind == "distribution":
+            postings += [
+                ledger.Posting("distributions", line.amount_fen),
+                ledger.Posting("cash_income", -line.amount_fen),
+            ]
+        elif proposal.kind == "return_principal":
+            postings += [
+                ledger.Posting("principal_returned", line.amount_fen),
+                ledger.Posting("cash_principal", -line.amount_fen),
+            ]
+        elif proposal.kind == "write_off":
+            # Giving up an advance moves no cash; the HR company owes the principal it consumed.
+            postings += [
+                ledger.Posting("write_offs", line.amount_fen),
+                ledger.Posting("advances_outstanding", -line.amount_fen, line.reference),
+                *_charged_to_hr(line.amount_fen),
+            ]
+    entry = ledger.entry(*postings)
+    if proposal.draws_on and totals.get(proposal.draws_on, 0) < proposal.amount_fen:
+        raise InsufficientFunds(
+            available_fen=totals.get(proposal.draws_on, 0), requested_fen=proposal.amount_fen
+        )
+    entry_id = str(uuid.uuid4())
+    books.post(
+        account.account_id,
+        entry_id,
+        f"outflow:{proposal.kind}",
+        entry,
+        by=caller.actor,
+        source=proposal.proposal_id,
+    )
+    return entry_id, entry
+
+
+def reject_outflow(
+    uow: UnitOfWork, caller: Caller, principal: Principal, proposal_id: str, reason: str
+) -> a.Proposal:
+    books = Books(uow.connection)
+    books.lock()
+    proposal = _proposal(books, proposal_id, caller.county)
+    account = _account(books, proposal.account_id)
+    _party(account, principal)
+    a.check_pending(proposal, _now())
+    reason = " ".join(str(reason or "").split())
+    if len(reason) < 2:
+        raise ProposalRejected(message_en="a rejection says why", message_zh="驳回须说明理由")
+    rejected = replace(proposal, status=a.REJECTED, reason=reason, version=proposal.version + 1)
+    books.save_proposal(rejected, new=False)
+    audit(
+        books,
+        caller,
+        "reject_outflow",
+        account.account_id,
+        {"proposal_id": proposal_id, "reason": reason, "by": principal.user_id},
+    )
+    write_events(
+        uow,
+        [
+            _event(
+                "outflow_rejected",
+                caller,
+                _proposal_payload(account, rejected),
+                proposal_id,
+                rejected.version,
+            )
+        ],
+    )
+    return rejected
+
+
+# -- advances -----------------------------------------------------------------------------------
+
+
+def settle_advance(
+    uow: UnitOfWork,
+    caller: Caller,
+    principal: Principal,
+    account_id: str,
+    reference: str,
+    vouchers: list[dict],
+) -> dict:
+    """Vouchers turn (part of) an advance into expenses: reimbursement accounting (报账制)."""
+    books = Books(uow.connection)
+    books.lock()
+    account = _account(books, account_id)
+    a.check_open(account)
+    _party(account, principal)
+    outstanding = books.outstanding_advances(account_id).get(reference, 0)
+    total = sum(v["amount_fen"] for v in vouchers)
+    if not vouchers or total <= 0 or total > outstanding:
+        raise AdvanceRejected(outstanding_fen=outstanding, vouchers_fen=total)
+    numbers = [v["number"] for v in vouchers]
+    if len(set(numbers)) != len(numbers) or any(books.voucher_used(account_id, n) for n in numbers):
+        raise AdvanceRejected(
+            message_en="a voucher is used once", message_zh="同一凭证只能使用一次"
+        )
+    entry_id = str(uuid.uuid4())
+    entry = ledger.entry(
+        ledger.Posting("expenses", total),
+        ledger.Posting("advances_outstanding", -total, reference),
+        *_charged_to_hr(total),
+    )
+    books.post(account_id, entry_id, "settlement", entry, by=caller.actor, source=reference)
+    for v in vouchers:
+        books.add_voucher(
+            account_id,
+            reference,
+            v["number"],
+            v["date"],
+            v["amount_fen"],
+            v["kind"],
+            v.get("attachment_sha256"),
+            entry_id,
+        )
+    detail = {
+        "reference": reference,
+        "vouchers": vouchers,
+        "entry_id": entry_id,
+        "settled_fen": total,
+        "still_outstanding_fen": outstanding - total,
+    }
+    audit(books, caller, "settle_advance", account_id, detail)
+    write_events(
+        uow, [_event("advance_settled", caller, dict(detail, account_id=account_id), entry_id, 1)]
+    )
+    return _native(detail)
+
+
+def aging(books: Books, account_id: str, today: date) -> list[dict]:
+    paid_at = books.advance_paid_at(account_id)
+    return sorted(
+        (
+            {
+                "reference": ref,
+                "outstanding_fen": amount,
+                "days": (today - paid_at[ref].date()).days if ref in paid_at else None,
+            }
+            for ref, amount in books.outstanding_advances(account_id).items()
+        ),
+        key=lambda row: -(row["days"] or 0),
+    )
+
+
+def close_account(uow: UnitOfWork, caller: Caller, account_id: str) -> a.JointAccount:
+    books = Books(uow.connection)
+    books.lock()
+    account = _account(books, account_id)
+    a.check_open(account)
+    totals = books.balances(account_id)
+    if totals.get("principal_returned", 0) != account.principal_fen:
+        raise ReturnBlocked(
+            message_en="the principal has not been returned", message_zh="本金尚未返还"
+        )
+    if any(books.proposals(account_id, account.county, a.PENDING)):
+        raise TermsRejected(
+            message_en="proposals are still pending", message_zh="仍有待签批的付款申请"
+        )
+    closed = replace(account, status=a.CLOSED, version=account.version + 1)
+    books.save_account(closed)
+    audit(books, caller, "close_joint_account", account_id, {"balances_fen": totals})
+    write_events(
+        uow,
+        [
+            _event(
+                "joint_account_closed",
+                caller,
+                dict(closed.terms(), status=closed.status, balances_fen=totals),
+                account_id,
+                closed.version,
+            )
+        ],
+    )
+    return closed
+
+
+# -- signatories, from registry's events ---------------------------------------------------------
+
+
+def apply_signing_keys(uow: UnitOfWork, events) -> None:
+    books = Books(uow.connection)
+    for event in events:
+        payload = event.payload
+        if event.type == "signing_key_enrolled":
+            books.save_signatory(
+                payload["fingerprint"],
+                payload["org_id"],
+                payload["user_id"],
+                payload["public_key"],
+                payload.get("limit_fen"),
+                payload["certificate"],
+                payload["seal_signature"],
+            )
+        else:
+            books.revoke_signatory(payload["fingerprint"], _now())

@@ -1,0 +1,169 @@
+"""A joint account and the people around it, for the fund's tests: two organisations with their
+seals, their signatories' keys certified by those seals, and callers of every role."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from nameko.testing.services import worker_factory
+
+from fund import handlers
+from fund.service import FundService
+from sanbao_common.context import Caller
+from sanbao_common.crypto import (
+    fingerprint,
+    new_signing_key,
+    public_key_text,
+    sign,
+    statement_bytes,
+)
+from sanbao_common.db import DatabaseHandle
+from testkit import fake_access, principal
+
+COUNTY = "532501"
+COUNTY_ORG, HR_ORG = "org-county-coop", "org-hr-company"
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+class Party:
+    """One organisation: its seal and its people."""
+
+    def __init__(self, org_id: str, kind: str):
+        self.org_id, self.kind = org_id, kind
+        self.seal = new_signing_key()
+        self.signatories: dict[str, object] = {}  # user id -> personal key
+
+    @property
+    def seal_fingerprint(self) -> str:
+        return fingerprint(self.seal)
+
+
+class Fund:
+    """FundService workers acting for given people, on one database."""
+
+    def __init__(self, engine):
+        self.db = DatabaseHandle(engine, threading.Lock())
+        self.county = Party(COUNTY_ORG, "county_coop")
+        self.hr = Party(HR_ORG, "hr_company")
+
+    def as_(self, roles, party: Party | None = None, user: str = "someone"):
+        party = party or self.county
+        who = principal(
+            roles,
+            kind=party.kind,
+            scope=COUNTY if party is self.county else party.org_id,
+            username=user,
+        )
+        who = who.__class__(**{**who.__dict__, "user_id": user, "organisation_id": party.org_id})
+        context = SimpleNamespace(caller=lambda: Caller(COUNTY, f"user:{user}", "corr"))
+        return worker_factory(FundService, db=self.db, context=context, access=fake_access(who))
+
+    def open_account(self, principal_yuan: str = "100000.00") -> str:
+        admin = self.as_(["county_admin"], user="admin")
+        prepared = admin.prepare_joint_account(
+            {
+                "agreement_ref": "个旧人社劳务〔2026〕1号",
+                "county_org_id": COUNTY_ORG,
+                "hr_org_id": HR_ORG,
+                "principal": principal_yuan,
+                "term_start": "2026-01-01",
+                "term_end": "2028-12-31",
+                "county_seal": self.county.seal_fingerprint,
+                "hr_seal": self.hr.seal_fingerprint,
+            },
+            key(),
+        )
+        account_id = prepared["account_id"]
+        for party in (self.county, self.hr):
+            terms = {
+                k: prepared[k]
+                for k in (
+                    "purpose",
+                    "account_id",
+                    "agreement_ref",
+                    "county",
+                    "county_cooperative",
+                    "hr_company",
+                    "principal_fen",
+                    "term_start",
+                    "term_end",
+                    "county_cooperative_seal",
+                    "hr_company_seal",
+                )
+            }
+            self.as_(["county_admin"], party).seal_joint_account(
+                account_id,
+                party.org_id,
+                public_key_text(party.seal),
+                sign(party.seal, statement_bytes(terms)),
+                key(),
+            )
+        return account_id
+
+    def certify(self, party: Party, user: str, limit_fen: int | None = None, revoke=False) -> str:
+        """The party's seal certifies a new personal key for `user` (as registry relays it)."""
+        personal = new_signing_key()
+        party.signatories[user] = personal
+        certificate = {
+            "purpose": "certify",
+            "organisation_id": party.org_id,
+            "county": COUNTY,
+            "user_id": user,
+            "public_key": public_key_text(personal),
+            "limit_fen": limit_fen,
+            "issued_at": datetime.now(UTC).isoformat(),
+        }
+        event = SimpleNamespace(
+            type="signing_key_enrolled",
+            payload={
+                "fingerprint": fingerprint(personal),
+                "org_id": party.org_id,
+                "user_id": user,
+                "public_key": public_key_text(personal),
+                "limit_fen": limit_fen,
+                "certificate": certificate,
+                "seal_signature": sign(party.seal, statement_bytes(certificate)),
+            },
+        )
+        with self.db.unit_of_work() as uow:
+            handlers.apply_signing_keys(uow, [event])
+            uow.commit()
+        return fingerprint(personal)
+
+    def revoke(self, fingerprint_: str) -> None:
+        event = SimpleNamespace(type="signing_key_revoked", payload={"fingerprint": fingerprint_})
+        with self.db.unit_of_work() as uow:
+            handlers.apply_signing_keys(uow, [event])
+            uow.commit()
+
+    def sign_as(self, party: Party, user: str, proposal: dict):
+        """`user`'s signature over the exact proposal, and the call that submits it."""
+        personal = party.signatories[user]
+        statement = {
+            k: proposal[k]
+            for k in (
+                "purpose",
+                "proposal_id",
+                "account_id",
+                "county",
+                "kind",
+                "amount_fen",
+                "lines",
+                "expires_at",
+            )
+        }
+        signature = sign(personal, statement_bytes(statement))
+        worker = self.as_(["signatory"], party, user=user)
+        return lambda: worker.sign_outflow(
+            proposal["proposal_id"], fingerprint(personal), signature, key()
+        )
+
+
+def in_a_day() -> str:
+    return (datetime.now(UTC) + timedelta(days=1)).isoformat()

@@ -49,6 +49,7 @@ class Fund:
 
     def __init__(self, engine):
         self.db = DatabaseHandle(engine, threading.Lock())
+        self.checkpoint_key = new_signing_key()
         self.county = Party(COUNTY_ORG, "county_coop")
         self.hr = Party(HR_ORG, "hr_company")
 
@@ -62,7 +63,35 @@ class Fund:
         )
         who = who.__class__(**{**who.__dict__, "user_id": user, "organisation_id": party.org_id})
         context = SimpleNamespace(caller=lambda: Caller(COUNTY, f"user:{user}", "corr"))
-        return worker_factory(FundService, db=self.db, context=context, access=fake_access(who))
+        # The county's witness, as registry would have it: the checkpoints the fund sent out.
+        registry = SimpleNamespace(list_audit_checkpoints=lambda source: self.witness())
+        return worker_factory(
+            FundService,
+            db=self.db,
+            context=context,
+            access=fake_access(who),
+            checkpoint_key=self.checkpoint_key,
+            registry=registry,
+        )
+
+    def witness(self) -> list[dict]:
+        import json
+
+        from sqlalchemy import select
+
+        from sanbao_common.messaging.tables import OUTBOX
+
+        with self.db.reader() as uow:
+            bodies = uow.connection.execute(
+                select(OUTBOX.c.body).where(OUTBOX.c.event_type == "audit_checkpoint")
+            ).scalars()
+            return [
+                {
+                    k: json.loads(b)["payload"][k]
+                    for k in ("seq", "hash", "at", "signature", "public_key")
+                }
+                for b in bodies
+            ]
 
     def open_account(self, principal_yuan: str = "100000.00") -> str:
         admin = self.as_(["county_admin"], user="admin")

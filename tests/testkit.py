@@ -33,6 +33,10 @@ class TokenKeys:
         self.public = public_key_text(self.private_key)
         self.path = directory / "token-signing-key.pem"
         save_private_key(self.private_key, self.path, None)
+        # The fund's own key for checkpoints of its audit chain.
+        self.checkpoint_key = new_signing_key()
+        self.checkpoint_path = directory / "fund-checkpoint-key.pem"
+        save_private_key(self.checkpoint_key, self.checkpoint_path, None)
 
     def mint(
         self,
@@ -111,6 +115,8 @@ def make_stack_config(amqp_uri: str, databases, token_keys: TokenKeys, services=
         if service == "registry":
             # The cheapest scrypt cost allowed: tests sign in many times.
             section.update(TOKEN_SIGNING_KEY_FILE=str(token_keys.path), PASSWORD_SCRYPT_N=1024)
+        if service == "fund":
+            section.update(CHECKPOINT_SIGNING_KEY_FILE=str(token_keys.checkpoint_path))
         config[service] = config_schema(service).load({**common, service: section})[service]
     return config
 

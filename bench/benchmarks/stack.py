@@ -55,26 +55,24 @@ def scratch_databases(backend: str, services: tuple[str, ...], workdir: Path):
 
 
 def token_key_env_for(workdir: Path) -> dict:
-    """One key pair per working directory, shared by the services started in it."""
-    path = workdir / "token-signing-key.pem"
-    if not path.exists():
-        return token_key_env(workdir)
-    from sanbao_common.crypto import load_private_key, public_key_text
+    """The keys make run would generate (the county's token key, the fund's checkpoint key),
+    made once per working directory and shared by the services started in it."""
+    from sanbao_common.crypto import (
+        load_private_key,
+        new_signing_key,
+        public_key_text,
+        save_private_key,
+    )
 
+    token, checkpoint = workdir / "token-signing-key.pem", workdir / "fund-checkpoint-key.pem"
+    for path in (token, checkpoint):
+        if not path.exists():
+            save_private_key(new_signing_key(), path, None)
     return {
-        "TOKEN_PUBLIC_KEYS": public_key_text(load_private_key(path, None)),
-        "TOKEN_SIGNING_KEY_FILE": str(path),
+        "TOKEN_PUBLIC_KEYS": public_key_text(load_private_key(token, None)),
+        "TOKEN_SIGNING_KEY_FILE": str(token),
+        "CHECKPOINT_SIGNING_KEY_FILE": str(checkpoint),
     }
-
-
-def token_key_env(workdir: Path) -> dict:
-    """A token key pair for a benchmark's stack: what make run would generate."""
-    from sanbao_common.crypto import new_signing_key, public_key_text, save_private_key
-
-    path = workdir / "token-signing-key.pem"
-    key = new_signing_key()
-    save_private_key(key, path, None)
-    return {"TOKEN_PUBLIC_KEYS": public_key_text(key), "TOKEN_SIGNING_KEY_FILE": str(path)}
 
 
 class ServiceProcess:

@@ -140,14 +140,14 @@ def provision_broker(admin_uri: str, api: ManagementApi, county: str, secrets_fi
     }
 
 
-def ensure_token_key(var_dir: Path) -> str:
-    """The county's token key pair: private half for registry only (mode 0600), kept between
-    runs so that tokens survive a restart. Returns the public half."""
-    path = var_dir / "secrets" / "token-signing-key.pem"
+def ensure_key(var_dir: Path, name: str) -> str:
+    """A key pair kept between runs (mode 0600): the county's token key, whose private half only
+    registry reads, and the fund's checkpoint key, only the fund's. Returns the public half."""
+    path = var_dir / "secrets" / name
     if not path.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         save_private_key(new_signing_key(), path, None)
-        say(f"generated the county's token key ({path})")
+        say(f"generated {path}")
     return public_key_text(load_private_key(path, None))
 
 
@@ -171,7 +171,8 @@ def main() -> None:
 
     county = os.environ.get("COUNTY", "532501")
     var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
-    os.environ.setdefault("TOKEN_PUBLIC_KEYS", ensure_token_key(var_dir))
+    os.environ.setdefault("TOKEN_PUBLIC_KEYS", ensure_key(var_dir, "token-signing-key.pem"))
+    ensure_key(var_dir, "fund-checkpoint-key.pem")
     configs = {service: service_config(service) for service in SERVICES}
     county = configs["registry"]["COUNTY"]
     admin_uri = os.environ.get("SANBAO_ADMIN_AMQP_URI") or default_admin_uri(county)

@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "fund.read": frozenset({COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR, SIGNATORY, FINANCE, AUDITOR}),
     "fund.verify": frozenset({COUNTY_ADMIN, FINANCE, AUDITOR}),
     "fund.close": frozenset({COUNTY_ADMIN}),
+    "audit.read": frozenset({COUNTY_ADMIN, FINANCE, AUDITOR}),
 }
 # Roles that see personal data unmasked, within their scope (DOMAIN.md role matrix).
 UNMASKED_ROLES = frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT})

@@ -53,6 +53,23 @@ def rpc(fn=None, *, permission: str | None = None, public: bool = False):
     return ServiceRpc.decorator(expected_exceptions=DomainError)(checked)
 
 
+class UpstreamTimeout(DomainError):
+    code = "UPSTREAM_TIMEOUT"
+    message_en = "another service of the county did not answer in time"
+    message_zh = "本县的另一项服务未及时响应"
+
+
+def call_service(proxy, method: str, *args, **kwargs):
+    """Call another service through a nameko `ServiceRpc`, giving up after RPC_TIMEOUT_SECONDS
+    (every RPC call has a timeout; nameko's own have none)."""
+    import eventlet
+    from nameko import config as nameko_config
+
+    timeout = nameko_config.get("RPC_TIMEOUT_SECONDS", 10)
+    with eventlet.Timeout(timeout, UpstreamTimeout(method=method)):
+        return getattr(proxy, method)(*args, **kwargs)
+
+
 def load(schema: Schema, data) -> dict:
     """Validate RPC arguments; the caller gets every field's problem at once."""
     if data is None:

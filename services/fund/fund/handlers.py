@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from fund.adapters.repository import Books
 from fund.domain import accounts as a
 from fund.domain import ledger
-from fund.domain.audit import AuditRecord, chain_hash
+from fund.domain.audit import AuditRecord, chain_hash, checkpoint_statement, first_break
 from fund.exceptions import (
     AccountNotFound,
     AdvanceRejected,
@@ -28,6 +28,13 @@ from fund.exceptions import (
 )
 from sanbao_common.access import Principal
 from sanbao_common.context import Caller
+from sanbao_common.crypto import (
+    load_public_key,
+    public_key_text,
+    sign,
+    signature_valid,
+    statement_bytes,
+)
 from sanbao_common.db import UnitOfWork
 from sanbao_common.envelope import new_envelope
 from sanbao_common.messaging.outbox import write_events
@@ -656,6 +663,90 @@ def close_account(uow: UnitOfWork, caller: Caller, account_id: str) -> a.JointAc
         ],
     )
     return closed
+
+
+# -- checkpoints of the audit chain --------------------------------------------------------------
+
+
+def take_checkpoint(uow: UnitOfWork, caller: Caller, signing_key) -> dict | None:
+    """Sign the chain's head and send it out (an event the county's witness keeps), unless the
+    head has not moved since the last checkpoint."""
+    books = Books(uow.connection)
+    seq, head = books.chain_head()
+    last = books.last_checkpoint()
+    if seq == 0 or (last is not None and last.seq >= seq):
+        return None
+    at = _now().isoformat()
+    statement = checkpoint_statement(seq, head, at, caller.county)
+    signature = sign(signing_key, statement_bytes(statement))
+    books.add_checkpoint(seq, head, at, signature)
+    payload = dict(statement, signature=signature, public_key=public_key_text(signing_key))
+    write_events(uow, [_event("audit_checkpoint", caller, payload, f"fund-{seq}", None)])
+    return payload
+
+
+def verify(books: Books, witness: list[dict], public_key_text_: str, county: str) -> dict:
+    """Everything the books must be, recomputed: the chain against the witness's checkpoints
+    (each checked against the fund's key), every payment's two signatures, every account's
+    trial balance, and no cash below zero. Names the first break."""
+    problems: list[str] = []
+    key = load_public_key(public_key_text_)
+    checkpoints = []
+    for point in witness:
+        statement = checkpoint_statement(point["seq"], point["hash"], point["at"], county)
+        if point.get("public_key") != public_key_text_ or not signature_valid(
+            key, statement_bytes(statement), point["signature"]
+        ):
+            problems.append(f"checkpoint at record {point['seq']} is not signed by the fund's key")
+            continue
+        checkpoints.append(point)
+    records = books.audit_records()
+    chain = first_break(records, checkpoints)
+    if chain:
+        problems.append(chain)
+    for account in books.accounts():
+        totals = books.balances(account.account_id)
+        if not ledger.trial_balance_holds(totals):
+            problems.append(f"account {account.account_id} does not balance")
+        for cash in ("cash_principal", "cash_income"):
+            if totals.get(cash, 0) < 0:
+                problems.append(f"account {account.account_id}: {cash} below zero")
+        for proposal in books.proposals(account.account_id, account.county, a.PAID):
+            problems += _payment_problems(books, account, proposal)
+    return {
+        "records": len(records),
+        "checkpoints": len(checkpoints),
+        "ok": not problems,
+        "first_break": problems[0] if problems else None,
+        "problems": problems,
+    }
+
+
+def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposal) -> list[str]:
+    orgs = set()
+    for org_id, user_id, key_fingerprint, signature in proposal.signatures:
+        found = books.signatory(key_fingerprint)
+        if found is None:
+            return [f"payment {proposal.proposal_id} was signed by an unknown key"]
+        signatory, certificate, seal_signature = found
+        try:
+            a.check_certificate(account, signatory, certificate, seal_signature)
+        except Exception:  # noqa: BLE001 - any failure here is a break to report
+            return [f"payment {proposal.proposal_id}: a signatory's certificate does not verify"]
+        if (
+            signatory.user_id != user_id
+            or user_id == proposal.proposed_by
+            or signatory.org_id != org_id
+        ):
+            return [f"payment {proposal.proposal_id}: a signature that should not have counted"]
+        if not signature_valid(
+            load_public_key(signatory.public_key), statement_bytes(proposal.statement()), signature
+        ):
+            return [f"payment {proposal.proposal_id}: a signature does not match the proposal"]
+        orgs.add(org_id)
+    if orgs != set(account.parties):
+        return [f"payment {proposal.proposal_id} lacks one organisation's signature"]
+    return []
 
 
 # -- signatories, from registry's events ---------------------------------------------------------

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from nameko.rpc import ServiceRpc
+
 from fund import __version__, handlers
+from fund.adapters.checkpoints import CheckpointKey, CheckpointTimer
 from fund.adapters.repository import Books
 from fund.domain.accounts import Line
-from fund.domain.audit import first_break
-from fund.domain.ledger import trial_balance_holds
 from fund.schemas import InflowSchema, ProposalSchema, TermsSchema, VoucherSchema
 from sanbao_common.access import OutOfScope
 from sanbao_common.base import ServiceBase
+from sanbao_common.crypto import public_key_text
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay
-from sanbao_common.rpc import load, rpc
+from sanbao_common.rpc import call_service, load, rpc
 
 
 def _proposal_reply(proposal) -> dict:
@@ -34,6 +36,9 @@ class FundService(ServiceBase):
     version = __version__
 
     relay = OutboxRelay()
+    checkpoint_key = CheckpointKey()
+    checkpoints = CheckpointTimer()
+    registry = ServiceRpc("registry")
 
     def _command(self, method: str, key: str, request, execute):
         return run_command(self.db, self.name, method, key, request, execute)
@@ -139,15 +144,17 @@ class FundService(ServiceBase):
         self, proposal_id: str, key_fingerprint: str, signature: str, idempotency_key: str
     ) -> dict:
         caller, principal = self.context.caller(), self.access.principal
+
+        def execute(uow):
+            signed = handlers.sign_outflow(
+                uow, caller, principal, proposal_id, key_fingerprint, signature
+            )
+            if signed.status == "paid":  # after every payment, a checkpoint leaves the database
+                handlers.take_checkpoint(uow, caller, self.checkpoint_key)
+            return _proposal_reply(signed)
+
         return self._command(
-            "sign_outflow",
-            idempotency_key,
-            [proposal_id, key_fingerprint, signature],
-            lambda uow: _proposal_reply(
-                handlers.sign_outflow(
-                    uow, caller, principal, proposal_id, key_fingerprint, signature
-                )
-            ),
+            "sign_outflow", idempotency_key, [proposal_id, key_fingerprint, signature], execute
         )
 
     @rpc(permission="fund.sign")
@@ -221,21 +228,16 @@ class FundService(ServiceBase):
 
     @rpc(permission="fund.verify")
     def verify_books(self) -> dict:
-        """Recompute the audit chain and the trial balance; name the first break."""
+        """Recompute the chain against the county's witness, every payment's signatures, every
+        trial balance; name the first break."""
+        witness = call_service(self.registry, "list_audit_checkpoints", "fund")
         with self.db.reader() as uow:
-            books = Books(uow.connection)
-            records = books.audit_records()
-            totals = {}
-            for account in books.accounts():
-                totals[account.account_id] = books.balances(account.account_id)
-        chain = first_break(records, [])
-        unbalanced = [a for a, t in totals.items() if not trial_balance_holds(t)]
-        return {
-            "records": len(records),
-            "chain": "intact" if chain is None else chain,
-            "trial_balance": "balanced" if not unbalanced else f"unbalanced: {unbalanced}",
-            "ok": chain is None and not unbalanced,
-        }
+            return handlers.verify(
+                Books(uow.connection),
+                witness,
+                public_key_text(self.checkpoint_key),
+                self.context.caller().county,
+            )
 
     # -- signatories, from registry -----------------------------------------------------------
 

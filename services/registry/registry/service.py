@@ -8,7 +8,7 @@ from datetime import timedelta
 from marshmallow import ValidationError
 from nameko import config
 
-from registry import __version__, directory_handlers, handlers, metrics
+from registry import __version__, directory_handlers, handlers, metrics, witness
 from registry.adapters.directory_repository import DirectoryRepository
 from registry.adapters.token_signer import TokenSigner
 from registry.exceptions import LabourerNotFound, OrganisationNotFound, UserNotFound
@@ -25,6 +25,7 @@ from registry.schemas import (
 from sanbao_common.access import AREA_KINDS, OutOfScope
 from sanbao_common.base import ServiceBase
 from sanbao_common.errors import InvalidInput, describe_field_errors
+from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
 from sanbao_common.rpc import load, rpc
@@ -417,6 +418,18 @@ class RegistryService(ServiceBase):
     def replay_events(self, request: dict) -> dict:
         """Publish the outbox's events again to one consumer queue (a consumer added later)."""
         return replay_to_queue(self.relay, request)
+
+    # -- the county's witness of audit chains -------------------------------------------------
+
+    @consume("fund", "audit_checkpoint")
+    def handle_audit_checkpoint(self, uow, events) -> None:
+        """Keep the fund's checkpoints where the fund's database cannot reach them."""
+        witness.keep(uow, events)
+
+    @rpc(permission="audit.read")
+    def list_audit_checkpoints(self, source: str) -> list:
+        with self.db.reader() as uow:
+            return witness.checkpoints(uow, source)
 
     def refresh_gauges(self) -> None:
         with self.db.reader() as uow:

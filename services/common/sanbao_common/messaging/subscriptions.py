@@ -26,6 +26,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_labourer_registered", "registry", "labourer_registered"),
     Subscription("fund", "handle_signing_key_enrolled", "registry", "signing_key_enrolled"),
     Subscription("fund", "handle_signing_key_revoked", "registry", "signing_key_revoked"),
+    Subscription("registry", "handle_audit_checkpoint", "fund", "audit_checkpoint"),
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from fund.adapters.tables import (
     audit_log,
     bank_references,
+    checkpoints,
     joint_accounts,
     journal_entries,
     postings,
@@ -379,3 +380,13 @@ class Books:
             )
             for r in rows
         ]
+
+    def last_checkpoint(self):
+        return self.connection.execute(
+            select(checkpoints).order_by(checkpoints.c.seq.desc()).limit(1)
+        ).first()
+
+    def add_checkpoint(self, seq: int, head: str, at: str, signature: str) -> None:
+        self.connection.execute(
+            insert(checkpoints).values(seq=seq, hash=head, at=at, signature=signature)
+        )

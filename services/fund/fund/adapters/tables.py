@@ -137,3 +137,13 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# Checkpoints this fund signed of its own chain (the witness keeps copies elsewhere).
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("signature", String(100), nullable=False),
+)

@@ -14,7 +14,12 @@ from sqlalchemy import (
     Text,
 )
 
-from sanbao_common.messaging.tables import Position, idempotency_table, outbox_table
+from sanbao_common.messaging.tables import (
+    Position,
+    idempotency_table,
+    inbox_table,
+    outbox_table,
+)
 
 metadata = MetaData()
 
@@ -142,3 +147,20 @@ signing_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("revocation", Text),
 )
+
+# The county's witness of other services' audit chains: checkpoints they signed, kept outside
+# their own databases (the fund's, so far).
+audit_witness = Table(
+    "audit_witness",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("signature", String(100), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# Events registry consumes (the kit's inbox).
+inbox = inbox_table(metadata)

@@ -1,0 +1,174 @@
+"""The audit trail: every command chained, checkpoints out of the fund's reach, and `verify`
+naming the first break — even when someone with full write access to the fund's database edits
+an entry and recomputes every hash."""
+
+import json
+
+import pytest
+from sqlalchemy import select, text, update
+
+from fund.adapters.repository import Books
+from fund.adapters.tables import audit_log, postings
+from fund.domain.audit import chain_hash
+from fund_support import Fund, in_a_day, key
+from sanbao_common.db import create_database_engine
+
+
+@pytest.fixture
+def fund(databases):
+    engine = create_database_engine(databases["fund"])
+    fund = Fund(engine)
+    fund.engine = engine
+    yield fund
+    engine.dispose()
+
+
+@pytest.fixture
+def history(fund):
+    """An account with money in, two advances paid (each leaves a checkpoint), one pending."""
+    account = fund.open_account()
+    fund.certify(fund.county, "chen.sign")
+    fund.certify(fund.hr, "zhou.sign")
+    finance = fund.as_(["finance"], user="li.fin")
+    finance.record_inflow(
+        account, {"kind": "principal_deposit", "amount": "100000.00", "bank_ref": "ICBC-1"}, key()
+    )
+    for n in range(2):
+        proposal = finance.propose_outflow(
+            account,
+            {
+                "kind": "advance",
+                "expires_at": in_a_day(),
+                "lines": [
+                    {
+                        "payee": "客运站",
+                        "amount": "1000.00",
+                        "purpose": "车票",
+                        "reference": f"b{n}",
+                    }
+                ],
+            },
+            key(),
+        )
+        fund.sign_as(fund.county, "chen.sign", proposal)()
+        fund.sign_as(fund.hr, "zhou.sign", proposal)()
+    finance.propose_outflow(
+        account,
+        {
+            "kind": "advance",
+            "expires_at": in_a_day(),
+            "lines": [
+                {"payee": "体检中心", "amount": "10.00", "purpose": "体检", "reference": "b9"}
+            ],
+        },
+        key(),
+    )
+    return account
+
+
+def verify(fund):
+    return fund.as_(["auditor"]).verify_books()
+
+
+def test_untouched_books_verify(fund, history):
+    report = verify(fund)
+    assert report["ok"], report
+    assert report["checkpoints"] == 2 and report["records"] == 11
+
+
+def recompute_chain(engine):
+    """What an attacker with write access does after editing: make every hash agree again."""
+    with engine.begin() as connection:
+        records = Books(connection).audit_records()
+        prev = "0" * 64
+        for record in records:
+            fixed = record.__class__(**{**record.__dict__, "prev_hash": prev, "hash": ""})
+            fixed = fixed.__class__(**{**fixed.__dict__, "hash": chain_hash(fixed)})
+            connection.execute(
+                update(audit_log)
+                .where(audit_log.c.seq == record.seq)
+                .values(prev_hash=prev, hash=fixed.hash)
+            )
+            prev = fixed.hash
+
+
+def test_an_edited_entry_is_caught_even_with_every_hash_recomputed(fund, history):
+    with fund.engine.begin() as connection:
+        # Pay 1,000 less out of one advance, in the journal and in the audit record of it.
+        first = (
+            connection.execute(
+                select(postings.c.posting_id).where(
+                    postings.c.ledger_account == "advances_outstanding"
+                )
+            )
+            .scalars()
+            .first()
+        )
+        connection.execute(
+            update(postings).where(postings.c.posting_id == first).values(amount_fen=1)
+        )
+        row = connection.execute(
+            select(audit_log).where(audit_log.c.command == "sign_outflow")
+        ).first()
+        detail = json.loads(row.detail)
+        detail["entry_id"] = "rewritten"
+        connection.execute(
+            update(audit_log)
+            .where(audit_log.c.seq == row.seq)
+            .values(detail=json.dumps(detail, sort_keys=True))
+        )
+    recompute_chain(fund.engine)
+    report = verify(fund)
+    assert not report["ok"]
+    assert "differs from the checkpoint" in report["first_break"]
+
+
+def test_an_edit_without_recomputing_is_caught_at_the_record(fund, history):
+    with fund.engine.begin() as connection:
+        connection.execute(
+            update(audit_log).where(audit_log.c.seq == 3).values(actor="user:nobody")
+        )
+    assert (
+        verify(fund)["first_break"] == "record 3 was altered (its hash does not match its content)"
+    )
+
+
+def test_truncating_the_trail_is_caught(fund, history):
+    with fund.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE seq >= 6"))
+    report = verify(fund)
+    assert not report["ok"] and "beyond the stored chain" in report["first_break"]
+
+
+def test_a_journal_that_no_longer_balances_is_caught(fund, history):
+    with fund.engine.begin() as connection:
+        first = connection.execute(select(postings.c.posting_id)).scalars().first()
+        connection.execute(
+            update(postings).where(postings.c.posting_id == first).values(amount_fen=7)
+        )
+    report = verify(fund)
+    assert not report["ok"] and "does not balance" in report["problems"][0]
+
+
+def test_a_forged_checkpoint_is_not_believed(fund, history):
+    forged = fund.witness()
+    forged[0] = dict(forged[0], hash="f" * 64)
+    fund.witness = lambda: forged
+    report = verify(fund)
+    assert "not signed by the fund's key" in report["first_break"]
+
+
+def test_a_payment_whose_signature_was_replaced_is_caught(fund, history):
+    from fund.adapters.tables import proposals
+
+    with fund.engine.begin() as connection:
+        row = connection.execute(select(proposals).where(proposals.c.status == "paid")).first()
+        signatures = json.loads(row.signatures)
+        signatures[1][3] = signatures[0][3]  # the HR signature swapped for the county's
+        connection.execute(
+            update(proposals)
+            .where(proposals.c.proposal_id == row.proposal_id)
+            .values(signatures=json.dumps(signatures))
+        )
+    report = verify(fund)
+    assert any("does not match the proposal" in p for p in report["problems"])

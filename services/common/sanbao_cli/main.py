@@ -358,4 +358,4 @@ def events_replay(session: Session, queue, since):
 
 
 # The other command groups register themselves on `cli`.
-from sanbao_cli import account, directory  # noqa: E402, F401
+from sanbao_cli import account, directory, fund  # noqa: E402, F401

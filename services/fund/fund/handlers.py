@@ -665,6 +665,49 @@ def close_account(uow: UnitOfWork, caller: Caller, account_id: str) -> a.JointAc
     return closed
 
 
+def statement(books: Books, account: a.JointAccount, start: date, end: date) -> dict:
+    """Entries dated start..end (Asia/Shanghai business days), with the balances around them."""
+    from zoneinfo import ZoneInfo
+
+    china = ZoneInfo("Asia/Shanghai")
+    opening: dict[str, int] = {}
+    closing: dict[str, int] = {}
+    entries = []
+    for entry in books.entries(account.account_id):
+        day = entry["created_at"].astimezone(china).date()
+        if day > end:
+            continue
+        target = opening if day < start else closing
+        for posting in entry["postings"]:
+            target[posting.account] = target.get(posting.account, 0) + posting.amount_fen
+        if day >= start:
+            entries.append(
+                {
+                    "date": day.isoformat(),
+                    "entry_id": entry["entry_id"],
+                    "kind": entry["kind"],
+                    "source": entry["source"],
+                    "by": entry["created_by"],
+                    "postings": [p.__dict__ for p in entry["postings"]],
+                }
+            )
+    for account_name, amount in opening.items():
+        closing[account_name] = closing.get(account_name, 0) + amount
+    last = books.last_checkpoint()
+    return {
+        "account": account.terms(),
+        "status": account.status,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "opening_fen": opening,
+        "closing_fen": closing,
+        "entries": entries,
+        "checkpoint": None
+        if last is None
+        else {"seq": last.seq, "hash": last.hash, "at": last.at, "signature": last.signature},
+    }
+
+
 # -- checkpoints of the audit chain --------------------------------------------------------------
 
 

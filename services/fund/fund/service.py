@@ -21,6 +21,15 @@ from sanbao_common.messaging.outbox import OutboxRelay
 from sanbao_common.rpc import call_service, load, rpc
 
 
+def _date(text: str, field: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InvalidInput({field: ["a date, YYYY-MM-DD"]}) from None
+
+
 def _proposal_reply(proposal) -> dict:
     return dict(
         proposal.statement(),
@@ -205,6 +214,27 @@ class FundService(ServiceBase):
             account = handlers._account(books, account_id)
             self._visible(account)
             return handlers.account_view(books, account)
+
+    @rpc(permission="fund.read")
+    def get_outflow(self, proposal_id: str) -> dict:
+        """One proposal as signatories sign it, with what is pending on it."""
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            proposal = handlers._proposal(books, proposal_id, self.context.caller().county)
+            account = handlers._account(books, proposal.account_id)
+            self._visible(account)
+            return dict(_proposal_reply(proposal), waiting_for=proposal.waiting_for(account))
+
+    @rpc(permission="fund.read")
+    def export_statement(self, account_id: str, date_from: str, date_to: str) -> dict:
+        """The account's statement for a period: opening and closing balances, every entry with its
+        postings, and the latest checkpoint of the audit chain (so a reader can check it later)."""
+        start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            account = handlers._account(books, account_id)
+            self._visible(account)
+            return handlers.statement(books, account, start, end)
 
     @rpc(permission="fund.read")
     def list_joint_accounts(self) -> list:

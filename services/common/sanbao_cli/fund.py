@@ -1,0 +1,483 @@
+"""The fund from the command line: joint accounts, money in, outflows and their signatures,
+advances, statements and verification."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from sanbao_cli import output
+from sanbao_cli.client import CliError
+from sanbao_cli.directory import KEY_OPTION, PASSPHRASE, _load_key
+from sanbao_cli.main import Session, call_command, cli
+from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
+from sanbao_common.money import format_yuan
+
+TERMS = (
+    "purpose",
+    "account_id",
+    "agreement_ref",
+    "county",
+    "county_cooperative",
+    "hr_company",
+    "principal_fen",
+    "term_start",
+    "term_end",
+    "county_cooperative_seal",
+    "hr_company_seal",
+)
+PROPOSAL = (
+    "purpose",
+    "proposal_id",
+    "account_id",
+    "county",
+    "kind",
+    "amount_fen",
+    "lines",
+    "expires_at",
+)
+
+
+def _yuan_table(title: str, amounts: dict) -> None:
+    output.rows(
+        title,
+        ["ledger account", "yuan"],
+        [[name, format_yuan(fen, grouping=True)] for name, fen in sorted(amounts.items())],
+    )
+
+
+def _show_account(view: dict) -> None:
+    output.record(
+        "joint account",
+        {
+            k: view[k]
+            for k in (
+                "account_id",
+                "agreement_ref",
+                "status",
+                "county_cooperative",
+                "hr_company",
+                "term_start",
+                "term_end",
+                "seals_waiting_for",
+            )
+        }
+        | {
+            "principal": format_yuan(view["principal_fen"], grouping=True),
+            "available (principal-funded)": format_yuan(
+                view["available_fen"]["cash_principal"], grouping=True
+            ),
+            "available (income)": format_yuan(view["available_fen"]["cash_income"], grouping=True),
+        },
+    )
+    _yuan_table("balances", view["balances_fen"])
+    output.rows(
+        "waiting for signatures",
+        ["proposal", "kind", "yuan", "signed by", "waiting for", "expires"],
+        [
+            [
+                p["proposal_id"],
+                p["kind"],
+                format_yuan(p["amount_fen"], grouping=True),
+                ", ".join(p["signed_by"]),
+                ", ".join(p["waiting_for"]),
+                p["expires_at"],
+            ]
+            for p in view["pending_outflows"]
+        ],
+    )
+
+
+@cli.group()
+def fund():
+    """Joint accounts of the cooperation fund (劳务合作金共管账户)."""
+
+
+@fund.command("prepare")
+@click.option("--agreement", "agreement_ref", required=True, help="The agreement's reference.")
+@click.option("--county-org", required=True, help="Org id of the county cooperative.")
+@click.option("--hr-org", required=True, help="Org id of the HR company.")
+@click.option("--principal", required=True, help="In yuan, e.g. 500000.00.")
+@click.option("--start", "term_start", required=True, help="YYYY-MM-DD")
+@click.option("--end", "term_end", required=True, help="YYYY-MM-DD")
+@click.option("--county-seal", required=True, help="The county cooperative seal's fingerprint.")
+@click.option("--hr-seal", required=True, help="The HR company seal's fingerprint.")
+@KEY_OPTION
+@click.pass_obj
+def fund_prepare(
+    session: Session,
+    agreement_ref,
+    county_org,
+    hr_org,
+    principal,
+    term_start,
+    term_end,
+    county_seal,
+    hr_seal,
+    idempotency_key,
+):
+    """Prepare a joint account's terms; it opens when both seals have signed them."""
+    terms = {
+        "agreement_ref": agreement_ref,
+        "county_org_id": county_org,
+        "hr_org_id": hr_org,
+        "principal": principal,
+        "term_start": term_start,
+        "term_end": term_end,
+        "county_seal": county_seal,
+        "hr_seal": hr_seal,
+    }
+    _show_account(
+        call_command(session, "fund", "prepare_joint_account", terms, key=idempotency_key)
+    )
+
+
+@fund.command("seal")
+@click.argument("account_id")
+@click.option("--org", "org_id", required=True, help="Your organisation's org id.")
+@click.option("--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@PASSPHRASE
+@KEY_OPTION
+@click.pass_obj
+def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idempotency_key):
+    """Sign the account's terms with your organisation's seal (shown first, to read)."""
+    view = session.stack.call("fund", "get_joint_account", account_id)
+    terms = {k: view[k] for k in TERMS}
+    output.record("the terms you are signing", terms)
+    seal = _load_key(seal_file, passphrase)
+    signature = sign(seal, statement_bytes(terms))
+    _show_account(
+        call_command(
+            session,
+            "fund",
+            "seal_joint_account",
+            account_id,
+            org_id,
+            public_key_text(seal),
+            signature,
+            key=idempotency_key,
+        )
+    )
+
+
+@fund.command("show")
+@click.argument("account_id")
+@click.pass_obj
+def fund_show(session: Session, account_id):
+    """Terms, balances, available cash and what is waiting for signatures."""
+    _show_account(session.stack.call("fund", "get_joint_account", account_id))
+
+
+@fund.command("list")
+@click.pass_obj
+def fund_list(session: Session):
+    """The joint accounts you may see."""
+    found = session.stack.call("fund", "list_joint_accounts")
+    output.rows(
+        f"joint accounts ({len(found)})",
+        ["account", "agreement", "status", "principal"],
+        [
+            [
+                v["account_id"],
+                v["agreement_ref"],
+                v["status"],
+                format_yuan(v["principal_fen"], grouping=True),
+            ]
+            for v in found
+        ],
+    )
+
+
+@fund.command("inflow")
+@click.argument("account_id")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(
+        [
+            "principal_deposit",
+            "service_revenue",
+            "policy_subsidy",
+            "employer_subsidy",
+            "advance_recovery",
+            "shortfall_deposit",
+        ]
+    ),
+)
+@click.option("--amount", required=True, help="In yuan.")
+@click.option("--bank-ref", required=True, help="The bank's reference of the credit.")
+@click.option("--reference", help="For a recovery: the batch or labourer of the advance.")
+@KEY_OPTION
+@click.pass_obj
+def fund_inflow(session: Session, account_id, kind, amount, bank_ref, reference, idempotency_key):
+    """Record money that reached the joint account."""
+    inflow = {"kind": kind, "amount": amount, "bank_ref": bank_ref, "reference": reference}
+    output.record(
+        "recorded",
+        call_command(session, "fund", "record_inflow", account_id, inflow, key=idempotency_key),
+    )
+
+
+@fund.command("propose")
+@click.argument("account_id")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(
+        ["advance", "reimbursement", "distribution", "return_principal", "write_off"]
+    ),
+)
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    required=True,
+    metavar="PAYEE:AMOUNT:PURPOSE[:REF]",
+    help="One payment (repeatable): payee, yuan, purpose and, for advances and "
+    "write-offs, the batch or labourer.",
+)
+@click.option(
+    "--hours",
+    type=click.IntRange(1, 24 * 30),
+    default=72,
+    show_default=True,
+    help="How long it waits for signatures.",
+)
+@KEY_OPTION
+@click.pass_obj
+def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_key):
+    """Propose an outflow; it reserves its cash until paid, rejected or expired."""
+    parsed = []
+    for line in lines:
+        parts = line.split(":")
+        if len(parts) not in (3, 4):
+            raise click.BadParameter("PAYEE:AMOUNT:PURPOSE[:REFERENCE]", param_hint="--line")
+        parsed.append(
+            {
+                "payee": parts[0],
+                "amount": parts[1],
+                "purpose": parts[2],
+                "reference": parts[3] if len(parts) == 4 else None,
+            }
+        )
+    proposal = {
+        "kind": kind,
+        "lines": parsed,
+        "expires_at": (datetime.now(UTC) + timedelta(hours=hours)).isoformat(),
+    }
+    reply = call_command(
+        session, "fund", "propose_outflow", account_id, proposal, key=idempotency_key
+    )
+    output.record(
+        "proposed",
+        {
+            "proposal": reply["proposal_id"],
+            "status": reply["status"],
+            "amount": format_yuan(reply["amount_fen"], grouping=True),
+            "expires": reply["expires_at"],
+        },
+    )
+
+
+@fund.command("sign")
+@click.argument("proposal_id")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your personal signing key.",
+)
+@PASSPHRASE
+@KEY_OPTION
+@click.pass_obj
+def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_key):
+    """Approve an outflow with your own key (the proposal is shown first, to read)."""
+    proposal = session.stack.call("fund", "get_outflow", proposal_id)
+    statement = {k: proposal[k] for k in PROPOSAL}
+    output.record(
+        "you are approving",
+        {
+            "kind": statement["kind"],
+            "account": statement["account_id"],
+            "amount": format_yuan(statement["amount_fen"], grouping=True),
+            "lines": "; ".join(
+                f"{x['payee']} {format_yuan(x['amount_fen'])} {x['purpose']}"
+                for x in statement["lines"]
+            ),
+        },
+    )
+    personal = _load_key(key_file, passphrase)
+    reply = call_command(
+        session,
+        "fund",
+        "sign_outflow",
+        proposal_id,
+        fingerprint(personal),
+        sign(personal, statement_bytes(statement)),
+        key=idempotency_key,
+    )
+    output.record("signed", {"status": reply["status"], "signed by": ", ".join(reply["signed_by"])})
+
+
+@fund.command("reject")
+@click.argument("proposal_id")
+@click.option("--reason", required=True)
+@KEY_OPTION
+@click.pass_obj
+def fund_reject(session: Session, proposal_id, reason, idempotency_key):
+    """Reject an outflow (frees what it reserved)."""
+    reply = call_command(
+        session, "fund", "reject_outflow", proposal_id, reason, key=idempotency_key
+    )
+    output.record("rejected", {"status": reply["status"], "reason": reply["reason"]})
+
+
+@fund.command("settle")
+@click.argument("account_id")
+@click.option("--reference", required=True, help="The batch or labourer of the advance.")
+@click.option(
+    "--voucher",
+    "vouchers",
+    multiple=True,
+    required=True,
+    metavar="NUMBER:DATE:AMOUNT:KIND",
+    help="Repeatable; kind: transport, medical_exam, training, meals, other.",
+)
+@KEY_OPTION
+@click.pass_obj
+def fund_settle(session: Session, account_id, reference, vouchers, idempotency_key):
+    """Settle an advance against vouchers (reimbursement accounting)."""
+    parsed = []
+    for voucher in vouchers:
+        parts = voucher.split(":")
+        if len(parts) != 4:
+            raise click.BadParameter("NUMBER:DATE:AMOUNT:KIND", param_hint="--voucher")
+        parsed.append(dict(zip(("number", "date", "amount", "kind"), parts, strict=True)))
+    reply = call_command(
+        session, "fund", "settle_advance", account_id, reference, parsed, key=idempotency_key
+    )
+    output.record(
+        "settled",
+        {
+            "settled": format_yuan(reply["settled_fen"], grouping=True),
+            "still outstanding": format_yuan(reply["still_outstanding_fen"], grouping=True),
+        },
+    )
+
+
+@fund.command("aging")
+@click.argument("account_id")
+@click.pass_obj
+def fund_aging(session: Session, account_id):
+    """Open advances, oldest first."""
+    rows = session.stack.call("fund", "aging_report", account_id)
+    output.rows(
+        "open advances",
+        ["reference", "yuan", "days"],
+        [
+            [r["reference"], format_yuan(r["outstanding_fen"], grouping=True), r["days"]]
+            for r in rows
+        ],
+    )
+
+
+@fund.command("close")
+@click.argument("account_id")
+@KEY_OPTION
+@click.pass_obj
+def fund_close(session: Session, account_id, idempotency_key):
+    """Close an account whose principal has gone back; it refuses everything afterwards."""
+    _show_account(
+        call_command(session, "fund", "close_joint_account", account_id, key=idempotency_key)
+    )
+
+
+@fund.command("verify")
+@click.pass_obj
+def fund_verify(session: Session):
+    """Recompute the audit chain, the checkpoints, every payment's signatures and the trial
+    balance; name the first break."""
+    report = session.stack.call("fund", "verify_books")
+    output.record(
+        "fund verification",
+        {
+            "records": report["records"],
+            "checkpoints": report["checkpoints"],
+            "result": "intact" if report["ok"] else report["first_break"],
+        },
+    )
+    if not report["ok"]:
+        raise CliError("BOOKS_BROKEN", report["first_break"])
+
+
+@fund.command("statement")
+@click.argument("account_id")
+@click.option("--from", "date_from", required=True, help="YYYY-MM-DD")
+@click.option("--to", "date_to", required=True, help="YYYY-MM-DD")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .csv file.")
+@click.pass_obj
+def fund_statement(session: Session, account_id, date_from, date_to, out):
+    """Export the account's statement for a period as CSV (opens in Excel), ending with the
+    checkpoint of the audit chain it was taken under."""
+    data = session.stack.call("fund", "export_statement", account_id, date_from, date_to)
+    path = Path(out)
+    with path.open("w", newline="", encoding="utf-8-sig") as target:  # BOM: Excel reads UTF-8
+        writer = csv.writer(target)
+        writer.writerow(["joint account", data["account"]["agreement_ref"], account_id])
+        writer.writerow(["period", data["from"], data["to"]])
+        writer.writerow([])
+        writer.writerow(
+            [
+                "date",
+                "entry",
+                "kind",
+                "source",
+                "by",
+                "ledger account",
+                "debit",
+                "credit",
+                "reference",
+            ]
+        )
+        for entry in data["entries"]:
+            for posting in entry["postings"]:
+                amount = posting["amount_fen"]
+                writer.writerow(
+                    [
+                        entry["date"],
+                        entry["entry_id"],
+                        entry["kind"],
+                        entry["source"],
+                        entry["by"],
+                        posting["account"],
+                        format_yuan(amount) if amount > 0 else "",
+                        format_yuan(-amount) if amount < 0 else "",
+                        posting["reference"] or "",
+                    ]
+                )
+        writer.writerow([])
+        writer.writerow(["ledger account", "opening", "closing"])
+        for name in sorted(set(data["opening_fen"]) | set(data["closing_fen"])):
+            writer.writerow(
+                [
+                    name,
+                    format_yuan(data["opening_fen"].get(name, 0)),
+                    format_yuan(data["closing_fen"].get(name, 0)),
+                ]
+            )
+        checkpoint = data["checkpoint"] or {}
+        writer.writerow([])
+        writer.writerow(
+            [
+                "audit checkpoint",
+                checkpoint.get("seq"),
+                checkpoint.get("hash"),
+                checkpoint.get("at"),
+                checkpoint.get("signature"),
+            ]
+        )
+    output.record("statement written", {"file": str(path), "entries": len(data["entries"])})

@@ -204,53 +204,83 @@ def record_inflow(
     bank_ref: str,
     reference: str | None = None,
 ) -> dict:
+    """One bank credit; see `record_inflows`."""
+    inflow = {"kind": kind, "amount_fen": amount_fen, "bank_ref": bank_ref, "reference": reference}
+    return record_inflows(uow, caller, principal, account_id, [inflow])[0]
+
+
+def record_inflows(
+    uow: UnitOfWork, caller: Caller, principal: Principal, account_id: str, inflows: list[dict]
+) -> list[dict]:
+    """Bank credits (one, or a bank statement's worth), each its own balanced entry, all or none.
+
+    Each bank reference is recorded once per account, whichever side records it; service revenue
+    first settles what is receivable; a recovery at most what is outstanding on its advance; the
+    principal at most the agreement's; a shortfall deposit at most what is owed."""
     books = Books(uow.connection)
     books.lock()
     account = _account(books, account_id)
     a.check_open(account)
     _party(account, principal)
-    if kind not in INFLOWS or type(amount_fen) is not int or amount_fen <= 0:
-        raise ProposalRejected(
-            message_en="an inflow has a known kind and a positive amount",
-            message_zh="入账须有已知类别和正数金额",
-        )
-    entry_id = str(uuid.uuid4())
-    if not books.use_bank_reference(account_id, bank_ref, entry_id):
-        raise BankReferenceUsed(bank_ref=bank_ref)
-    debit, credit = INFLOWS[kind]
+    refs = [inflow["bank_ref"] for inflow in inflows]
+    used = books.used_bank_references(account_id, refs)
+    if used or len(set(refs)) != len(refs):
+        raise BankReferenceUsed(bank_ref=sorted(used)[0] if used else "repeated in the request")
     totals = books.balances(account_id)
-    if kind == "service_revenue" and totals.get("revenue_receivable", 0) < amount_fen:
-        credit = "income_service_revenue"  # more than was due (or nothing was): earned now
-    if kind == "advance_recovery":
-        owed = books.outstanding_advances(account_id).get(reference or "", 0)
-        if amount_fen > owed:
-            raise AdvanceRejected(outstanding_fen=owed)
-    if (
-        kind == "principal_deposit"
-        and totals.get("principal_received", 0) - amount_fen < -account.principal_fen
-    ):
-        raise ProposalRejected(
-            message_en="more principal than the agreement's", message_zh="存入本金超过协议约定"
+    outstanding = books.outstanding_advances(account_id)
+    details, entries = [], []
+    for inflow in inflows:
+        kind, amount_fen, reference = inflow["kind"], inflow["amount_fen"], inflow.get("reference")
+        if kind not in INFLOWS or type(amount_fen) is not int or amount_fen <= 0:
+            raise ProposalRejected(
+                message_en="an inflow has a known kind and a positive amount",
+                message_zh="入账须有已知类别和正数金额",
+            )
+        debit, credit = INFLOWS[kind]
+        if kind == "service_revenue" and totals.get("revenue_receivable", 0) < amount_fen:
+            credit = "income_service_revenue"  # more than was due (or nothing was): earned now
+        if kind == "advance_recovery" and amount_fen > outstanding.get(reference or "", 0):
+            raise AdvanceRejected(outstanding_fen=outstanding.get(reference or "", 0))
+        if kind == "principal_deposit" and (
+            totals.get("principal_received", 0) - amount_fen < -account.principal_fen
+        ):
+            raise ProposalRejected(
+                message_en="more principal than the agreement's", message_zh="存入本金超过协议约定"
+            )
+        if kind == "shortfall_deposit" and amount_fen > totals.get("shortfall_receivable", 0):
+            raise ProposalRejected(
+                message_en="more than the shortfall owed", message_zh="超过应补足金额"
+            )
+        entry = ledger.transfer(debit, credit, amount_fen, reference)
+        for posting in entry:  # later credits in the same request see the earlier ones
+            totals[posting.account] = totals.get(posting.account, 0) + posting.amount_fen
+            if posting.account == "advances_outstanding":
+                outstanding[posting.reference] = (
+                    outstanding.get(posting.reference, 0) + posting.amount_fen
+                )
+        entry_id = str(uuid.uuid4())
+        entries.append((entry_id, f"inflow:{kind}", entry, inflow["bank_ref"]))
+        details.append(
+            {
+                "kind": kind,
+                "amount_fen": amount_fen,
+                "bank_ref": inflow["bank_ref"],
+                "reference": reference,
+                "entry_id": entry_id,
+                "postings": [p.__dict__ for p in entry],
+            }
         )
-    if kind == "shortfall_deposit" and amount_fen > totals.get("shortfall_receivable", 0):
-        raise ProposalRejected(
-            message_en="more than the shortfall owed", message_zh="超过应补足金额"
-        )
-    entry = ledger.transfer(debit, credit, amount_fen, reference)
-    books.post(account_id, entry_id, f"inflow:{kind}", entry, by=caller.actor, source=bank_ref)
-    detail = {
-        "kind": kind,
-        "amount_fen": amount_fen,
-        "bank_ref": bank_ref,
-        "reference": reference,
-        "entry_id": entry_id,
-        "postings": [p.__dict__ for p in entry],
-    }
-    audit(books, caller, "record_inflow", account_id, detail)
+    books.add_bank_references(account_id, [(d["bank_ref"], d["entry_id"]) for d in details])
+    books.post_many(account_id, entries, by=caller.actor)
+    audit(books, caller, "record_inflows", account_id, {"inflows": details})
     write_events(
-        uow, [_event("inflow_recorded", caller, dict(detail, account_id=account_id), entry_id, 1)]
+        uow,
+        [
+            _event("inflow_recorded", caller, dict(d, account_id=account_id), d["entry_id"], 1)
+            for d in details
+        ],
     )
-    return detail
+    return details
 
 
 def record_receivable(

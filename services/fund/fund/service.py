@@ -20,6 +20,8 @@ from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay
 from sanbao_common.rpc import call_service, load, rpc
 
+MAX_INFLOWS = 5000
+
 
 def _date(text: str, field: str):
     from datetime import date
@@ -114,6 +116,24 @@ class FundService(ServiceBase):
                 data["bank_ref"],
                 data["reference"],
             ),
+        )
+
+    @rpc(permission="fund.record")
+    def record_inflows(self, account_id: str, inflows: list, idempotency_key: str) -> list:
+        """A bank statement's credits in one transaction: all recorded, or none."""
+        if not isinstance(inflows, list) or not 1 <= len(inflows) <= MAX_INFLOWS:
+            raise InvalidInput({"inflows": [f"a list of 1 to {MAX_INFLOWS} inflows"]})
+        loaded = []
+        for inflow in inflows:
+            data = load(InflowSchema(), inflow)
+            data["amount_fen"] = data.pop("amount")
+            loaded.append(data)
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "record_inflows",
+            idempotency_key,
+            [account_id, inflows],
+            lambda uow: handlers.record_inflows(uow, caller, principal, account_id, loaded),
         )
 
     @rpc(permission="fund.record")

@@ -151,6 +151,41 @@ class Books:
 
     # -- the journal ---------------------------------------------------------------------------
 
+    def post_many(self, account_id: str, entries: list, *, by: str) -> None:
+        """(entry_id, kind, postings, source) each: the journal and its postings in two
+        statements, however many entries."""
+        now = datetime.now(UTC)
+        self.connection.execute(
+            insert(journal_entries),
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": account_id,
+                    "kind": kind,
+                    "memo": None,
+                    "source": source,
+                    "reverses": None,
+                    "created_at": now,
+                    "created_by": by,
+                }
+                for entry_id, kind, _, source in entries
+            ],
+        )
+        self.connection.execute(
+            insert(postings),
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": account_id,
+                    "ledger_account": p.account,
+                    "amount_fen": p.amount_fen,
+                    "reference": p.reference,
+                }
+                for entry_id, _, entry, _ in entries
+                for p in entry
+            ],
+        )
+
     def post(
         self,
         account_id: str,
@@ -235,19 +270,24 @@ class Books:
             entry["created_at"] = _aware(entry["created_at"])
         return found
 
-    def use_bank_reference(self, account_id: str, bank_ref: str, entry_id: str) -> bool:
-        if self.connection.execute(
-            select(bank_references.c.entry_id).where(
-                bank_references.c.account_id == account_id, bank_references.c.bank_ref == bank_ref
+    def used_bank_references(self, account_id: str, refs: list[str]) -> set[str]:
+        found = set()
+        for start in range(0, len(refs), 500):
+            found |= set(
+                self.connection.execute(
+                    select(bank_references.c.bank_ref).where(
+                        bank_references.c.account_id == account_id,
+                        bank_references.c.bank_ref.in_(refs[start : start + 500]),
+                    )
+                ).scalars()
             )
-        ).first():
-            return False
+        return found
+
+    def add_bank_references(self, account_id: str, refs: list[tuple[str, str]]) -> None:
         self.connection.execute(
-            insert(bank_references).values(
-                account_id=account_id, bank_ref=bank_ref, entry_id=entry_id
-            )
+            insert(bank_references),
+            [{"account_id": account_id, "bank_ref": ref, "entry_id": e} for ref, e in refs],
         )
-        return True
 
     # -- proposals -----------------------------------------------------------------------------
 

@@ -123,9 +123,9 @@ class FundService(ServiceBase):
         """A bank statement's credits in one transaction: all recorded, or none."""
         if not isinstance(inflows, list) or not 1 <= len(inflows) <= MAX_INFLOWS:
             raise InvalidInput({"inflows": [f"a list of 1 to {MAX_INFLOWS} inflows"]})
-        loaded = []
+        loaded, schema = [], InflowSchema()
         for inflow in inflows:
-            data = load(InflowSchema(), inflow)
+            data = load(schema, inflow)
             data["amount_fen"] = data.pop("amount")
             loaded.append(data)
         caller, principal = self.context.caller(), self.access.principal

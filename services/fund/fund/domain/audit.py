@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 GENESIS = "0" * 64
 
@@ -25,9 +25,16 @@ class AuditRecord:
     hash: str = ""
 
     def body(self) -> dict:
-        data = asdict(self)
-        del data["hash"]
-        return data
+        """Everything the hash covers (all but the hash itself), without copying `detail`."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "command": self.command,
+            "account_id": self.account_id,
+            "detail": self.detail,
+            "prev_hash": self.prev_hash,
+        }
 
 
 def chain_hash(record: AuditRecord) -> str:

@@ -115,3 +115,19 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert any("advances_outstanding" in row and "3600.00" in row for row in rows)
     assert rows[-1][0] == "audit checkpoint" and rows[-1][1]
+    workbook = tmp_path / "statement.xlsx"
+    ok(
+        "fund",
+        "statement",
+        account,
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2099-12-31",
+        "--out",
+        str(workbook),
+    )
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(workbook).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)][-1][0] == "audit checkpoint"

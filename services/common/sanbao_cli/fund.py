@@ -418,66 +418,77 @@ def fund_verify(session: Session):
 @click.argument("account_id")
 @click.option("--from", "date_from", required=True, help="YYYY-MM-DD")
 @click.option("--to", "date_to", required=True, help="YYYY-MM-DD")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .csv file.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A .csv or .xlsx file (chosen by the extension).",
+)
 @click.pass_obj
 def fund_statement(session: Session, account_id, date_from, date_to, out):
-    """Export the account's statement for a period as CSV (opens in Excel), ending with the
-    checkpoint of the audit chain it was taken under."""
-    data = session.stack.call("fund", "export_statement", account_id, date_from, date_to)
+    """Export the account's statement for a period (CSV or XLSX, both open in Excel), ending with
+    the checkpoint of the audit chain it was taken under."""
     path = Path(out)
-    with path.open("w", newline="", encoding="utf-8-sig") as target:  # BOM: Excel reads UTF-8
-        writer = csv.writer(target)
-        writer.writerow(["joint account", data["account"]["agreement_ref"], account_id])
-        writer.writerow(["period", data["from"], data["to"]])
-        writer.writerow([])
-        writer.writerow(
-            [
-                "date",
-                "entry",
-                "kind",
-                "source",
-                "by",
-                "ledger account",
-                "debit",
-                "credit",
-                "reference",
-            ]
-        )
-        for entry in data["entries"]:
-            for posting in entry["postings"]:
-                amount = posting["amount_fen"]
-                writer.writerow(
-                    [
-                        entry["date"],
-                        entry["entry_id"],
-                        entry["kind"],
-                        entry["source"],
-                        entry["by"],
-                        posting["account"],
-                        format_yuan(amount) if amount > 0 else "",
-                        format_yuan(-amount) if amount < 0 else "",
-                        posting["reference"] or "",
-                    ]
-                )
-        writer.writerow([])
-        writer.writerow(["ledger account", "opening", "closing"])
-        for name in sorted(set(data["opening_fen"]) | set(data["closing_fen"])):
-            writer.writerow(
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter("the file ends in .csv or .xlsx", param_hint="--out")
+    data = session.stack.call("fund", "export_statement", account_id, date_from, date_to)
+    rows = _statement_rows(account_id, data)
+    if path.suffix.lower() == ".csv":
+        with path.open("w", newline="", encoding="utf-8-sig") as target:  # BOM: Excel reads UTF-8
+            csv.writer(target).writerows(rows)
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "statement"
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+    output.record("statement written", {"file": str(path), "entries": len(data["entries"])})
+
+
+def _statement_rows(account_id: str, data: dict) -> list[list]:
+    rows = [
+        ["joint account", data["account"]["agreement_ref"], account_id],
+        ["period", data["from"], data["to"]],
+        [],
+        ["date", "entry", "kind", "source", "by", "ledger account", "debit", "credit", "reference"],
+    ]
+    for entry in data["entries"]:
+        for posting in entry["postings"]:
+            amount = posting["amount_fen"]
+            rows.append(
                 [
-                    name,
-                    format_yuan(data["opening_fen"].get(name, 0)),
-                    format_yuan(data["closing_fen"].get(name, 0)),
+                    entry["date"],
+                    entry["entry_id"],
+                    entry["kind"],
+                    entry["source"],
+                    entry["by"],
+                    posting["account"],
+                    format_yuan(amount) if amount > 0 else "",
+                    format_yuan(-amount) if amount < 0 else "",
+                    posting["reference"] or "",
                 ]
             )
-        checkpoint = data["checkpoint"] or {}
-        writer.writerow([])
-        writer.writerow(
+    rows += [[], ["ledger account", "opening", "closing"]]
+    for name in sorted(set(data["opening_fen"]) | set(data["closing_fen"])):
+        rows.append(
             [
-                "audit checkpoint",
-                checkpoint.get("seq"),
-                checkpoint.get("hash"),
-                checkpoint.get("at"),
-                checkpoint.get("signature"),
+                name,
+                format_yuan(data["opening_fen"].get(name, 0)),
+                format_yuan(data["closing_fen"].get(name, 0)),
             ]
         )
-    output.record("statement written", {"file": str(path), "entries": len(data["entries"])})
+    checkpoint = data["checkpoint"] or {}
+    rows += [
+        [],
+        [
+            "audit checkpoint",
+            checkpoint.get("seq"),
+            checkpoint.get("hash"),
+            checkpoint.get("at"),
+            checkpoint.get("signature"),
+        ],
+    ]
+    return rows

@@ -93,8 +93,9 @@ def test_every_entrypoint_is_measured_by_outcome(containers, rpc, sample, stack_
     rpc.registry.register_labourer(data, uuid.uuid4().hex)
     with pytest.raises(RemoteError):
         rpc.registry.register_labourer(data, uuid.uuid4().hex)
-    assert count("register_labourer", "success") == before["success"] + 1
-    assert count("register_labourer", "refused") == before["refused"] + 1
+    # Counted when the worker finishes, just after the reply has gone: wait for it.
+    eventually(lambda: count("register_labourer", "success") == before["success"] + 1)
+    eventually(lambda: count("register_labourer", "refused") == before["refused"] + 1)
 
     address = stack_config["registry"]["HTTP_ADDRESS"]
     body = requests.get(f"http://{address}/metrics", timeout=5).text
@@ -130,7 +131,11 @@ def test_a_bug_is_counted_as_an_error_not_a_refusal(containers, rpc):
     )
     with pytest.raises(RemoteError):
         rpc.registry.get_labourer({"unhashable": "argument"})
-    after = REGISTRY.get_sample_value(
-        "sanbao_registry_rpc_requests_total", {"method": "get_labourer", "outcome": "error"}
+    eventually(
+        lambda: (
+            REGISTRY.get_sample_value(
+                "sanbao_registry_rpc_requests_total", {"method": "get_labourer", "outcome": "error"}
+            )
+            == before + 1
+        )
     )
-    assert after == before + 1

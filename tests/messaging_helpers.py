@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 
 import amqp
 
@@ -13,27 +12,46 @@ from sanbao_common.messaging.admin import connect
 from sanbao_common.privacy import mask_id_number
 
 
-def labourer_event(sample, *, person_id=None, version=1, county="532501", **changes) -> dict:
-    """A `labourer_registered` envelope as registry would publish it."""
-    person_id = person_id or str(uuid.uuid4())
+def labourer_state(sample, *, person_id=None, version=1, county="532501") -> dict:
+    """One person's state as registry's labourer events carry it."""
     id_number = sample.id_number(county)
+    return {
+        "person_id": person_id or str(uuid.uuid4()),
+        "name": sample.name(),
+        "id_number_masked": mask_id_number(id_number),
+        "phone_masked": None,
+        "sex": "female",
+        "birth_date": "1990-03-15",
+        "village_code": f"{county}001201",
+        "village_group": None,
+        "household_id": None,
+        "poor": False,
+        "agent_id": None,
+        "status": "active",
+        "employment_status": None,
+        "skills": [],
+        "intention_regions": [],
+        "intention_industries": [],
+        "expected_wage_fen": None,
+        "earliest_start": None,
+        "training_intention": [],
+        "willing_to_go": False,
+        "version": version,
+    }
+
+
+def labourer_event(sample, *, person_id=None, version=1, county="532501", **changes) -> dict:
+    """A `labourer_registered` envelope about one person, as registry would publish it; its
+    `record_id` names the person for the tests' convenience (registry leaves it empty)."""
+    state = labourer_state(sample, person_id=person_id, version=version, county=county)
     envelope = new_envelope(
         "labourer_registered",
         source="registry",
         county=county,
-        payload={
-            "person_id": person_id,
-            "name": sample.name(),
-            "id_number_masked": mask_id_number(id_number),
-            "sex": "female",
-            "birth_date": "1990-03-15",
-            "village_code": f"{county}001201",
-            "registered_at": datetime.now(UTC).isoformat(),
-        },
+        payload={"people": [state]},
         actor="test:publisher",
         correlation_id="corr-test",
-        record_id=person_id,
-        version=version,
+        record_id=state["person_id"],
     )
     envelope.update(changes)
     return envelope

@@ -26,9 +26,12 @@ def entrypoints(service_cls, kind):
 
 def published_in_code() -> dict[str, str]:
     """event type -> publishing service, from every place code names an event it publishes:
-    `new_envelope("<type>", ...)`, a module's `_event("<type>", ...)` helper, `event="<type>"`."""
+    `new_envelope("<type>", ...)`, a module's `_event("<type>", ...)` or
+    `_people_events("<type>", ...)` helper, `event="<type>"`."""
     published = {}
-    pattern = re.compile(r'(?:new_envelope\(\s*|_event\(\s*|event=)"([a-z]+(?:_[a-z]+)+)"')
+    pattern = re.compile(
+        r'(?:new_envelope\(\s*|_event\(\s*|_people_events\(\s*|event=)"([a-z]+(?:_[a-z]+)+)"'
+    )
     for service in SERVICES:
         for path in (ROOT / "services" / service / service).rglob("*.py"):
             for event_type in pattern.findall(path.read_text()):

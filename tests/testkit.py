@@ -37,6 +37,12 @@ class TokenKeys:
         self.checkpoint_key = new_signing_key()
         self.checkpoint_path = directory / "fund-checkpoint-key.pem"
         save_private_key(self.checkpoint_key, self.checkpoint_path, None)
+        # The county's data key, which registry seals ID numbers and phones with.
+        from sanbao_common.crypto import DataKey, save_data_key
+
+        self.data_key_path = directory / "data-key"
+        save_data_key(self.data_key_path)
+        self.data_key = DataKey.load(self.data_key_path)
 
     def mint(
         self,
@@ -114,7 +120,11 @@ def make_stack_config(amqp_uri: str, databases, token_keys: TokenKeys, services=
         }
         if service == "registry":
             # The cheapest scrypt cost allowed: tests sign in many times.
-            section.update(TOKEN_SIGNING_KEY_FILE=str(token_keys.path), PASSWORD_SCRYPT_N=1024)
+            section.update(
+                TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
+                DATA_KEY_FILE=str(token_keys.data_key_path),
+                PASSWORD_SCRYPT_N=1024,
+            )
         if service == "fund":
             section.update(CHECKPOINT_SIGNING_KEY_FILE=str(token_keys.checkpoint_path))
         config[service] = config_schema(service).load({**common, service: section})[service]

@@ -61,6 +61,7 @@ def token_key_env_for(workdir: Path) -> dict:
         load_private_key,
         new_signing_key,
         public_key_text,
+        save_data_key,
         save_private_key,
     )
 
@@ -68,7 +69,11 @@ def token_key_env_for(workdir: Path) -> dict:
     for path in (token, checkpoint):
         if not path.exists():
             save_private_key(new_signing_key(), path, None)
+    data_key = workdir / "data-key"
+    if not data_key.exists():
+        save_data_key(data_key)
     return {
+        "DATA_KEY_FILE": str(data_key),
         "TOKEN_PUBLIC_KEYS": public_key_text(load_private_key(token, None)),
         "TOKEN_SIGNING_KEY_FILE": str(token),
         "CHECKPOINT_SIGNING_KEY_FILE": str(checkpoint),

@@ -29,6 +29,7 @@ from sanbao_common.crypto import (
     load_private_key,
     new_signing_key,
     public_key_text,
+    save_data_key,
     save_private_key,
 )
 from sanbao_common.local import DEFAULT_API_URI, broker_secrets_file, default_admin_uri
@@ -166,6 +167,15 @@ def health(address: str) -> dict | None:
         return None
 
 
+def ensure_data_key(var_dir: Path) -> None:
+    """The county's data key (mode 0600), kept between runs: without it no sealed ID number or
+    phone can be read again, so it is created once and never replaced."""
+    path = var_dir / "secrets" / "data-key"
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        save_data_key(path)
+
+
 def main() -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
 
@@ -173,6 +183,7 @@ def main() -> None:
     var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
     os.environ.setdefault("TOKEN_PUBLIC_KEYS", ensure_key(var_dir, "token-signing-key.pem"))
     ensure_key(var_dir, "fund-checkpoint-key.pem")
+    ensure_data_key(var_dir)
     configs = {service: service_config(service) for service in SERVICES}
     county = configs["registry"]["COUNTY"]
     admin_uri = os.environ.get("SANBAO_ADMIN_AMQP_URI") or default_admin_uri(county)

@@ -44,6 +44,7 @@ class RunningStack:
             LOG_LEVEL="INFO",
             TOKEN_PUBLIC_KEYS=token_keys.public,
             TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
+            DATA_KEY_FILE=str(token_keys.data_key_path),
             CHECKPOINT_SIGNING_KEY_FILE=str(token_keys.checkpoint_path),
             PASSWORD_SCRYPT_N="1024",
             XDG_CONFIG_HOME=str(logs / "config"),

@@ -73,6 +73,7 @@ class Stack:
             LOG_LEVEL="WARNING",
             TOKEN_PUBLIC_KEYS=token_keys.public,
             TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
+            DATA_KEY_FILE=str(token_keys.data_key_path),
         )
         self.processes: dict[str, subprocess.Popen] = {}
         for service in ("registry", "dispatch"):

@@ -92,7 +92,7 @@ def test_a_late_older_version_does_not_roll_the_record_back(dispatch, pool, stac
                 candidates.c.person_id == person_id
             )
         ).one()
-    assert (version, name) == (2, newer["payload"]["name"])
+    assert (version, name) == (2, newer["payload"]["people"][0]["name"])
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 
 import click
 from rich.markup import escape
@@ -12,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sanbao_cli import output, tokens
 from sanbao_cli.client import CliError, StackClient
-from sanbao_cli.params import COUNTY, ID_NUMBER, IDEMPOTENCY_KEY, PHONE, VILLAGE
+from sanbao_cli.params import COUNTY
 from sanbao_common.local import DEFAULT_API_URI, default_admin_uri, local_user_uri
 from sanbao_common.messaging.topology import CLI_USER_ROLE, user_name
 
@@ -142,47 +141,7 @@ def status(session: Session):
         raise CliError("STACK_UNHEALTHY", f"{failing} of {len(SERVICES)} services are not ok")
 
 
-# -- people ------------------------------------------------------------------------------------
-
-
-@cli.group()
-def labourer():
-    """Rural labourers in the registry."""
-
-
-@labourer.command("register")
-@click.option("--name", required=True, help="Name as on the ID card, e.g. 李秀英.")
-@click.option("--id-number", required=True, type=ID_NUMBER, help="18-character resident ID number.")
-@click.option("--village", required=True, type=VILLAGE, help="12-digit village division code.")
-@click.option("--phone", type=PHONE, help="Mainland mobile number.")
-@click.option(
-    "--idempotency-key",
-    type=IDEMPOTENCY_KEY,
-    default=lambda: uuid.uuid4().hex,
-    show_default="a new one",
-    help="Repeat a command that may not have gone through.",
-)
-@click.pass_obj
-def labourer_register(session: Session, name, id_number, village, phone, idempotency_key):
-    """Register one labourer."""
-    person = {"name": name, "id_number": id_number, "village_code": village, "phone": phone}
-    result = call_command(session, "registry", "register_labourer", person, key=idempotency_key)
-    output.record("registered", result)
-
-
-@labourer.command("show")
-@click.argument("person_id")
-@click.pass_obj
-def labourer_show(session: Session, person_id):
-    """Show one labourer by person id."""
-    output.record("labourer", session.stack.call("registry", "get_labourer", person_id))
-
-
-@labourer.command("count")
-@click.pass_obj
-def labourer_count(session: Session):
-    """How many labourers the registry holds."""
-    output.record("registry", session.stack.call("registry", "count_labourers"))
+# -- the candidate pool and sample data (labourers and rosters: people.py) --------------------
 
 
 @cli.group()
@@ -358,4 +317,4 @@ def events_replay(session: Session, queue, since):
 
 
 # The other command groups register themselves on `cli`.
-from sanbao_cli import account, directory, fund  # noqa: E402, F401
+from sanbao_cli import account, directory, fund, people  # noqa: E402, F401

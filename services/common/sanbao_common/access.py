@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "seals.submit": EVERYONE,  # the seal's own signature is the authority, not the role
     "labourers.register": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
     "labourers.read": EVERYONE,
+    "people.update": frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT}),
     "candidates.read": EVERYONE,
     "events.replay": frozenset({COUNTY_ADMIN}),
     "fund.prepare": frozenset({COUNTY_ADMIN}),

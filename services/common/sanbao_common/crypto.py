@@ -1,4 +1,4 @@
-"""Passwords, one-time codes and signing keys: the small cryptographic pieces of sign-in.
+"""Passwords, one-time codes, signing keys and the data key: the small cryptographic pieces.
 
 - Passwords are stored as scrypt hashes (RFC 7914, from the standard library) with a random salt
   and the cost parameters in the stored string, so the cost can rise without invalidating old
@@ -161,3 +161,64 @@ def load_private_key(path, passphrase: str | None) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("not an Ed25519 private key")
     return key
+
+
+class DataKey:
+    """The county's data key: encrypts personal identifiers at rest and keys their lookup hash.
+
+    A database dump alone then reveals neither an ID number nor a phone: values are sealed with
+    AES-256-GCM (a random nonce each time) and found again by HMAC-SHA256 under a second key,
+    both derived from the one 32-byte secret in the key file (HKDF, distinct labels). The
+    ciphertext carries the key's version so a later rotation can tell old from new."""
+
+    VERSION = "k1"
+
+    def __init__(self, secret: bytes):
+        if len(secret) != 32:
+            raise ValueError("a data key is 32 bytes")
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aead = AESGCM(_derive(secret, b"sanbao data encryption"))
+        self._lookup_key = _derive(secret, b"sanbao data lookup")
+
+    @classmethod
+    def load(cls, path) -> DataKey:
+        """A key file holds the secret in base64 on one line (`new_data_key_text`)."""
+        with open(path, encoding="ascii") as source:
+            return cls(base64.b64decode(source.read().strip(), validate=True))
+
+    def encrypt(self, text: str) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), None)
+        return f"{self.VERSION}:" + base64.b64encode(nonce + sealed).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        version, _, body = token.partition(":")
+        if version != self.VERSION:
+            raise ValueError(f"sealed with data key {version!r}, this is {self.VERSION!r}")
+        raw = base64.b64decode(body)
+        return self._aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+    def lookup_hash(self, text: str) -> str:
+        """The same text always gives the same hash, under this county's key only."""
+        return hmac.new(self._lookup_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _derive(secret: bytes, label: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret)
+
+
+def new_data_key_text() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def save_data_key(path) -> None:
+    """A new data key file, mode 0600; never overwrites one (that would orphan every record)."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(new_data_key_text() + "\n")

@@ -66,7 +66,7 @@ def main(
         print(f"{package}: configuration is valid")
         return
     if args.command == "migrate":
-        upgrade(home, database_url)
+        upgrade(home, database_url, settings=config[package])
         print(f"{package}: database {redact_url(database_url)} is up to date")
         return
 

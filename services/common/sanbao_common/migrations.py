@@ -22,15 +22,20 @@ class SchemaNotCurrent(Exception):
     """The database is behind (or ahead of) the code's migrations."""
 
 
-def alembic_config(service_dir: Path, url: str) -> Config:
+def alembic_config(service_dir: Path, url: str, settings: dict | None = None) -> Config:
     cfg = Config(str(service_dir / "alembic.ini"))
     cfg.set_main_option("script_location", str(service_dir / "alembic"))
     cfg.attributes["url"] = url
+    # The service's configuration section, for the rare migration that needs more than the
+    # database (registry's 0005 seals plaintext ID numbers with the county's data key).
+    cfg.attributes["settings"] = settings or {}
     return cfg
 
 
-def upgrade(service_dir: Path, url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(service_dir, url), revision)
+def upgrade(
+    service_dir: Path, url: str, revision: str = "head", settings: dict | None = None
+) -> None:
+    command.upgrade(alembic_config(service_dir, url, settings), revision)
 
 
 def head_revision(service_dir: Path) -> str | None:

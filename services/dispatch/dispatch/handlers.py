@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dispatch.adapters.repository import CandidateRepository
-from dispatch.domain.model import Candidate, apply_state
-from dispatch.schemas import LabourerStatePayload
+from dispatch.domain.model import Candidate, apply_state, merged_tombstone
+from dispatch.schemas import merge_of, people_of, person_state
 from sanbao_common.db import UnitOfWork
-from sanbao_common.envelope import Envelope, load_payload
-
-_payload = LabourerStatePayload()
+from sanbao_common.envelope import Envelope
 
 
-def apply_labourer_states(uow: UnitOfWork, events: list[Envelope]) -> None:
-    """Bring the pool's copies of these labourers up to the events' versions, in order."""
-    incoming = [Candidate(version=e.version, **load_payload(_payload, e)) for e in events]
+def _apply(uow: UnitOfWork, incoming: list[Candidate]) -> None:
     touched = {candidate.person_id for candidate in incoming}
     repository = CandidateRepository(uow.connection)
     pool = repository.get_many(list(touched))
@@ -24,6 +20,25 @@ def apply_labourer_states(uow: UnitOfWork, events: list[Envelope]) -> None:
         new=[pool[p] for p in touched if p not in existing],
         changed=[pool[p] for p in touched if p in existing],
     )
+
+
+def apply_labourer_states(uow: UnitOfWork, events: list[Envelope]) -> None:
+    """Bring the pool's copies of these labourers up to the events' versions, in order."""
+    _apply(
+        uow,
+        [Candidate(**person_state(e, person)) for e in events for person in people_of(e)],
+    )
+
+
+def apply_merges(uow: UnitOfWork, events: list[Envelope]) -> None:
+    """Two records were one person: the kept one stays in the pool; the other stays as a
+    tombstone at its merged version, so that a late event about it cannot bring it back."""
+    states = []
+    for event in events:
+        kept, merged_id, merged_version = merge_of(event)
+        states.append(Candidate(**kept))
+        states.append(merged_tombstone(kept, merged_id, merged_version))
+    _apply(uow, states)
 
 
 def count_candidates(uow: UnitOfWork) -> int:

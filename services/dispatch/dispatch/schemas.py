@@ -1,18 +1,70 @@
-"""Event payloads dispatch consumes, and its RPC replies."""
+"""Event payloads dispatch consumes, and its RPC replies.
 
-from marshmallow import EXCLUDE, Schema, fields
+Labourer events carry up to 500 people each and a roster import publishes thousands of them, so
+their payloads are checked by hand here (as the envelope is, docs/decisions/0005) rather than
+by a schema per person. Fields dispatch does not use are ignored, so that registry can add
+fields without breaking it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sanbao_common.envelope import Envelope, MalformedEvent
+
+_TEXT = ("person_id", "name", "id_number_masked", "sex", "village_code")
 
 
-class LabourerStatePayload(Schema):
-    """What dispatch reads of a labourer event; fields it does not use are ignored, so that
-    registry can add fields without breaking it."""
+def _malformed(event: Envelope, problem: str) -> MalformedEvent:
+    return MalformedEvent(
+        message_en=f"the {event.type} payload does not fit: {problem}",
+        message_zh=f"{event.type} 事件内容不符合规范：{problem}",
+        event_id=str(event.event_id),
+    )
 
-    class Meta:
-        unknown = EXCLUDE
 
-    person_id = fields.String(required=True)
-    name = fields.String(required=True)
-    id_number_masked = fields.String(required=True)
-    sex = fields.String(required=True)
-    birth_date = fields.Date(required=True)
-    village_code = fields.String(required=True)
+def person_state(event: Envelope, person) -> dict:
+    """One labourer's state as dispatch keeps it, from a labourer event's payload."""
+    if not isinstance(person, dict):
+        raise _malformed(event, "a person is not an object")
+    try:
+        state = {name: person[name] for name in _TEXT}
+        if not all(isinstance(value, str) and value for value in state.values()):
+            raise _malformed(event, f"one of {_TEXT} is not text")
+        state["birth_date"] = date.fromisoformat(person["birth_date"])
+        state["version"] = person["version"]
+        state["poor"] = person["poor"]
+        state["willing_to_go"] = person["willing_to_go"]
+        state["employment_status"] = person["employment_status"]
+        state["skills"] = person["skills"]
+        state["intention_regions"] = person["intention_regions"]
+        state["status"] = person["status"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _malformed(event, f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(state["version"], int) or state["version"] < 1:
+        raise _malformed(event, "version is not a positive integer")
+    if not isinstance(state["poor"], bool) or not isinstance(state["willing_to_go"], bool):
+        raise _malformed(event, "poor and willing_to_go are true or false")
+    if state["status"] not in ("active", "merged"):
+        raise _malformed(event, "status is active or merged")
+    if not isinstance(state["skills"], list) or not isinstance(state["intention_regions"], list):
+        raise _malformed(event, "skills and intention_regions are lists")
+    return state
+
+
+def people_of(event: Envelope) -> list:
+    people = event.payload.get("people")
+    if not isinstance(people, list) or not people:
+        raise _malformed(event, "people is not a non-empty list")
+    return people
+
+
+def merge_of(event: Envelope) -> tuple[dict, str, int]:
+    """The kept person's state, and the merged record's id and final version."""
+    payload = event.payload
+    merged, version = payload.get("merged_person_id"), payload.get("merged_version")
+    if not isinstance(merged, str) or not merged:
+        raise _malformed(event, "merged_person_id is missing")
+    if not isinstance(version, int) or version < 1:
+        raise _malformed(event, "merged_version is not a positive integer")
+    return person_state(event, payload.get("kept")), merged, version

@@ -16,6 +16,14 @@ class DispatchService(ServiceBase):
     def handle_labourer_registered(self, uow, events) -> None:
         handlers.apply_labourer_states(uow, events)
 
+    @consume("registry", "labourer_updated")
+    def handle_labourer_updated(self, uow, events) -> None:
+        handlers.apply_labourer_states(uow, events)
+
+    @consume("registry", "labourer_merged")
+    def handle_labourer_merged(self, uow, events) -> None:
+        handlers.apply_merges(uow, events)
+
     @rpc(permission="candidates.read")
     def count_candidates(self) -> dict:
         with self.db.reader() as uow:

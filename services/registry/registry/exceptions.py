@@ -27,6 +27,32 @@ class LabourerNotFound(NotFound):
     message_zh = "未找到该劳动力"
 
 
+class LabourerMerged(DomainError):
+    code = "LABOURER_MERGED"
+    message_en = "this record was merged into another; use that one"
+    message_zh = "该记录已并入另一条记录，请使用那一条"
+
+
+class MergeRefused(DomainError):
+    code = "MERGE_REFUSED"
+    message_en = "these records cannot be merged"
+    message_zh = "这两条记录不能合并"
+
+
+class ImportNotFound(NotFound):
+    code = "IMPORT_NOT_FOUND"
+    message_en = "no roster import with this id"
+    message_zh = "未找到该花名册导入"
+
+
+class RosterRefused(DomainError):
+    """The file as a whole cannot be read: nothing of it is written."""
+
+    code = "ROSTER_REFUSED"
+    message_en = "the roster file cannot be read"
+    message_zh = "花名册文件无法读取"
+
+
 # -- the directory ------------------------------------------------------------------------------
 
 

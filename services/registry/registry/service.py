@@ -3,20 +3,43 @@ in one unit of work, and dumps a reply."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+import binascii
+import hashlib
+from datetime import UTC, datetime, timedelta
 
-from marshmallow import ValidationError
 from nameko import config
 
 from registry import __version__, directory_handlers, handlers, metrics, witness
+from registry.adapters.data_key import DataKeyProvider
 from registry.adapters.directory_repository import DirectoryRepository
+from registry.adapters.people_repository import Criteria
+from registry.adapters.roster_imports import RosterImports
 from registry.adapters.token_signer import TokenSigner
-from registry.exceptions import LabourerNotFound, OrganisationNotFound, UserNotFound
+from registry.domain.people import ASPECTS, INPUT_COLUMNS, Parser, PersonInput, RowProblem
+from registry.exceptions import (
+    ImportNotFound,
+    LabourerMerged,
+    LabourerNotFound,
+    OrganisationNotFound,
+    UserNotFound,
+)
+from registry.people_replies import (
+    MAX_ROSTER_BYTES,
+    criteria_from,
+    group_scope,
+    history_reply,
+    iso,
+    refusal,
+    status_reply,
+    text_fields,
+)
+from registry.roster_export import TEXT_COLUMNS, export_headers, export_rows
+from registry.roster_import import rules_for
+from registry.rosters.writing import error_report, write_table
 from registry.schemas import (
     CreateUserSchema,
-    LabourerSchema,
     OrganisationSchema,
-    RegisterLabourerSchema,
     RegisterOrganisationSchema,
     SigningKeySchema,
     UserSchema,
@@ -24,7 +47,7 @@ from registry.schemas import (
 )
 from sanbao_common.access import AREA_KINDS, OutOfScope
 from sanbao_common.base import ServiceBase
-from sanbao_common.errors import InvalidInput, describe_field_errors
+from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
@@ -32,7 +55,7 @@ from sanbao_common.rpc import load, rpc
 from sanbao_common.validators import InvalidCode, parse_division_code
 
 MAX_BATCH = 1000
-_labourer = LabourerSchema()
+INPUT_COLUMN_SET = frozenset(INPUT_COLUMNS)
 _org, _user, _group, _key = (
     OrganisationSchema(),
     UserSchema(),
@@ -58,15 +81,11 @@ class RegistryService(ServiceBase):
 
     relay = OutboxRelay()
     token_key = TokenSigner()
+    data_key = DataKeyProvider()
+    roster_imports = RosterImports()
 
     def _command(self, method: str, key: str, request, execute):
         return run_command(self.db, self.name, method, key, request, execute)
-
-    def _labourer_reply(self, labourer) -> dict:
-        reply = _labourer.dump(labourer)
-        if self.access.principal.sees_unmasked(labourer.village_code):
-            reply.update(id_number=labourer.id_number, phone=labourer.phone)
-        return reply
 
     # -- sign-in -------------------------------------------------------------------------------
 
@@ -337,82 +356,304 @@ class RegistryService(ServiceBase):
         with self.db.reader() as uow:
             return _key.dump(DirectoryRepository(uow.connection).signing_keys(org_id), many=True)
 
-    # -- labourers -----------------------------------------------------------------------------
+    # -- people --------------------------------------------------------------------------------
+
+    def _people_context(self) -> handlers.Context:
+        principal = self.access.principal
+        return handlers.Context(
+            caller=self.context.caller(),
+            key=self.data_key,
+            principal=principal,
+            scope=principal.scope if principal.organisation_kind in AREA_KINDS else None,
+        )
+
+    def _parser(self) -> Parser:
+        return Parser(rules_for(config["COUNTY"], _settings(), datetime.now(UTC)))
+
+    def _parse_one(self, parser: Parser, fields) -> PersonInput:
+        person, problems = parser.parse(text_fields(fields, INPUT_COLUMN_SET))
+        if problems:
+            raise InvalidInput({p.column: [p.reason_en] for p in problems})
+        return person
+
+    def _labourer_reply(self, uow, record: dict) -> dict:
+        household = handlers.household_of(uow, record)
+        reply = handlers.snapshot(record, household)
+        stale_before = handlers.stale_before(_settings()["STALE_AFTER_DAYS"])
+        reply.update(
+            skills=record["skills"],
+            relation_to_head=record["relation_to_head"],
+            household_number=household["household_number"] if household else None,
+            poverty_file_number=household["poverty_file_number"] if household else None,
+            employment_place=record["employment_place"],
+            merged_into=record["merged_into"],
+            four_clears={
+                aspect: {"changed_at": iso(record[f"{aspect}_at"]), "by": record[f"{aspect}_by"]}
+                for aspect in ASPECTS
+            },
+            confirmed_at=iso(record["confirmed_at"]),
+            confirmed_by=record["confirmed_by"],
+            stale=record["confirmed_at"] < stale_before,
+            registered_at=iso(record["registered_at"]),
+            registered_by=record["registered_by"],
+        )
+        # Sealed, so that a reply kept for retries reveals nothing; `_reveal` unseals.
+        reply["_sealed"] = [record["id_sealed"], record["phone_sealed"]]
+        return reply
+
+    def _reveal(self, reply: dict) -> dict:
+        """A labourer reply on its way out: ID number and phone in full for a caller whose
+        role and area allow it (docs/access.md), masked for everyone else."""
+        id_sealed, phone_sealed = reply.pop("_sealed")
+        if self.access.principal.sees_unmasked(reply["village_code"]):
+            reply["id_number"] = self.data_key.decrypt(id_sealed)
+            reply["phone"] = self.data_key.decrypt(phone_sealed) if phone_sealed else None
+        return reply
+
+    def _visible(self, uow, person_id: str) -> dict:
+        record = handlers.get_labourer(uow, person_id)
+        principal = self.access.principal
+        group = group_scope(principal)
+        if not principal.covers(record["village_code"]) or (
+            group and record["village_group"] != group
+        ):
+            raise LabourerNotFound(person_id=person_id)  # no hint that it exists elsewhere
+        return record
+
+    def _changeable(self, uow, person_id: str) -> dict:
+        record = self._visible(uow, person_id)
+        if record["status"] == "merged":
+            raise LabourerMerged(person_id=person_id, merged_into=record["merged_into"])
+        return record
 
     @rpc(permission="labourers.register")
     def register_labourer(self, labourer: dict, idempotency_key: str) -> dict:
-        command = load(RegisterLabourerSchema(), labourer)
-        self.access.require_in_scope(command["village_code"].code)
-        caller = self.context.caller()
+        """Register one person; an ID number already registered is refused with its record."""
+        person = self._parse_one(self._parser(), labourer)
+        self.access.require_in_scope(person.village_code)
+        context = self._people_context()
 
         def execute(uow):
-            return self._labourer_reply(handlers.register_labourer(uow, command, caller))
+            outcome = handlers.apply_people(uow, [(0, person)], context, register_only=True)
+            handlers.raise_first_refusal(outcome)
+            return self._labourer_reply(uow, handlers.get_labourer(uow, outcome.registered[0]))
 
-        return self._command("register_labourer", idempotency_key, labourer, execute)
+        return self._reveal(self._command("register_labourer", idempotency_key, labourer, execute))
 
     @rpc(permission="labourers.register")
     def register_labourers(self, labourers: list, idempotency_key: str) -> dict:
-        """Register many people in one transaction; each refused row says why."""
+        """Register many people in one transaction; each refused one says why."""
         if not isinstance(labourers, list) or not 1 <= len(labourers) <= MAX_BATCH:
             raise InvalidInput({"labourers": [f"a list of 1 to {MAX_BATCH} labourers"]})
-        schema, caller = RegisterLabourerSchema(), self.context.caller()
-        commands, positions, invalid = [], [], []
+        parser, context = self._parser(), self._people_context()
+        inputs, refused = [], []
         for index, row in enumerate(labourers):
             try:
-                command = schema.load(row if isinstance(row, dict) else {})
-                self.access.require_in_scope(command["village_code"].code)
-            except ValidationError as exc:
-                invalid.append(
-                    {
-                        "index": index,
-                        "code": InvalidInput.code,
-                        "message": describe_field_errors(exc.messages),
-                    }
+                person, problems = parser.parse(text_fields(row, INPUT_COLUMN_SET))
+            except InvalidInput as exc:
+                person, problems = (
+                    None,
+                    [
+                        RowProblem(name, "; ".join(reasons), "; ".join(reasons))
+                        for name, reasons in exc.errors.items()
+                    ],
                 )
-                continue
-            except OutOfScope as exc:
-                invalid.append({"index": index, "code": exc.code, "message": str(exc)})
-                continue
-            commands.append(command)
-            positions.append(index)
+            if problems:
+                refused.append(refusal(index, problems))
+            else:
+                inputs.append((index, person))
 
         def execute(uow):
-            registered, refused = handlers.register_labourers(uow, commands, caller)
+            outcome = handlers.apply_people(uow, inputs, context, register_only=True)
+            registered = handlers.PeopleRepository(uow.connection).get_many(
+                list(outcome.registered.values())
+            )
             return {
-                "registered": [self._labourer_reply(labourer) for labourer in registered],
+                "registered": [
+                    self._labourer_reply(uow, registered[person_id])
+                    for _, person_id in sorted(outcome.registered.items())
+                ],
                 "refused": sorted(
-                    invalid
-                    + [
-                        {"index": positions[i], "code": error.code, "message": str(error)}
-                        for i, error in refused
-                    ],
+                    refused + [refusal(i, problems) for i, problems in outcome.refused.items()],
                     key=lambda row: row["index"],
                 ),
             }
 
-        return self._command("register_labourers", idempotency_key, labourers, execute)
+        reply = self._command("register_labourers", idempotency_key, labourers, execute)
+        return dict(reply, registered=[self._reveal(r) for r in reply["registered"]])
+
+    @rpc(permission="people.update")
+    def update_labourer(self, person_id: str, changes: dict, idempotency_key: str) -> dict:
+        """Change what is recorded of a person: any roster column but the ID number (a record
+        with a wrong ID number is merged into the right one). Every change becomes history;
+        the four clears' confirmation date moves even when nothing changed."""
+        if not isinstance(changes, dict) or not changes:
+            raise InvalidInput({"changes": ["the columns to change, by name"]})
+        if "id_number" in changes:
+            raise InvalidInput({"id_number": ["cannot change: merge the records instead"]})
+        if group_scope(self.access.principal) and {"village_code", "village_group"} & set(changes):
+            raise OutOfScope(message_en="an agent cannot move people out of their group")
+        context, parser = self._people_context(), self._parser()
+
+        def execute(uow):
+            record = self._changeable(uow, person_id)
+            row = {
+                "name": record["name"],
+                "id_number": self.data_key.decrypt(record["id_sealed"]),
+                "village_code": record["village_code"],
+            } | changes
+            person = self._parse_one(parser, row)
+            self.access.require_in_scope(person.village_code)
+            outcome = handlers.apply_people(uow, [(0, person)], context, register_only=False)
+            handlers.raise_first_refusal(outcome)
+            return self._labourer_reply(uow, handlers.get_labourer(uow, person_id))
+
+        request = {"person_id": person_id, "changes": changes}
+        return self._reveal(self._command("update_labourer", idempotency_key, request, execute))
+
+    @rpc(permission="people.update")
+    def confirm_four_clears(self, person_id: str, idempotency_key: str) -> dict:
+        """Record that a person's four clears were checked and are still true."""
+        caller = self.context.caller()
+
+        def execute(uow):
+            record = self._changeable(uow, person_id)
+            handlers.confirm(uow, record, caller)
+            return self._labourer_reply(uow, handlers.get_labourer(uow, person_id))
+
+        request = {"person_id": person_id}
+        return self._reveal(self._command("confirm_four_clears", idempotency_key, request, execute))
 
     @rpc(permission="labourers.read")
     def get_labourer(self, person_id: str) -> dict:
         with self.db.reader() as uow:
-            labourer = handlers.get_labourer(uow, person_id)
-        if not self.access.principal.covers(labourer.village_code):
-            raise LabourerNotFound(person_id=person_id)  # no hint that it exists elsewhere
-        return self._labourer_reply(labourer)
+            return self._reveal(self._labourer_reply(uow, self._visible(uow, person_id)))
+
+    @rpc(permission="labourers.read")
+    def labourer_history(self, person_id: str) -> list:
+        """Every change to a person, oldest first: field, before, after, who, when, why."""
+        with self.db.reader() as uow:
+            self._visible(uow, person_id)
+            return [history_reply(entry) for entry in handlers.history(uow, "labourer", person_id)]
+
+    @rpc(permission="labourers.read")
+    def search_labourers(self, filters: dict | None = None, after: str | None = None,
+                         limit: int = 100) -> dict:  # fmt: skip
+        """Labourers in the caller's area matching every filter given, in person-id order;
+        pass the last person id back as `after` for the next page."""
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_BATCH:
+            raise InvalidInput({"limit": [f"1 to {MAX_BATCH}"]})
+        criteria = self._criteria(filters or {})
+        with self.db.reader() as uow:
+            rows = handlers.search(uow, criteria, after=after, limit=limit)
+            return {
+                "labourers": [self._reveal(self._labourer_reply(uow, row)) for row in rows],
+                "next": rows[-1]["person_id"] if len(rows) == limit else None,
+            }
+
+    @rpc(permission="labourers.read")
+    def labourer_counts(self, by: str = "village", filters: dict | None = None) -> list:
+        """Dashboard counts per village or township of the caller's area: labour force, poor
+        labour force, willing to go out and not working, transferred (working away)."""
+        if by not in ("village", "township"):
+            raise InvalidInput({"by": ["village or township"]})
+        criteria = self._criteria(filters or {})
+        with self.db.reader() as uow:
+            return handlers.counts(uow, criteria, by)
 
     @rpc(permission="labourers.read")
     def count_labourers(self, village_code: str | None = None) -> dict:
         """How many labourers in the caller's area, or in one place of it."""
-        principal = self.access.principal
-        if village_code is not None:
-            self.access.require_in_scope(_division(village_code, "village_code").code)
-            under = village_code
-        elif principal.organisation_kind in AREA_KINDS:
-            under = principal.scope.split("-")[0]
-        else:
-            under = None
+        filters = {"area": village_code} if village_code is not None else {}
         with self.db.reader() as uow:
-            return {"labourers": handlers.count_labourers(uow, under)}
+            rows = handlers.counts(uow, self._criteria(filters), "village")
+        return {"labourers": sum(row["labour_force"] for row in rows)}
+
+    def _criteria(self, filters: dict) -> Criteria:
+        return criteria_from(filters, self.access, _settings()["STALE_AFTER_DAYS"])
+
+    @rpc(permission="labourers.register")
+    def merge_labourers(
+        self, keep_person_id: str, merged_person_id: str, reason: str, idempotency_key: str
+    ) -> dict:
+        """Fold a record later found to be the same person into the one to keep; other
+        services fold theirs on `labourer_merged`."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput({"reason": ["say why these are one person"]})
+        caller = self.context.caller()
+
+        def execute(uow):
+            for person_id in (keep_person_id, merged_person_id):
+                self._visible(uow, person_id)
+            kept = handlers.merge_labourers(
+                uow, keep_person_id, merged_person_id, reason.strip(), caller
+            )
+            return self._labourer_reply(uow, kept)
+
+        request = {"keep": keep_person_id, "merged": merged_person_id, "reason": reason}
+        return self._reveal(self._command("merge_labourers", idempotency_key, request, execute))
+
+    # -- rosters ---------------------------------------------------------------------------------
+
+    @rpc(permission="labourers.register")
+    def start_roster_import(self, filename: str, content_base64: str, idempotency_key: str) -> dict:
+        """Stage a township roster (CSV or XLSX): every row is validated now, the valid ones are
+        applied in the background; follow it with `roster_import_status`."""
+        try:
+            data = base64.b64decode(content_base64, validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise InvalidInput({"content_base64": ["not base64"]}) from None
+        if len(data) > MAX_ROSTER_BYTES:
+            raise InvalidInput({"content_base64": [f"larger than {MAX_ROSTER_BYTES} bytes"]})
+        principal, caller = self.access.principal, self.context.caller()
+        scope = principal.scope if principal.organisation_kind in AREA_KINDS else config["COUNTY"]
+        importer = self.roster_imports.importer()
+
+        def execute(uow):
+            return status_reply(importer.stage(uow, data, filename, caller, scope))
+
+        request = {"filename": filename, "sha256": hashlib.sha256(data).hexdigest()}
+        status = self._command("start_roster_import", idempotency_key, request, execute)
+        if status["status"] == "applying":
+            self.roster_imports.apply_in_background(status["import_id"], caller)
+        return status
+
+    def _import_state(self, import_id: str) -> dict:
+        """An import, for a caller whose area covers the importer's."""
+        state = self.roster_imports.importer().status(import_id)
+        if not self.access.principal.covers(state["scope"].split("-")[0]):
+            raise ImportNotFound(import_id=import_id)
+        return state
+
+    @rpc(permission="labourers.register")
+    def roster_import_status(self, import_id: str) -> dict:
+        return status_reply(self._import_state(import_id))
+
+    @rpc(permission="labourers.register")
+    def roster_import_errors(self, import_id: str, format: str = "xlsx") -> dict:
+        """The refused rows as a file the operator opens in Excel: row, column, reason."""
+        if format not in ("csv", "xlsx"):
+            raise InvalidInput({"format": ["csv or xlsx"]})
+        self._import_state(import_id)
+        errors = self.roster_imports.importer().errors(import_id)
+        content = error_report(
+            format, [(e["row_number"], e["column"], e["reason"]) for e in errors]
+        )
+        return {"rows": len(errors), "content_base64": base64.b64encode(content).decode()}
+
+    @rpc(permission="labourers.read")
+    def export_labourers(self, filters: dict | None = None, format: str = "xlsx") -> dict:
+        """The caller's area (or part of it) as a roster file in the import template's columns;
+        ID numbers and phones unmasked only where the caller's role and area allow."""
+        if format not in ("csv", "xlsx"):
+            raise InvalidInput({"format": ["csv or xlsx"]})
+        criteria = self._criteria(filters or {})
+        with self.db.reader() as uow:
+            rows, count = export_rows(
+                uow, criteria, self.data_key, self.access.principal.sees_unmasked
+            )
+            content = write_table(format, export_headers(), rows, text_columns=TEXT_COLUMNS)
+        return {"rows": count, "content_base64": base64.b64encode(content).decode()}
 
     @rpc(permission="events.replay")
     def replay_events(self, request: dict) -> dict:

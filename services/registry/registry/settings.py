@@ -18,3 +18,11 @@ class Settings(ServiceSectionSchema):
     PASSWORD_SCRYPT_N = fields.Integer(
         load_default=2**15, validate=validate.OneOf([2**n for n in range(10, 21)])
     )
+    # The county's data key (base64, 32 bytes, mode 0600): seals ID numbers and phones at rest.
+    # Losing it loses every sealed identifier: back it up apart from the database.
+    DATA_KEY_FILE = fields.String(required=True, validate=validate.Length(min=1))
+    # The four clears are stale when nobody has confirmed them for this many days.
+    STALE_AFTER_DAYS = fields.Integer(load_default=180, validate=validate.Range(min=1, max=3650))
+    # The working-age window: people outside it are not registered as labourers.
+    WORKING_AGE_MIN = fields.Integer(load_default=16, validate=validate.Range(min=14, max=30))
+    WORKING_AGE_MAX = fields.Integer(load_default=64, validate=validate.Range(min=40, max=80))

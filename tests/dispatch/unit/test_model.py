@@ -9,7 +9,7 @@ from dispatch.domain.model import Candidate, apply_state
 def candidate(version, name="李秀英", applied=0):
     return Candidate(
         "p1", name, "532501********0013", "male", date(1990, 3, 15), "532501001201", version,
-        applied,
+        events_applied=applied,
     )  # fmt: skip
 
 

@@ -24,6 +24,8 @@ class Subscription:
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_labourer_registered", "registry", "labourer_registered"),
+    Subscription("dispatch", "handle_labourer_updated", "registry", "labourer_updated"),
+    Subscription("dispatch", "handle_labourer_merged", "registry", "labourer_merged"),
     Subscription("fund", "handle_signing_key_enrolled", "registry", "signing_key_enrolled"),
     Subscription("fund", "handle_signing_key_revoked", "registry", "signing_key_revoked"),
     Subscription("registry", "handle_audit_checkpoint", "fund", "audit_checkpoint"),

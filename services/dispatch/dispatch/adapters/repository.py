@@ -41,4 +41,7 @@ class CandidateRepository:
             )
 
     def count(self) -> int:
-        return self.connection.execute(select(func.count()).select_from(candidates)).scalar_one()
+        """Candidates still in the pool (merged records are tombstones, not candidates)."""
+        return self.connection.execute(
+            select(func.count()).select_from(candidates).where(candidates.c.status == "active")
+        ).scalar_one()

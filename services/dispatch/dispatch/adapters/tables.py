@@ -1,6 +1,6 @@
 """dispatch's own tables. Alembic migrations in services/dispatch/alembic/ create them."""
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table
 
 from sanbao_common.messaging.tables import inbox_table
 
@@ -15,6 +15,13 @@ candidates = Table(
     Column("sex", String(6), nullable=False),
     Column("birth_date", Date, nullable=False),
     Column("village_code", String(12), nullable=False, index=True),
+    # What matching needs of the four clears (registry's labourer events carry them).
+    Column("poor", Boolean, nullable=False),
+    Column("employment_status", String(20)),
+    Column("willing_to_go", Boolean, nullable=False, index=True),
+    Column("skills", JSON, nullable=False),
+    Column("intention_regions", JSON, nullable=False),
+    Column("status", String(10), nullable=False),  # active | merged (kept as a tombstone)
     Column("version", Integer, nullable=False),
     # Events about this person applied to the pool: exactly-once delivery keeps it at the number
     # of events registry published about them (a duplicate would show here).

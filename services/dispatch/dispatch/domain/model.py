@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 
@@ -15,6 +15,12 @@ class Candidate:
     birth_date: date
     village_code: str
     version: int  # the registry record's version this copy reflects
+    poor: bool = False
+    employment_status: str | None = None
+    willing_to_go: bool = False
+    skills: list = field(default_factory=list)
+    intention_regions: list = field(default_factory=list)
+    status: str = "active"  # or "merged": folded into another record, no longer a candidate
     events_applied: int = 0
 
 
@@ -27,3 +33,11 @@ def apply_state(current: Candidate | None, incoming: Candidate) -> Candidate:
         return replace(incoming, events_applied=1)
     newest = incoming if incoming.version > current.version else current
     return replace(newest, events_applied=current.events_applied + 1)
+
+
+def merged_tombstone(kept: dict, merged_id: str, merged_version: int) -> Candidate:
+    """What the pool keeps of a record merged into `kept`: nothing a match could use."""
+    return Candidate(
+        **dict(kept, person_id=merged_id, version=merged_version, status="merged",
+               willing_to_go=False),
+    )  # fmt: skip

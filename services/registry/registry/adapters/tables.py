@@ -1,6 +1,7 @@
 """registry's own tables. Alembic migrations in services/registry/alembic/ create them."""
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -8,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -23,19 +25,114 @@ from sanbao_common.messaging.tables import (
 
 metadata = MetaData()
 
+# -- people ---------------------------------------------------------------------------------------
+# ID numbers and phones are stored sealed with the county's data key and found by a keyed hash
+# (sanbao_common.crypto.DataKey); their masked forms are kept beside them for listings.
+
+households = Table(
+    "households",
+    metadata,
+    Column("household_id", String(36), primary_key=True),
+    Column("household_number", String(30), nullable=False, unique=True),  # the township's own
+    Column("village_code", String(12), nullable=False, index=True),  # set once, never by a head
+    Column("head_person_id", String(36)),
+    Column("poor", Boolean, nullable=False),
+    Column("poverty_file_number", String(30)),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+)
+
 labourers = Table(
     "labourers",
     metadata,
     Column("person_id", String(36), primary_key=True),
     Column("name", String(50), nullable=False),
-    Column("id_number", String(18), nullable=False, unique=True),
+    Column("id_hash", String(64), nullable=False, unique=True),
+    Column("id_sealed", String(120), nullable=False),
+    Column("id_masked", String(18), nullable=False),
     Column("sex", String(6), nullable=False),
     Column("birth_date", Date, nullable=False),
-    Column("phone", String(11)),
+    Column("phone_sealed", String(120)),
+    Column("phone_masked", String(11)),
     Column("village_code", String(12), nullable=False, index=True),
+    Column("village_group", String(20), index=True),
+    Column("household_id", String(36), index=True),
+    Column("relation_to_head", String(10)),
+    Column("agent_id", String(36), index=True),
+    Column("status", String(10), nullable=False),  # active | merged
+    Column("merged_into", String(36)),
+    # The four clears (四清): each aspect dated and attributed; `confirmed_at` moves whenever the
+    # whole profile is confirmed as current (a change confirms it too).
+    Column("employment_status", String(20), index=True),
+    Column("employment_place", String(100)),
+    Column("employment_at", DateTime(timezone=True)),
+    Column("employment_by", String(200)),
+    Column("skills", JSON, nullable=False),
+    Column("skills_at", DateTime(timezone=True)),
+    Column("skills_by", String(200)),
+    Column("intention_regions", JSON, nullable=False),
+    Column("intention_industries", JSON, nullable=False),
+    Column("expected_wage_fen", BigInteger),
+    Column("earliest_start", Date),
+    Column("intention_at", DateTime(timezone=True)),
+    Column("intention_by", String(200)),
+    Column("training_intention", JSON, nullable=False),
+    Column("training_at", DateTime(timezone=True)),
+    Column("training_by", String(200)),
+    Column("confirmed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("confirmed_by", String(200), nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("registered_by", String(200), nullable=False),
     Column("version", Integer, nullable=False),
+)
+
+# Every change to a person or household: who, when, what it was, what it became, and why.
+people_history = Table(
+    "people_history",
+    metadata,
+    Column("entry_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("record_kind", String(10), nullable=False),  # labourer | household
+    Column("record_id", String(36), nullable=False),
+    Column("field", String(30), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("source", String(60), nullable=False),  # rpc | import:<import id> | merge
+    Index("ix_people_history_record", "record_kind", "record_id"),
+)
+
+# A township roster being imported: the file itself (so a restarted registry resumes it), how
+# far it got, and every refused row.
+roster_imports = Table(
+    "roster_imports",
+    metadata,
+    Column("import_id", String(36), primary_key=True),
+    Column("filename", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("status", String(12), nullable=False),  # applying | done | failed
+    Column("total_rows", Integer, nullable=False),
+    Column("valid_rows", Integer, nullable=False),
+    Column("applied_rows", Integer, nullable=False),  # rows of committed chunks
+    Column("registered", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("confirmed", Integer, nullable=False),
+    Column("failure", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("started_by", String(200), nullable=False),
+    Column("scope", String(20), nullable=False),  # the importer's area, checked on every row
+)
+
+roster_import_errors = Table(
+    "roster_import_errors",
+    metadata,
+    Column("import_id", String(36), primary_key=True),
+    Column("row_number", Integer, primary_key=True, autoincrement=False),
+    Column("column", String(30), primary_key=True),
+    Column("reason", Text, nullable=False),
 )
 
 # The kit's messaging tables, owned by this service's schema: events it publishes, and the

@@ -1,0 +1,259 @@
+"""Storage of people (labourers, households, their history) inside a unit of work's connection.
+
+Records travel as plain dicts with the tables' column names: an import moves a hundred thousand
+of them, and every layer above reads them by name anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Text, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from registry.adapters.tables import households, labourers, people_history, users
+from registry.domain.people import TRANSFERRED
+
+_LABOURER_COLUMNS = [c.name for c in labourers.columns]
+_HOUSEHOLD_COLUMNS = [c.name for c in households.columns]
+
+_INSERT_LABOURERS = insert(labourers)
+_UPDATE_LABOURERS = (
+    update(labourers)
+    .where(labourers.c.person_id == bindparam("key"))
+    .values({name: bindparam(name) for name in _LABOURER_COLUMNS if name != "person_id"})
+)
+_CONFIRM = (
+    update(labourers)
+    .where(labourers.c.person_id == bindparam("key"))
+    .values(confirmed_at=bindparam("at"), confirmed_by=bindparam("by"))
+)
+_BY_HASH = select(labourers).where(labourers.c.id_hash.in_(bindparam("hashes", expanding=True)))
+_HOUSEHOLDS_BY_NUMBER = select(households).where(
+    households.c.household_number.in_(bindparam("numbers", expanding=True))
+)
+_INSERT_HOUSEHOLDS = insert(households)
+_UPDATE_HOUSEHOLDS = (
+    update(households)
+    .where(households.c.household_id == bindparam("key"))
+    .values({name: bindparam(name) for name in _HOUSEHOLD_COLUMNS if name != "household_id"})
+)
+_INSERT_HISTORY = insert(people_history)
+
+
+def _aware(record: dict) -> dict:
+    # SQLite hands timestamps back naive; they were stored as UTC.
+    for name, value in record.items():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            record[name] = value.replace(tzinfo=UTC)
+    return record
+
+
+class PeopleRepository:
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    # -- labourers -----------------------------------------------------------------------------
+
+    def by_hash(self, hashes: list[str]) -> dict[str, dict]:
+        rows = self.connection.execute(_BY_HASH, {"hashes": list(set(hashes))})
+        return {row.id_hash: _aware(dict(row._mapping)) for row in rows}
+
+    def get(self, person_id: str) -> dict | None:
+        row = self.connection.execute(
+            select(labourers).where(labourers.c.person_id == person_id)
+        ).first()
+        return _aware(dict(row._mapping)) if row else None
+
+    def get_many(self, person_ids: list[str]) -> dict[str, dict]:
+        rows = self.connection.execute(
+            select(labourers).where(labourers.c.person_id.in_(set(person_ids)))
+        )
+        return {row.person_id: _aware(dict(row._mapping)) for row in rows}
+
+    def add_labourers(self, records: list[dict]) -> None:
+        if records:
+            self.connection.execute(_INSERT_LABOURERS, records)
+
+    def save_labourers(self, records: list[dict]) -> None:
+        if records:
+            self.connection.execute(
+                _UPDATE_LABOURERS, [dict(record, key=record["person_id"]) for record in records]
+            )
+
+    def confirm(self, person_ids: list[str], at: datetime, by: str) -> None:
+        if person_ids:
+            self.connection.execute(
+                _CONFIRM, [{"key": person_id, "at": at, "by": by} for person_id in person_ids]
+            )
+
+    def members(self, household_id: str) -> list[str]:
+        rows = self.connection.execute(
+            select(labourers.c.person_id).where(
+                labourers.c.household_id == household_id, labourers.c.status == "active"
+            )
+        )
+        return [row.person_id for row in rows]
+
+    # -- households ----------------------------------------------------------------------------
+
+    def households_by_number(self, numbers: list[str]) -> dict[str, dict]:
+        if not numbers:
+            return {}
+        rows = self.connection.execute(_HOUSEHOLDS_BY_NUMBER, {"numbers": list(set(numbers))})
+        return {row.household_number: _aware(dict(row._mapping)) for row in rows}
+
+    def households_by_id(self, household_ids: list[str]) -> dict[str, dict]:
+        if not household_ids:
+            return {}
+        rows = self.connection.execute(
+            select(households).where(households.c.household_id.in_(set(household_ids)))
+        )
+        return {row.household_id: _aware(dict(row._mapping)) for row in rows}
+
+    def add_households(self, records: list[dict]) -> None:
+        if records:
+            self.connection.execute(_INSERT_HOUSEHOLDS, records)
+
+    def save_households(self, records: list[dict]) -> None:
+        if records:
+            self.connection.execute(
+                _UPDATE_HOUSEHOLDS,
+                [dict(record, key=record["household_id"]) for record in records],
+            )
+
+    # -- history -------------------------------------------------------------------------------
+
+    def record_history(self, entries: list[dict]) -> None:
+        if entries:
+            self.connection.execute(_INSERT_HISTORY, entries)
+
+    def history(self, record_kind: str, record_id: str) -> list[dict]:
+        rows = self.connection.execute(
+            select(people_history)
+            .where(
+                people_history.c.record_kind == record_kind,
+                people_history.c.record_id == record_id,
+            )
+            .order_by(people_history.c.entry_id)
+        )
+        return [_aware(dict(row._mapping)) for row in rows]
+
+    # -- the directory's agents ----------------------------------------------------------------
+
+    def agents_by_username(self, usernames: list[str]) -> dict[str, dict]:
+        if not usernames:
+            return {}
+        rows = self.connection.execute(
+            select(users.c.user_id, users.c.username, users.c.roles, users.c.village_group).where(
+                users.c.username.in_(set(usernames)), users.c.active.is_(True)
+            )
+        )
+        return {row.username: dict(row._mapping) for row in rows if "agent" in row.roles.split(",")}
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def search(self, criteria: Criteria, *, after: str | None, limit: int) -> list[dict]:
+        query = select(labourers).where(*criteria.conditions())
+        if after:
+            query = query.where(labourers.c.person_id > after)
+        rows = self.connection.execute(query.order_by(labourers.c.person_id).limit(limit))
+        return [_aware(dict(row._mapping)) for row in rows]
+
+    def stream(self, criteria: Criteria, batch: int = 2000):
+        """Every matching labourer, in person-id order, a batch of rows at a time."""
+        after = None
+        while True:
+            rows = self.search(criteria, after=after, limit=batch)
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1]["person_id"]
+
+    def counts(self, criteria: Criteria, *, by_length: int) -> list[dict]:
+        """Dashboard counts per area (the first `by_length` digits of the village code): the
+        same conditions as a search, so every count adds up to the records behind it."""
+        area = func.substr(labourers.c.village_code, 1, by_length).label("area")
+        poor = households.c.poor.is_(True)
+        employed = labourers.c.employment_status.in_(sorted(TRANSFERRED))
+        query = (
+            select(
+                area,
+                func.count().label("labour_force"),
+                func.count().filter(poor).label("poor_labour_force"),
+                func.count().filter(_willing_to_go()).label("willing_to_go"),
+                func.count().filter(employed).label("transferred"),
+                func.count().filter(and_(poor, employed)).label("poor_transferred"),
+            )
+            .select_from(
+                labourers.outerjoin(
+                    households, households.c.household_id == labourers.c.household_id
+                )
+            )
+            .where(*criteria.conditions())
+            .group_by(area)
+            .order_by(area)
+        )
+        return [dict(row._mapping) for row in self.connection.execute(query)]
+
+
+def _willing_to_go():
+    """people.willing_to_go in SQL: intends to go somewhere, and is not working (or unable)."""
+    c = labourers.c
+    return and_(
+        c.intention_regions.cast(Text) != "[]",
+        or_(
+            c.employment_status.is_(None),
+            c.employment_status.not_in(sorted(TRANSFERRED | {"unable_to_work"})),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What a search or a count filters on; every filter is optional and they all combine."""
+
+    area: str | None = None
+    village_group: str | None = None
+    agent_id: str | None = None
+    poor: bool | None = None
+    employment_status: str | None = None
+    willing_to_go: bool | None = None
+    skill: str | None = None
+    stale_before: datetime | None = None
+    household_id: str | None = None
+
+    def conditions(self) -> list:
+        c = labourers.c
+        conditions = [c.status == "active"]
+        if self.area:
+            conditions.append(c.village_code.startswith(self.area))
+        if self.village_group:
+            conditions.append(c.village_group == self.village_group)
+        if self.agent_id:
+            conditions.append(c.agent_id == self.agent_id)
+        if self.household_id:
+            conditions.append(c.household_id == self.household_id)
+        if self.employment_status:
+            conditions.append(c.employment_status == self.employment_status)
+        if self.poor is not None:
+            poor_households = select(households.c.household_id).where(households.c.poor.is_(True))
+            conditions.append(
+                c.household_id.in_(poor_households)
+                if self.poor
+                else or_(c.household_id.is_(None), c.household_id.not_in(poor_households))
+            )
+        if self.willing_to_go is not None:
+            conditions.append(_willing_to_go() if self.willing_to_go else ~_willing_to_go())
+        if self.skill:
+            # Stored JSON text, as json.dumps writes it (non-ASCII escaped).
+            conditions.append(
+                c.skills.cast(Text).contains(
+                    json.dumps({"name": self.skill})[1:-1], autoescape=True
+                )
+            )
+        if self.stale_before is not None:
+            conditions.append(c.confirmed_at < self.stale_before)
+        return conditions

@@ -1,0 +1,60 @@
+"""Roster imports applied in the background of the registry process, and resumed when it starts
+again after dying mid-import."""
+
+from __future__ import annotations
+
+import logging
+
+from nameko import config as nameko_config
+from nameko.extensions import DependencyProvider
+
+from registry.adapters.data_key import DataKeyProvider
+from registry.roster_import import RosterImporter
+from sanbao_common.context import Caller
+from sanbao_common.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class RosterImports(DependencyProvider):
+    def setup(self):
+        self._database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        self._key = next(d for d in self.container.dependencies if isinstance(d, DataKeyProvider))
+        self._applying: set[str] = set()
+
+    def importer(self) -> RosterImporter:
+        return RosterImporter(
+            self._database.handle(),
+            self._key.key,
+            nameko_config["COUNTY"],
+            nameko_config["registry"],
+        )
+
+    def start(self):
+        for unfinished in self.importer().unfinished():
+            log.info("resuming roster import %s", unfinished["import_id"])
+            self.apply_in_background(
+                unfinished["import_id"],
+                Caller(nameko_config["COUNTY"], unfinished["started_by"], unfinished["import_id"]),
+            )
+
+    def apply_in_background(self, import_id: str, caller: Caller, valid=None) -> None:
+        if import_id in self._applying:
+            return
+        self._applying.add(import_id)
+        self.container.spawn_managed_thread(
+            lambda: self._apply(import_id, caller, valid), identifier=f"import-{import_id}"
+        )
+
+    def _apply(self, import_id: str, caller: Caller, valid) -> None:
+        importer = self.importer()
+        try:
+            importer.apply(import_id, caller, valid=valid)
+        except Exception as exc:  # the import is marked failed; the process carries on
+            log.exception("roster import %s failed", import_id)
+            importer.fail(import_id, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._applying.discard(import_id)
+
+    def get_dependency(self, worker_ctx) -> RosterImports:
+        return self

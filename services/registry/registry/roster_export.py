@@ -1,0 +1,73 @@
+"""Exporting labourers as a roster in the import template's columns, so that a township can
+correct an export and import it again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry.adapters.people_repository import Criteria, PeopleRepository
+from registry.adapters.tables import users
+from registry.domain.people import EMPLOYMENT_STATUSES, skills_text
+from registry.rosters.columns import header_for
+from sanbao_common.crypto import DataKey
+from sanbao_common.money import format_yuan
+
+EXPORT_COLUMNS = (
+    "name", "id_number", "phone", "village_code", "village_group", "household_number",
+    "relation_to_head", "poor", "poverty_file_number", "employment_status", "employment_place",
+    "skills", "intention_regions", "intention_industries", "expected_wage", "earliest_start",
+    "training_intention", "agent",
+)  # fmt: skip
+# ID numbers and phones are written as text, so Excel keeps every digit.
+TEXT_COLUMNS = {EXPORT_COLUMNS.index("id_number"), EXPORT_COLUMNS.index("phone")}
+_BATCH = 2000
+
+
+def export_headers() -> list[str]:
+    return [header_for(column) for column in EXPORT_COLUMNS]
+
+
+def export_rows(uow, criteria: Criteria, key: DataKey, sees_unmasked) -> tuple[list[list], int]:
+    repository = PeopleRepository(uow.connection)
+    usernames = dict(uow.connection.execute(select(users.c.user_id, users.c.username)).all())
+    rows: list[list] = []
+    batch: list[dict] = []
+
+    def flush() -> None:
+        households = repository.households_by_id(
+            sorted({r["household_id"] for r in batch if r["household_id"]})
+        )
+        for record in batch:
+            household = households.get(record["household_id"])
+            unmasked = sees_unmasked(record["village_code"])
+            phone = record["phone_sealed"]
+            rows.append(
+                [
+                    record["name"],
+                    key.decrypt(record["id_sealed"]) if unmasked else record["id_masked"],
+                    (key.decrypt(phone) if unmasked else record["phone_masked"]) if phone else "",
+                    record["village_code"],
+                    str(int(record["village_group"][-2:])) if record["village_group"] else "",
+                    household["household_number"] if household else "",
+                    record["relation_to_head"] or "",
+                    ("是" if household["poor"] else "否") if household else "",
+                    (household["poverty_file_number"] or "") if household else "",
+                    EMPLOYMENT_STATUSES.get(record["employment_status"], ""),
+                    record["employment_place"] or "",
+                    skills_text(record["skills"]),
+                    "；".join(record["intention_regions"]),
+                    "；".join(record["intention_industries"]),
+                    format_yuan(record["expected_wage_fen"]) if record["expected_wage_fen"] else "",
+                    record["earliest_start"].isoformat() if record["earliest_start"] else "",
+                    "；".join(record["training_intention"]),
+                    usernames.get(record["agent_id"], "") if record["agent_id"] else "",
+                ]
+            )
+        batch.clear()
+
+    for record in repository.stream(criteria, batch=_BATCH):
+        batch.append(record)
+        if len(batch) == _BATCH:
+            flush()
+    flush()
+    return rows, len(rows)

@@ -1,0 +1,116 @@
+"""Tables the county hands back to townships: roster exports and import error reports.
+
+Both formats must survive being opened in Excel by a clerk: CSV carries a BOM because Excel
+only reads a CSV as UTF-8 when it starts with one, and in XLSX every text column is written as
+strings in cells and columns formatted "@" (text), so an 18-digit ID number keeps all of its
+digits now and when the clerk types a new one into the column later.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from registry.rosters.columns import header_for
+
+Value = str | int | None
+
+ERROR_REPORT_HEADERS = ["行号", "列", "原因"]
+
+_BOLD = Font(bold=True)
+_TITLE_FONT = Font(bold=True, size=14)
+_CENTRED = Alignment(horizontal="center")
+
+
+def write_table(
+    fmt: str,
+    headers: list[str],
+    rows: Iterable[Sequence[Value]],
+    text_columns: set[int] | None = None,
+    *,
+    title: str | None = None,
+) -> bytes:
+    """The table as a CSV ("csv") or XLSX ("xlsx") file.
+
+    `text_columns` holds 0-based column indexes written as text (None: every column); other
+    columns keep ints as numbers. `title` adds a row above the header (merged across the table
+    in XLSX), as townships' own rosters have.
+    """
+    if text_columns is None:
+        text_columns = set(range(len(headers)))
+    if fmt == "csv":
+        return _csv(headers, rows, title)
+    if fmt == "xlsx":
+        return _xlsx(headers, rows, text_columns, title)
+    raise ValueError(f"unknown table format {fmt!r} (csv or xlsx)")
+
+
+def error_report(fmt: str, errors: Iterable[tuple[int, str, str]]) -> bytes:
+    """The import error report: one line per (row number, column key or "" for a problem of the
+    whole row, reason in Chinese); the column is named by its Chinese header."""
+    rows = ([row, header_for(key) if key else "", reason] for row, key, reason in errors)
+    return write_table(fmt, ERROR_REPORT_HEADERS, rows, text_columns={1, 2})
+
+
+def _csv(headers: list[str], rows: Iterable[Sequence[Value]], title: str | None) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    if title is not None:
+        writer.writerow([title])
+    writer.writerow(headers)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return text.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(
+    headers: list[str],
+    rows: Iterable[Sequence[Value]],
+    text_columns: set[int],
+    title: str | None,
+) -> bytes:
+    # write_only streams rows to the file but cannot merge cells; a titled table is small (a
+    # template or an example), so it is built in memory instead.
+    book = Workbook(write_only=title is None)
+    if title is None:
+        sheet = book.create_sheet("花名册")
+    else:
+        sheet = book.active
+        sheet.title = "花名册"
+    # Column formats and the frozen header go at the top of the sheet's XML: set before any row.
+    for index in text_columns:
+        sheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"
+    sheet.freeze_panes = "A2" if title is None else "A3"
+
+    if title is not None:
+        cell = _text_cell(sheet, title)
+        cell.font, cell.alignment = _TITLE_FONT, _CENTRED
+        sheet.append([cell])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    header_cells = [_text_cell(sheet, header) for header in headers]
+    for cell in header_cells:
+        cell.font = _BOLD
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append(
+            [
+                _text_cell(sheet, value) if index in text_columns and value is not None else value
+                for index, value in enumerate(row)
+            ]
+        )
+
+    target = io.BytesIO()
+    book.save(target)
+    return target.getvalue()
+
+
+def _text_cell(sheet, value: str | int) -> Cell:
+    cell = WriteOnlyCell(sheet, str(value))
+    cell.data_type = "s"  # a value starting with "=" stays text, never becomes a formula
+    cell.number_format = "@"
+    return cell

@@ -1,0 +1,178 @@
+"""A roster import killed halfway (SIGKILL, a chunk's transaction open) and then repeated ends
+in the same state as one clean import: the same people, households and events, no history."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+from sqlalchemy import select
+
+from registry.adapters.tables import households, labourers, people_history, roster_imports
+from registry.roster_import import RosterImporter
+from registry.rosters.samples import generate_roster_rows, roster_bytes
+from sanbao_common.context import Caller
+from sanbao_common.db import DatabaseHandle, create_database_engine
+from sanbao_common.messaging.tables import OUTBOX
+from testkit import TEST_COUNTY
+
+SETTINGS = {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64}
+CALLER = Caller(TEST_COUNTY, "cli:importer", "import-test")
+
+# Stages the roster, then applies it; the third chunk waits inside its open transaction, where
+# the test kills the process.
+IMPORTER = textwrap.dedent(
+    """
+    import sys, threading, time
+    from registry import handlers, roster_import
+    from sanbao_common.context import Caller
+    from sanbao_common.crypto import DataKey
+    from sanbao_common.db import DatabaseHandle, create_database_engine
+
+    url, key_path, roster_path = sys.argv[1:4]
+    chunks = {"n": 0}
+    apply_people = handlers.apply_people
+
+    def slow_third_chunk(*args, **kwargs):
+        outcome = apply_people(*args, **kwargs)
+        chunks["n"] += 1
+        if chunks["n"] == 3:
+            print("third chunk written, not committed", flush=True)
+            time.sleep(60)
+        return outcome
+
+    roster_import.handlers.apply_people = slow_third_chunk
+    db = DatabaseHandle(create_database_engine(url), threading.Lock())
+    importer = roster_import.RosterImporter(
+        db, DataKey.load(key_path), "532501", {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64}
+    )
+    caller = Caller("532501", "cli:importer", "import-test")
+    with db.unit_of_work() as uow:
+        status = importer.stage(uow, open(roster_path, "rb").read(), "花名册.csv", caller, "532501")
+        uow.commit()
+    importer.apply(status["import_id"], caller)
+    """
+)
+
+
+def import_once(url: str, key, content: bytes) -> dict:
+    db = DatabaseHandle(create_database_engine(url), threading.Lock())
+    importer = RosterImporter(db, key, TEST_COUNTY, SETTINGS)
+    with db.unit_of_work() as uow:
+        status = importer.stage(uow, content, "花名册.csv", CALLER, TEST_COUNTY)
+        uow.commit()
+    return importer.apply(status["import_id"], CALLER)
+
+
+def state(url: str) -> dict:
+    """What an import leaves, independent of the random ids it gives people and households."""
+    engine = create_database_engine(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            people = [dict(r._mapping) for r in connection.execute(select(labourers))]
+            homes = {r.household_id: r for r in connection.execute(select(households))}
+            hash_of = {p["person_id"]: p["id_hash"] for p in people}
+            events = [
+                json.loads(body)
+                for body in connection.execute(
+                    select(OUTBOX.c.body).order_by(OUTBOX.c.position)
+                ).scalars()
+            ]
+            history = connection.execute(
+                select(people_history.c.field).where(people_history.c.record_kind == "labourer")
+            ).all()
+    finally:
+        engine.dispose()
+    published = [
+        (event["type"], hash_of[person["person_id"]], person["version"])
+        for event in events
+        for person in event["payload"].get("people", [])
+    ]
+    return {
+        "people": sorted(
+            (
+                p["id_hash"],
+                p["name"],
+                p["village_code"],
+                p["version"],
+                p["employment_status"],
+                json.dumps(p["skills"]),
+                json.dumps(p["intention_regions"]),
+                p["expected_wage_fen"],
+                homes[p["household_id"]].household_number,
+                homes[p["household_id"]].poor,
+                hash_of.get(homes[p["household_id"]].head_person_id),
+            )  # fmt: skip
+            for p in people
+        ),
+        "published": sorted(published),
+        "other_events": sorted(e["type"] for e in events if "people" not in e["payload"]),
+        "labourer_history": len(history),
+    }
+
+
+def test_an_import_killed_halfway_and_repeated_ends_as_one_clean_import(
+    database_templates, db_backend, tmp_path, token_keys
+):
+    content = roster_bytes(generate_roster_rows(2400, seed=21, bad_fraction=0.02), "csv")
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(content)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    crashed = database_templates.copy(db_backend, "registry", tmp_path / "a")
+    clean = database_templates.copy(db_backend, "registry", tmp_path / "b")
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", IMPORTER, crashed, str(token_keys.data_key_path), str(roster)],
+        stdout=subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    try:
+        assert process.stdout.readline().decode().strip() == "third chunk written, not committed"
+        time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    engine = create_database_engine(crashed, pool_size=1)
+    with engine.connect() as connection:
+        (killed,) = connection.execute(select(roster_imports)).all()
+        registered_at_kill = len(connection.execute(select(labourers.c.person_id)).all())
+    engine.dispose()
+    assert killed.status == "applying" and killed.applied_rows == 1000  # two chunks committed
+    assert registered_at_kill == 1000
+
+    repeated = import_once(crashed, token_keys.data_key, content)
+    assert repeated["status"] == "done"
+    assert repeated["registered"] + repeated["confirmed"] == repeated["valid_rows"]
+    once = import_once(clean, token_keys.data_key, content)
+    assert once["registered"] == repeated["valid_rows"]
+    assert state(crashed) == state(clean)
+
+    # The killed import itself, resumed as a restarted registry does, only confirms what is there.
+    db = DatabaseHandle(create_database_engine(crashed), threading.Lock())
+    resumed = RosterImporter(db, token_keys.data_key, TEST_COUNTY, SETTINGS).apply(
+        killed.import_id, CALLER
+    )
+    assert resumed["status"] == "done" and resumed["registered"] == 1000
+    assert state(crashed) == state(clean)
+
+
+def test_every_person_arrives_in_exactly_one_event_per_change(database_templates, db_backend,
+                                                              tmp_path, token_keys):  # fmt: skip
+    url = database_templates.copy(db_backend, "registry", tmp_path)
+    rows = generate_roster_rows(1200, seed=4)
+    import_once(url, token_keys.data_key, roster_bytes(rows, "csv"))
+    for index in range(0, 1200, 7):
+        rows[index] = dict(rows[index], expected_wage="9999")
+    import_once(url, token_keys.data_key, roster_bytes(rows, "csv"))
+    published = state(url)["published"]
+    registered = [p for p in published if p[0] == "labourer_registered"]
+    updated = [p for p in published if p[0] == "labourer_updated"]
+    assert len(registered) == len({p[1] for p in registered}) == 1200
+    assert len(updated) == len({p[1] for p in updated}) == len(range(0, 1200, 7))
+    assert {p[2] for p in updated} == {2}

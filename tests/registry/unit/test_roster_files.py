@@ -1,0 +1,381 @@
+"""Roster files: reading what townships upload, writing what the county hands back, samples."""
+
+import io
+import zipfile
+from collections import Counter
+from datetime import date
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from registry.rosters.columns import COLUMNS, column_key, header_for
+from registry.rosters.reading import RosterUnreadable, open_roster
+from registry.rosters.samples import (
+    BAD_KINDS,
+    awkward_roster_xlsx,
+    generate_roster_rows,
+    roster_bytes,
+)
+from registry.rosters.writing import error_report, write_table
+from sanbao_common.validators import InvalidCode, id_number_birth_date, normalize_id_number
+
+MINIMAL = "姓名,身份证号,村代码\r\n李秀英,11010519491231002X,532501001201\r\n"
+
+
+def xlsx(*rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    target = io.BytesIO()
+    book.save(target)
+    return target.getvalue()
+
+
+def edit_sheet(data: bytes, old: str, new: str) -> bytes:
+    """The workbook with its first sheet's XML edited, as other programs than Excel write it."""
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as edited:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert old.encode() in content
+                content = content.replace(old.encode(), new.encode())
+            edited.writestr(item, content)
+    return target.getvalue()
+
+
+def refusal(data: bytes, filename: str = "roster.csv") -> RosterUnreadable:
+    with pytest.raises(RosterUnreadable) as caught:
+        open_roster(data, filename)
+    return caught.value
+
+
+def records(roster) -> list[tuple[int, dict[str, str]]]:
+    return list(roster.rows())
+
+
+def without_bad(rows):
+    return [{key: value for key, value in row.items() if key != "_bad"} for row in rows]
+
+
+# -- reading CSV -----------------------------------------------------------------------------
+
+
+def test_utf8_with_and_without_bom_and_gbk_read_the_same_rows():
+    text = (
+        "姓名,身份证号,联系电话,村代码,就业状态,技能\r\n"
+        "李秀英,11010519491231002X,13912345678,532501001201,省外务工,电工(中级)；焊工\r\n"
+        "普文华,532501199507020212,,532501001202,在家务农,\r\n"
+    )
+    rosters = {
+        "utf-8": open_roster(text.encode("utf-8"), "a.csv"),
+        "utf-8-sig": open_roster(text.encode("utf-8-sig"), "b.csv"),
+        "gbk": open_roster(text.encode("gbk"), "c.csv"),
+    }
+    assert [r.encoding for r in rosters.values()] == ["utf-8", "utf-8", "gbk"]
+    expected = [
+        (2, {"name": "李秀英", "id_number": "11010519491231002X", "phone": "13912345678",
+             "village_code": "532501001201", "employment_status": "省外务工",
+             "skills": "电工(中级)；焊工"}),
+        (3, {"name": "普文华", "id_number": "532501199507020212",
+             "village_code": "532501001202", "employment_status": "在家务农"}),
+    ]  # fmt: skip
+    for roster in rosters.values():
+        assert roster.format == "csv" and roster.header_row == 1
+        assert records(roster) == expected
+
+
+def test_a_title_notes_and_blank_rows_above_the_header_are_skipped_and_rows_keep_their_numbers():
+    text = (
+        "新街镇劳动力花名册,,\r\n"
+        ",,\r\n"
+        "填报单位：新街镇 填报日期：2026年11月,,\r\n"
+        "\r\n"
+        "姓名,身份证号,村代码\r\n"
+        "李秀英,11010519491231002X,532501001201\r\n"
+        ",,\r\n"
+        "普文华,532501199507020212,532501001202\r\n"
+    )
+    roster = open_roster(text.encode(), "roster.csv")
+    assert roster.header_row == 5
+    assert [number for number, _ in roster.rows()] == [6, 8]
+    assert roster.data_rows == 2
+
+
+def test_headers_are_matched_through_aliases_required_marks_and_full_width_characters():
+    headers = [
+        "*姓名", "公民身份号码（必填）", "村（社区）代码＊", "手机号码", "组别", "户号",
+        "户主身份证号码", "建档立卡户", "务工状态", "期望月收入（元）", "可外出时间",
+        "劳务经纪人", "意向 务工地区", "技能\n特长",
+    ]  # fmt: skip
+    row = ["张三", "532501199507020212", "532501001201", "13912345678", "2", "H1",
+           "532501199507020212", "否", "县内务工", "4000", "2026-12-01", "李四",
+           "广东省", "焊工"]  # fmt: skip
+    roster = open_roster(xlsx(headers, row), "roster.xlsx")
+    assert list(roster.columns) == [
+        "name", "id_number", "village_code", "phone", "village_group", "household_number",
+        "household_head_id", "poor", "employment_status", "expected_wage", "earliest_start",
+        "agent", "intention_regions", "skills",
+    ]  # fmt: skip
+    assert roster.columns["id_number"] == "公民身份号码（必填）"
+    assert records(roster)[0][1]["intention_regions"] == "广东省"
+
+
+def test_every_canonical_header_and_alias_maps_to_its_column():
+    for column in COLUMNS:
+        for header in (column.header_zh, *column.aliases):
+            assert column_key(header) == column.key
+            assert column_key(f" {header}*\n") == column.key
+        assert header_for(column.key) == column.header_zh
+    assert column_key("备用") is None
+
+
+def test_tab_and_semicolon_separated_files_are_read():
+    for delimiter in ("\t", ";"):
+        text = MINIMAL.replace(",", delimiter)
+        assert records(open_roster(text.encode(), "roster.txt"))[0][1]["name"] == "李秀英"
+
+
+def test_unknown_columns_are_ignored_and_reported():
+    text = "序号,姓名,身份证号,村代码,备用\r\n1,李秀英,11010519491231002X,532501001201,x\r\n"
+    roster = open_roster(text.encode(), "roster.csv")
+    assert roster.ignored_headers == ["序号", "备用"]
+    assert records(roster) == [
+        (2, {"name": "李秀英", "id_number": "11010519491231002X", "village_code": "532501001201"})
+    ]
+
+
+def test_a_repeated_header_row_and_empty_rows_are_skipped():
+    text = (
+        MINIMAL
+        + " , ,\u3000\r\n姓名*,身份证号,村代码\r\n普文华,532501199507020212,532501001202\r\n"
+    )
+    roster = open_roster(text.encode(), "roster.csv")
+    assert [number for number, _ in roster.rows()] == [2, 5]
+
+
+def test_a_roster_missing_required_columns_is_refused_naming_them():
+    problem = refusal("姓名,联系电话,就业状态\r\n李秀英,13912345678,失业\r\n".encode())
+    assert problem.reason_code == "MISSING_COLUMNS"
+    for header in ("身份证号", "村代码"):
+        assert header in problem.message_zh and header in problem.message_en
+    assert "姓名" not in problem.message_zh
+    assert "row 1" in problem.message_en and "第1行" in problem.message_zh
+
+
+def test_a_file_without_any_known_header_is_refused():
+    problem = refusal(b"name,id,village\r\nLi,1,2\r\n")
+    assert problem.reason_code == "NO_HEADER"
+    assert "姓名、身份证号、村代码" in problem.message_zh
+
+
+def test_two_columns_for_the_same_field_are_refused():
+    problem = refusal("姓名,身份证号,村代码,身份证号码\r\n".encode())
+    assert problem.reason_code == "DUPLICATE_COLUMN"
+    assert "B" in problem.message_en and "D" in problem.message_en
+    assert "身份证号" in problem.message_zh
+
+
+def test_empty_files_and_a_header_without_rows_are_refused():
+    assert refusal(b"").reason_code == "EMPTY"
+    assert refusal("\ufeff\r\n,,\r\n".encode()).reason_code == "EMPTY"
+    assert refusal("姓名,身份证号,村代码\r\n,,\r\n".encode()).reason_code == "EMPTY"
+
+
+def test_an_id_number_in_scientific_notation_refuses_the_csv():
+    for written in ("5.32501E+17", "5.32501199003151E+17"):
+        text = MINIMAL + f"普文华,{written},532501001202\r\n"
+        problem = refusal(text.encode())
+        assert problem.reason_code == "ID_AS_NUMBER"
+        assert "第3行" in problem.message_zh and "Row 3" in problem.message_en
+        assert "设置为文本格式" in problem.message_zh and "设置为文本格式" in problem.message_en
+
+
+# -- reading XLSX ----------------------------------------------------------------------------
+
+
+def test_an_id_number_stored_as_a_number_refuses_the_workbook_naming_the_row():
+    rows = [["姓名", "身份证号", "村代码", "户主身份证号"],
+            ["李秀英", "11010519491231002X", "532501001201", "11010519491231002X"],
+            ["普文华", 532501199507020212, "532501001202", "532501199507020212"]]  # fmt: skip
+    problem = refusal(xlsx(*rows), "roster.xlsx")
+    assert problem.reason_code == "ID_AS_NUMBER"
+    assert "第3行" in problem.message_zh and "设置为文本格式" in problem.message_zh
+    rows[2][1:] = ["532501199507020212", "532501001202", 5.32501199507020e17]
+    problem = refusal(xlsx(*rows), "roster.xlsx")
+    assert problem.reason_code == "ID_AS_NUMBER" and "D列" in problem.message_zh
+
+
+def test_the_awkward_spreadsheet_reads_as_the_clerk_sees_it():
+    roster = open_roster(awkward_roster_xlsx(), "新街镇.xlsx")
+    assert (roster.format, roster.encoding, roster.header_row) == ("xlsx", None, 4)
+    assert roster.ignored_headers == ["序号", "备用"]
+    assert roster.columns["id_number"] == "身份证号码\n（必填）"
+    rows = records(roster)
+    assert [number for number, _ in rows] == [5, 6, 8]  # row 7 only holds spaces
+    first = rows[0][1]
+    assert first["name"] == "李秀英"  # a trailing full-width space is gone
+    assert first["phone"] == "13987654321"  # stored as a number, read as its digits
+    assert first["earliest_start"] == "2026-12-15"  # a date cell
+    assert first["employment_status"] == "省外务工"
+    assert first["id_number"] == "53250119880315005x"
+    assert normalize_id_number(first["id_number"]) == "53250119880315005X"
+    assert rows[1][1]["name"] == "普文华" and rows[1][1]["village_group"] == "3"
+    assert "expected_wage" not in rows[1][1]
+    assert rows[2][1]["expected_wage"] == "3800" and rows[2][1]["id_number"][-1] == "7"
+    assert roster.data_rows == 3
+
+
+def test_numbers_in_xlsx_cells_read_as_excel_shows_them():
+    header = ["姓名", "身份证号", "村代码", "联系电话", "期望月薪", "是否建档立卡"]
+    row = ["李秀英", "11010519491231002X", "532501001201", 13912345678, 4500.5, True]
+    # Other programs than Excel write some whole numbers as floats.
+    data = edit_sheet(xlsx(header, row), "<v>13912345678</v>", "<v>1.3912345678E10</v>")
+    values = records(open_roster(data, "roster.xlsx"))[0][1]
+    assert (values["phone"], values["expected_wage"], values["poor"]) == (
+        "13912345678",
+        "4500.5",
+        "是",
+    )
+
+
+def test_cells_beyond_a_wrongly_recorded_sheet_size_are_read():
+    data = xlsx(["姓名", "身份证号", "村代码"], ["李秀英", "11010519491231002X", "532501001201"])
+    roster = open_roster(
+        edit_sheet(data, '<dimension ref="A1:C2" />', '<dimension ref="A1" />'), "r"
+    )
+    assert records(roster)[0][1]["village_code"] == "532501001201"
+
+
+def test_the_format_comes_from_the_content_not_the_extension():
+    assert open_roster(
+        xlsx(["姓名", "身份证号", "村代码"], ["李秀英", "1", "2"]), "a.csv"
+    ).format == ("xlsx")
+    assert open_roster(MINIMAL.encode(), "a.xlsx").format == "csv"
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "old-style .xls workbook"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b"PK\x03\x04 not really a zip", "zip archive"),
+    ],
+)
+def test_legacy_xls_and_binary_files_are_refused_as_unknown_format(data, what):
+    problem = refusal(data, "村民.dat")
+    assert problem.reason_code == "UNKNOWN_FORMAT"
+    assert what in problem.message_en and "村民.dat" in problem.message_zh
+    assert ".xlsx" in problem.message_en and "CSV" in problem.message_zh
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def test_xlsx_keeps_every_digit_of_id_numbers_as_text():
+    ids = ["11010519491231002X", "532501199507020212", "532501200104180137"]
+    data = write_table("xlsx", ["身份证号", "序"], [[number, i] for i, number in enumerate(ids)],
+                       text_columns={0})  # fmt: skip
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [sheet.cell(row=i + 2, column=1) for i in range(len(ids))]
+    assert [cell.value for cell in cells] == ids
+    assert {cell.data_type for cell in cells} == {"s"} and {c.number_format for c in cells} == {"@"}
+    assert sheet.cell(row=3, column=2).value == 1  # not a text column: stays a number
+    assert sheet.column_dimensions["A"].number_format == "@"  # new entries stay text too
+
+
+def test_a_value_that_looks_like_a_formula_stays_text():
+    data = write_table("xlsx", ["备注"], [['=HYPERLINK("x")']])
+    cell = load_workbook(io.BytesIO(data)).active["A2"]
+    assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("x")')
+
+
+def test_a_written_csv_has_a_bom_and_reads_back():
+    rows = generate_roster_rows(30, seed=5)
+    data = roster_bytes(rows, "csv")
+    assert data.startswith(b"\xef\xbb\xbf" + "姓名,".encode())
+    roster = open_roster(data, "export.csv")
+    assert roster.encoding == "utf-8" and roster.ignored_headers == []
+    assert [values for _, values in roster.rows()] == rows
+
+
+def test_a_titled_roster_reads_back_under_its_title_in_both_formats():
+    rows = generate_roster_rows(15, seed=6)
+    for fmt in ("csv", "xlsx"):
+        roster = open_roster(roster_bytes(rows, fmt, title="新街镇劳动力花名册"), f"r.{fmt}")
+        assert roster.header_row == 2
+        assert [number for number, _ in roster.rows()] == list(range(3, 18))
+        assert [values for _, values in roster.rows()] == rows
+    sheet = load_workbook(io.BytesIO(roster_bytes(rows, "xlsx", title="标题"))).active
+    assert [str(cells) for cells in sheet.merged_cells.ranges] == ["A1:T1"]
+
+
+def test_the_error_report_names_rows_columns_and_reasons():
+    errors = [(7, "id_number", "身份证号校验码错误"), (9, "", "与第7行的身份证号重复")]
+    text = error_report("csv", errors).decode("utf-8-sig")
+    assert text.splitlines() == ["行号,列,原因", "7,身份证号,身份证号校验码错误",
+                                 "9,,与第7行的身份证号重复"]  # fmt: skip
+    sheet = load_workbook(io.BytesIO(error_report("xlsx", errors))).active
+    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
+        ["行号", "列", "原因"], [7, "身份证号", "身份证号校验码错误"],
+        [9, None, "与第7行的身份证号重复"],
+    ]  # fmt: skip
+
+
+# -- samples ---------------------------------------------------------------------------------
+
+
+def test_the_generator_is_deterministic():
+    first = roster_bytes(generate_roster_rows(200, seed=3, bad_fraction=0.1), "csv")
+    assert first == roster_bytes(generate_roster_rows(200, seed=3, bad_fraction=0.1), "csv")
+    assert first != roster_bytes(generate_roster_rows(200, seed=4, bad_fraction=0.1), "csv")
+
+
+def test_generated_people_are_valid_unique_and_of_working_age_in_households_of_the_county():
+    rows = generate_roster_rows(500, county="532528", seed=2)
+    ids = [normalize_id_number(row["id_number"]) for row in rows]
+    assert len(set(ids)) == len(rows)
+    born_here = sum(number.startswith("532528") for number in ids)
+    assert 0.8 * len(rows) < born_here < len(rows)  # some were born in another county
+    reference = date(2026, 11, 28)
+    for number in ids:
+        born = id_number_birth_date(number)
+        age = (
+            reference.year - born.year - ((reference.month, reference.day) < (born.month, born.day))
+        )
+        assert 16 <= age <= 64
+    assert all(row["village_code"].startswith("532528") for row in rows)
+    heads = {row["id_number"] for row in rows if row["relation_to_head"] == "户主"}
+    assert {row["household_head_id"] for row in rows} == heads
+    households = Counter(row["household_number"] for row in rows)
+    assert max(households.values()) <= 5 and len(households) == len(heads)
+    poor = [row for row in rows if row["poor"] == "是"]
+    assert 0.15 * len(rows) < len(poor) < 0.45 * len(rows)
+    assert all(row["poverty_file_number"].startswith("YN") for row in poor)
+
+
+def test_bad_fraction_spoils_exactly_that_many_rows_of_several_kinds():
+    rows = generate_roster_rows(300, seed=7, bad_fraction=0.05)
+    bad = [row for row in rows if "_bad" in row]
+    assert len(bad) == round(300 * 0.05)
+    assert set(BAD_KINDS) == {row["_bad"] for row in bad}
+    for row in bad:
+        match row["_bad"]:
+            case "check_digit":
+                with pytest.raises(InvalidCode, match="check digit"):
+                    normalize_id_number(row["id_number"])
+            case "birth_date":
+                assert row["id_number"][6:14] == "19900230"
+            case "missing_name":
+                assert "name" not in row
+            case "phone_digits":
+                assert len(row["phone"]) == 10
+            case "village_outside_county":
+                assert not row["village_code"].startswith("532501")
+            case "duplicate_id":
+                earlier = rows[: rows.index(row)]
+                assert row["id_number"] in {other["id_number"] for other in earlier}
+    good = [row for row in rows if "_bad" not in row]
+    assert all(normalize_id_number(row["id_number"]) for row in good)
+    roster = open_roster(roster_bytes(rows, "xlsx"), "bad.xlsx")  # bad rows, but a good file
+    assert [values for _, values in roster.rows()] == without_bad(rows)

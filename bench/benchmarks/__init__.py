@@ -3,9 +3,11 @@
 from benchmarks.bus import bus
 from benchmarks.fund import fund
 from benchmarks.memory import memory
+from benchmarks.registry import registry
 
 BENCHMARKS = {
     "memory": memory,
     "bus": bus,
     "fund": fund,
+    "registry": registry,
 }

@@ -14,24 +14,31 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import eventlet
 from eventlet.queue import LightQueue
+from nameko import config as nameko_config
 from nameko.testing.services import worker_factory
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.common import resident_mib, scratch_vhost
 from benchmarks.stack import ServiceProcess, scratch_databases
+from registry.domain.people import Parser, Rules
 from sanbao_common.access import KnownCallerAccess, Principal
 from sanbao_common.context import Caller
+from sanbao_common.crypto import DataKey
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.messaging.outbox import Relay
 from sanbao_common.sample_data import SampleData
 
 EVENTS = 20_000
+PARSER = Parser(Rules(county="532501", today=date.today()))
+# What RegistryService reads of its configuration while registering.
+REGISTRY_SETTINGS = {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64, "STALE_AFTER_DAYS": 180}
 PRODUCERS = {"sqlite": 4, "postgresql": 16}
 HERE = Path(__file__).resolve().parent
 
@@ -54,16 +61,15 @@ def people(count: int) -> list[dict]:
     return result
 
 
-def core_command(db: DatabaseHandle, person: dict, caller: Caller) -> None:
+def core_command(db: DatabaseHandle, person: dict, context) -> None:
     """registry's own handler for one person in one transaction: the labourer row and its
     `labourer_registered` event in the outbox, committed together (no RPC argument validation,
     no idempotency key: those are the command layer's cost, measured by the full variant)."""
     from registry import handlers
-    from sanbao_common.validators import parse_division_code
 
-    command = dict(person, village_code=parse_division_code(person["village_code"]))
+    parsed, _ = PARSER.parse(person)
     with db.unit_of_work() as uow:
-        handlers.register_labourer(uow, command, caller)
+        handlers.apply_people(uow, [(0, parsed)], context, register_only=True)
         uow.commit()
 
 
@@ -74,12 +80,14 @@ def run_slice(
     `precommitted` the commands all run first and the clock starts when the relay does (the bus
     alone: relay, broker, consumer)."""
     from dispatch.adapters.tables import candidates
+    from registry import handlers
     from registry.service import RegistryService
 
     with (
         tempfile.TemporaryDirectory() as workdir,
         scratch_vhost() as amqp_uri,
         scratch_databases(backend, ("registry", "dispatch"), Path(workdir)) as urls,
+        nameko_config.patch({"COUNTY": "532501", "registry": REGISTRY_SETTINGS}),
     ):
         apply_topology(amqp_uri)
         dispatch = ServiceProcess("dispatch", amqp_uri, urls["dispatch"], Path(workdir))
@@ -100,22 +108,27 @@ def run_slice(
             expires_at="2999-01-01T00:00:00+00:00",
             token_id="bench",
         )
+        data_key = DataKey.load(Path(workdir) / "data-key")  # made for the dispatch process
         registry = worker_factory(
-            RegistryService, db=command_db, context=context, access=KnownCallerAccess(producer)
+            RegistryService,
+            db=command_db,
+            context=context,
+            access=KnownCallerAccess(producer),
+            data_key=data_key,
         )
         pool_engine = create_engine(urls["dispatch"])
         work: LightQueue = LightQueue()
         for person in persons:
             work.put(person)
 
-        caller = context.caller()
+        core = handlers.Context(caller=context.caller(), key=data_key, principal=None)
 
         def produce():
             while not work.empty():
                 if full_command:
                     registry.register_labourer(work.get(), uuid.uuid4().hex)
                 else:
-                    core_command(command_db, work.get(), caller)
+                    core_command(command_db, work.get(), core)
 
         producers = eventlet.GreenPool(PRODUCERS[backend])
         if precommitted:

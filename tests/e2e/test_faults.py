@@ -1,12 +1,13 @@
 """Nothing lost, nothing applied twice, under sustained load and four faults.
 
 registry and dispatch run as processes on a RabbitMQ node of the test's own. A load generator
-offers more than 1,000 `labourer_registered` events a second, without pause, through registry's
-batch command (each batch retried with its idempotency key until it gets an answer) while the
-test (1) SIGKILLs dispatch and restarts it, (2) SIGKILLs registry while committed events wait in
-its outbox, (3) restarts RabbitMQ, (4) drops every connection through the management API.
+offers more than 1,000 people a second to register, without pause, through registry's batch
+command (each batch retried with its idempotency key until it gets an answer; each answered
+command publishes one `labourer_registered` carrying its people) while the test (1) SIGKILLs
+dispatch and restarts it, (2) SIGKILLs registry while committed events wait in its outbox,
+(3) restarts RabbitMQ, (4) drops every connection through the management API.
 
-Afterwards every event registry committed is counted in dispatch's database by an effect a
+Afterwards every person registry committed is counted in dispatch's database by an effect a
 duplicate would change: each candidate's `events_applied`, which must be exactly 1."""
 
 from __future__ import annotations
@@ -299,7 +300,8 @@ def test_nothing_is_lost_or_applied_twice_under_faults(
     print("fault report:", json.dumps(report))
 
     assert report["min_offered_per_second"] >= 1000, report
-    assert outbox_rows == len(committed)  # one event per person, written with the person
+    # one event per command, carrying its people, written with them
+    assert outbox_rows == len(load.answers)
     assert (
         len(answered) == len(committed) == BATCH * len(load.answers)
     )  # retries registered nobody twice

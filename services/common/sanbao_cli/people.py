@@ -517,17 +517,23 @@ def _follow(session: Session, status: dict) -> dict:
     """Polls the import with a progress bar until it is done or failed."""
     import_id = status["import_id"]
     columns = [
-        TextColumn("applying rows"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     ]
     try:
         with Progress(*columns, console=output.console, transient=False) as progress:
-            task = progress.add_task("import", total=status["valid_rows"])
+            task = progress.add_task("validating rows", total=None)
             while True:
-                progress.update(task, completed=status["applied_rows"])
-                if status["status"] != "applying":
+                if status["status"] == "applying":
+                    progress.update(
+                        task,
+                        description="applying rows",
+                        total=status["valid_rows"],
+                        completed=status["applied_rows"],
+                    )
+                if status["status"] not in ("validating", "applying"):
                     return status
                 time.sleep(POLL_SECONDS)
                 status = session.stack.call("registry", "roster_import_status", import_id)

@@ -1,10 +1,12 @@
 """Importing a township's roster: staged, chunked, resumable.
 
-1. `stage`: the file is read and every row validated before anything is written. A file that
-   cannot be read as a whole is refused with nothing written; otherwise the file itself, its
-   counts and every refused row (row number, column, reason) are stored in one transaction.
-2. `apply`: the valid rows go through `handlers.apply_people` in chunks, each chunk one
-   transaction that also moves the import's progress. A registry that dies mid-import resumes
+1. `stage`: the file is read; one that cannot be read as a whole (format, encoding, header,
+   ID numbers stored as numbers) is refused with nothing written; otherwise the file itself is
+   stored, to be validated and applied in the background.
+2. `apply`: every row is validated, and the refused ones (row number, column, reason) stored
+   with the count of valid ones in one transaction; then the valid rows go through
+   `handlers.apply_people` in chunks, each chunk one transaction that also moves the import's
+   progress. A registry that dies mid-import resumes
    at the first uncommitted chunk when it starts again; an operator who repeats the import gets
    the same end state, because a row identical to what is stored only confirms it.
 """
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,12 +26,13 @@ from registry import handlers
 from registry.adapters.tables import roster_import_errors, roster_imports
 from registry.domain.people import Parser, PersonInput, RowProblem, Rules
 from registry.exceptions import ImportNotFound, RosterRefused
-from registry.rosters.reading import RosterUnreadable, open_roster
+from registry.rosters.reading import Roster, RosterUnreadable, open_roster
 from sanbao_common.context import Caller
 from sanbao_common.crypto import DataKey
 from sanbao_common.db import DatabaseHandle
 
 CHUNK = 500
+YIELD_EVERY = 2000  # rows read between two chances for other work of the process
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 STATUS_COLUMNS = (
     "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
@@ -36,21 +40,32 @@ STATUS_COLUMNS = (
 )  # fmt: skip
 
 
-def parse_rows(data: bytes, filename: str, rules: Rules):
-    """The valid people of a roster, in file order, and the problems of the others."""
+def read(data: bytes, filename: str) -> Roster:
+    """The roster, or RosterRefused when the file as a whole cannot be read."""
     try:
-        roster = open_roster(data, filename)
+        return open_roster(data, filename)
     except RosterUnreadable as exc:
         raise RosterRefused(
             message_en=f"{exc.message_en} ({exc.reason_code})", message_zh=exc.message_zh
         ) from None
+
+
+def validate(roster: Roster, rules: Rules):
+    """The valid people of a roster, in file order, and the problems of the others."""
     parser = Parser(rules)
     valid: list[tuple[int, PersonInput]] = []
     problems: list[tuple[int, RowProblem]] = []
     first_row_of: dict[str, int] = {}
     total = 0
+    present = tuple(roster.columns)
     for row_number, row in roster.rows():
         total += 1
+        if total % YIELD_EVERY == 0:
+            time.sleep(0)  # under nameko, let the process answer while a big file is read
+        # A column the file has but a row leaves blank clears that value; a column the file
+        # does not have leaves it as it is.
+        for column in present:
+            row.setdefault(column, "")
         person, found = parser.parse(row)
         if person is not None:
             earlier = first_row_of.setdefault(person.id_number, row_number)
@@ -97,12 +112,10 @@ class RosterImporter:
         self.db, self.key, self.county, self.settings = db, key, county, settings
 
     def stage(self, uow, data: bytes, filename: str, caller: Caller, scope: str) -> dict:
-        """Validate the whole file and store it with its refused rows, inside `uow` (the
-        caller commits, with the command's idempotency key). Returns the import's status."""
+        """Store a readable roster for `apply`, inside `uow` (the caller commits, with the
+        command's idempotency key); a file that cannot be read is refused here, whole."""
+        roster = read(data, filename)
         started_at = datetime.now(UTC)
-        total, valid, problems = parse_rows(
-            data, filename, rules_for(self.county, self.settings, started_at)
-        )
         import_id = str(uuid.uuid4())
         uow.connection.execute(
             insert(roster_imports),
@@ -111,47 +124,59 @@ class RosterImporter:
                 "filename": filename[-200:],
                 "content": data,
                 "content_sha256": hashlib.sha256(data).hexdigest(),
-                "status": "applying" if valid else "done",
-                "total_rows": total,
-                "valid_rows": len(valid),
+                "status": "validating",
+                "total_rows": roster.data_rows,
+                "valid_rows": 0,
                 "applied_rows": 0,
                 "registered": 0,
                 "updated": 0,
                 "confirmed": 0,
                 "started_at": started_at,
-                "finished_at": None if valid else started_at,
+                "finished_at": None,
                 "started_by": caller.actor,
                 "scope": scope,
             },
         )
-        errors = _error_rows(import_id, problems)
-        if errors:
-            uow.connection.execute(insert(roster_import_errors), errors)
         return self._status(uow, import_id)
 
     def apply(
         self,
         import_id: str,
         caller: Caller,
-        *,
-        valid: list[tuple[int, PersonInput]] | None = None,
         progress: Callable[[dict], None] | None = None,
     ) -> dict:
-        """Apply the staged import's valid rows from where it stopped, a chunk per transaction.
-
-        `valid` saves parsing the file again when the same process has just staged it."""
+        """Validate every row (once: refused rows are recorded with the count of valid ones),
+        then apply the valid rows from where the import stopped, a chunk per transaction."""
         with self.db.reader() as uow:
             state = self._status(uow, import_id)
-            if state["status"] != "applying":
+            if state["status"] not in ("validating", "applying"):
                 return state
-            if valid is None:
-                content = uow.connection.execute(
-                    select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
-                ).scalar_one()
-                started_at = state["started_at"]
-                _, valid, _ = parse_rows(
-                    content, state["filename"], rules_for(self.county, self.settings, started_at)
-                )
+            content = uow.connection.execute(
+                select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
+            ).scalar_one()
+        rules = rules_for(self.county, self.settings, state["started_at"])
+        total, valid, problems = validate(read(content, state["filename"]), rules)
+        if state["status"] == "validating":
+            with self.db.unit_of_work() as uow:
+                validated = uow.connection.execute(
+                    update(roster_imports)
+                    .where(
+                        roster_imports.c.import_id == import_id,
+                        roster_imports.c.status == "validating",
+                    )
+                    .values(
+                        status="applying" if valid else "done",
+                        total_rows=total,
+                        valid_rows=len(valid),
+                        finished_at=None if valid else datetime.now(UTC),
+                    )
+                ).rowcount
+                if validated != 1:  # another process got there first
+                    return self._status(uow, import_id)
+                errors = _error_rows(import_id, problems)
+                if errors:
+                    uow.connection.execute(insert(roster_import_errors), errors)
+                uow.commit()
         context = handlers.Context(
             caller=caller,
             key=self.key,
@@ -199,6 +224,7 @@ class RosterImporter:
                 )
                 uow.commit()
             position = end
+            time.sleep(0)  # under nameko, let the process answer between chunks
             if progress:
                 progress({"applied_rows": position, "valid_rows": len(valid)})
         with self.db.reader() as uow:
@@ -217,7 +243,7 @@ class RosterImporter:
         with self.db.reader() as uow:
             rows = uow.connection.execute(
                 select(roster_imports.c.import_id, roster_imports.c.started_by).where(
-                    roster_imports.c.status == "applying"
+                    roster_imports.c.status.in_(("validating", "applying"))
                 )
             )
             return [dict(row._mapping) for row in rows]

@@ -597,8 +597,9 @@ class RegistryService(ServiceBase):
 
     @rpc(permission="labourers.register")
     def start_roster_import(self, filename: str, content_base64: str, idempotency_key: str) -> dict:
-        """Stage a township roster (CSV or XLSX): every row is validated now, the valid ones are
-        applied in the background; follow it with `roster_import_status`."""
+        """Stage a township roster (CSV or XLSX): a file that cannot be read is refused now,
+        whole; its rows are validated and applied in the background; follow it with
+        `roster_import_status`."""
         try:
             data = base64.b64decode(content_base64, validate=True)
         except (binascii.Error, TypeError, ValueError):
@@ -614,7 +615,7 @@ class RegistryService(ServiceBase):
 
         request = {"filename": filename, "sha256": hashlib.sha256(data).hexdigest()}
         status = self._command("start_roster_import", idempotency_key, request, execute)
-        if status["status"] == "applying":
+        if status["status"] in ("validating", "applying"):
             self.roster_imports.apply_in_background(status["import_id"], caller)
         return status
 

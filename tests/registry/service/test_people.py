@@ -11,8 +11,10 @@ from sqlalchemy import func, select, text
 
 from registry.adapters.tables import households, labourers, people_history
 from registry.exceptions import LabourerAlreadyRegistered, RosterRefused
+from registry.rosters.columns import COLUMNS
 from registry.rosters.reading import open_roster
 from registry.rosters.samples import generate_roster_rows, roster_bytes
+from registry.rosters.writing import write_table
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.tables import OUTBOX
 from testkit import principal
@@ -322,3 +324,21 @@ def test_a_database_dump_reveals_no_id_number_or_phone(operator, db, sample):
     everything = "\n".join(dump)
     assert person["id_number"] not in everything
     assert person["phone"] not in everything
+
+
+def test_a_blank_cell_clears_a_value_and_a_missing_column_leaves_it(operator, db):
+    rows = generate_roster_rows(10, seed=13)
+    rows = [dict(row, skills="电工(初级)", training_intention="焊工") for row in rows]
+    import_file(operator, roster_bytes(rows, "csv"))
+    # The next roster blanks the skills of one person and has no training column at all.
+    columns = [c for c in COLUMNS if c.key != "training_intention"]
+    rows[2] = dict(rows[2], skills="")
+    content = write_table(
+        "csv", [c.header_zh for c in columns], ([row.get(c.key) for c in columns] for row in rows)
+    )
+    status = import_file(operator, content)
+    assert (status["updated"], status["confirmed"]) == (1, 9)
+    people = {p["id_number"]: p for p in operator.search_labourers({}, None, 100)["labourers"]}
+    assert people[rows[2]["id_number"].upper()]["skills"] == []
+    assert people[rows[3]["id_number"].upper()]["skills"][0]["name"] == "电工"
+    assert all(p["training_intention"] == ["焊工"] for p in people.values())

@@ -172,14 +172,19 @@ def test_a_file_without_any_known_header_is_refused():
 def test_two_columns_for_the_same_field_are_refused():
     problem = refusal("姓名,身份证号,村代码,身份证号码\r\n".encode())
     assert problem.reason_code == "DUPLICATE_COLUMN"
-    assert "B" in problem.message_en and "D" in problem.message_en
-    assert "身份证号" in problem.message_zh
+    assert "Columns B and D" in problem.message_en
+    assert "B列和D列都是“身份证号”" in problem.message_zh
 
 
 def test_empty_files_and_a_header_without_rows_are_refused():
     assert refusal(b"").reason_code == "EMPTY"
     assert refusal("\ufeff\r\n,,\r\n".encode()).reason_code == "EMPTY"
     assert refusal("姓名,身份证号,村代码\r\n,,\r\n".encode()).reason_code == "EMPTY"
+
+
+def test_a_quotation_mark_left_open_refuses_the_csv():
+    problem = refusal((MINIMAL + '普文华,"5325011995' + "，备注" * 50_000).encode())
+    assert problem.reason_code == "BAD_CSV" and "引号" in problem.message_zh
 
 
 def test_an_id_number_in_scientific_notation_refuses_the_csv():

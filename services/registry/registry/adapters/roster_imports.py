@@ -38,18 +38,18 @@ class RosterImports(DependencyProvider):
                 Caller(nameko_config["COUNTY"], unfinished["started_by"], unfinished["import_id"]),
             )
 
-    def apply_in_background(self, import_id: str, caller: Caller, valid=None) -> None:
+    def apply_in_background(self, import_id: str, caller: Caller) -> None:
         if import_id in self._applying:
             return
         self._applying.add(import_id)
         self.container.spawn_managed_thread(
-            lambda: self._apply(import_id, caller, valid), identifier=f"import-{import_id}"
+            lambda: self._apply(import_id, caller), identifier=f"import-{import_id}"
         )
 
-    def _apply(self, import_id: str, caller: Caller, valid) -> None:
+    def _apply(self, import_id: str, caller: Caller) -> None:
         importer = self.importer()
         try:
-            importer.apply(import_id, caller, valid=valid)
+            importer.apply(import_id, caller)
         except Exception as exc:  # the import is marked failed; the process carries on
             log.exception("roster import %s failed", import_id)
             importer.fail(import_id, f"{type(exc).__name__}: {exc}")

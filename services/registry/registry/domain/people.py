@@ -322,7 +322,7 @@ class Parser:
         return (None if problems else person), problems
 
     def _cross_check(self, person: PersonInput, problems: list[RowProblem]) -> None:
-        if person.household_number is None and {"poor", "poverty_file_number"} & person.columns:
+        if person.household_number is None and (person.poor or person.poverty_file_number):
             problems.append(
                 RowProblem(
                     "household_number",
@@ -330,16 +330,12 @@ class Parser:
                     "the registered-poor flag belongs to a household: give its number",
                 )
             )
-        if (
-            person.poor
-            and not person.poverty_file_number
-            and "poverty_file_number" in (person.columns)
-        ):
+        if person.poor and person.relation_to_head == "户主" and not person.poverty_file_number:
             problems.append(
                 RowProblem(
                     "poverty_file_number",
-                    "建档立卡户须填写建档立卡编号",
-                    "a registered-poor household needs its file number",
+                    "建档立卡户的户主行须填写建档立卡编号",
+                    "the head's row of a registered-poor household needs its file number",
                 )
             )
         if (person.household_number is None) != (person.relation_to_head is None) and (
@@ -412,9 +408,11 @@ def _relation(parser: Parser, person: PersonInput, text: str) -> None:
 
 
 def _poor(parser: Parser, person: PersonInput, text: str) -> None:
-    if text in _YES:
+    if not text:
+        person.poor = None  # not stated on this row (often only the head's row says)
+    elif text in _YES:
         person.poor = True
-    elif text in _NO or not text:
+    elif text in _NO:
         person.poor = False
     else:
         raise RowProblem("poor", f"是否建档立卡应填“是”或“否”，而非“{text}”", "poor is 是 or 否")

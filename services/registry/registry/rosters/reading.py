@@ -5,8 +5,9 @@ ID columns are all checked before the first row reaches the caller, so an import
 half-way through because of the file itself. What is left for the caller is rows, each of which
 it may accept or refuse on its own.
 
-Rows are read into memory at once (about 60 MB for 100,000 rows): the checks need a pass over
-every row anyway, and parsing an XLSX a second time would cost far more than keeping the rows.
+Rows are read into memory at once (some 1.7 kB a row of 20 filled columns: 170 MB for 100,000
+rows): the checks need a pass over every row anyway, and parsing an XLSX a second time would cost
+far more time than keeping the rows costs memory.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from sanbao_common.validators import id_number_check_digit
 
 # Everyone is of working age (16 to 64) on 2026-11-28, and stays so until the end of 2030.
 BIRTH_YEARS = (1966, 2009)
+HEAD_BORN_BY = 1995  # heads of household are 31 or older
 OUTSIDER_SHARE = 0.1  # born (so first issued an ID number) in another county
 POOR_SHARE = 0.3
 
@@ -80,15 +81,17 @@ def generate_roster_rows(
         }
         if rng.random() < POOR_SHARE:
             household |= {"poor": "是", "poverty_file_number": f"YN{rng.randrange(10**10):010d}"}
+        head_born = parents = 0
         for member in range(min(rng.randint(1, 5), n - len(rows))):
-            id_number = _new_id_number(people, rng, county, issued)
+            if member == 0:
+                relation, born = "户主", (BIRTH_YEARS[0], HEAD_BORN_BY)
+            else:
+                relation, born = _relation(rng, head_born, spouse=member == 1, parents=parents)
+                parents += relation == "父母"
+            id_number = _new_id_number(people, rng, county, issued, born)
             if member == 0:
                 household["household_head_id"] = id_number
-                relation = "户主"
-            elif member == 1 and rng.random() < 0.7:
-                relation = "配偶"
-            else:
-                relation = rng.choice(("子女", "子女", "父母"))
+                head_born = int(id_number[6:10])
             person = {"name": people.name(), "id_number": id_number}
             if rng.random() < 0.9:
                 person["phone"] = people.phone()
@@ -97,12 +100,38 @@ def generate_roster_rows(
     return [{key: value for key, value in row.items() if value} for row in rows]
 
 
-def _new_id_number(people: SampleData, rng: random.Random, county: str, issued: set[str]) -> str:
+def _relation(
+    rng: random.Random, head_born: int, *, spouse: bool, parents: int
+) -> tuple[str, tuple[int, int]]:
+    """A household member's relation to the head, and birth years that fit it (heads are born
+    by HEAD_BORN_BY, so a child or a parent of working age fits every head)."""
+    first, last = BIRTH_YEARS
+    fitting = {
+        "配偶": (max(first, head_born - 5), min(last, head_born + 5)),
+        "子女": (head_born + 20, min(last, head_born + 35)),
+        "父母": (max(first, head_born - 35), head_born - 20),
+    }
+    if spouse and rng.random() < 0.7:
+        return "配偶", fitting["配偶"]
+    choices = [
+        relation
+        for relation in ("子女", "父母")
+        if fitting[relation][0] <= fitting[relation][1] and (relation, parents) != ("父母", 2)
+    ]
+    if not choices:  # a young head whose parents are both listed
+        return "兄弟姐妹", fitting["配偶"]
+    relation = rng.choice(choices)
+    return relation, fitting[relation]
+
+
+def _new_id_number(
+    people: SampleData, rng: random.Random, county: str, issued: set[str], born: tuple[int, int]
+) -> str:
     while True:
         if rng.random() < OUTSIDER_SHARE:
-            number = people.outsider_id_number(BIRTH_YEARS)
+            number = people.outsider_id_number(born)
         else:
-            number = people.id_number(county, BIRTH_YEARS)
+            number = people.id_number(county, born)
         if number not in issued:
             issued.add(number)
             return number

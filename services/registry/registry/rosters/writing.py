@@ -77,11 +77,8 @@ def _xlsx(
     # write_only streams rows to the file but cannot merge cells; a titled table is small (a
     # template or an example), so it is built in memory instead.
     book = Workbook(write_only=title is None)
-    if title is None:
-        sheet = book.create_sheet("花名册")
-    else:
-        sheet = book.active
-        sheet.title = "花名册"
+    sheet = book.create_sheet() if title is None else book.active
+    sheet.title = "Sheet1"  # as Excel names the sheet of a new workbook
     # Column formats and the frozen header go at the top of the sheet's XML: set before any row.
     for index in text_columns:
         sheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"

@@ -13,7 +13,7 @@ import time
 from sqlalchemy import select
 
 from registry.adapters.tables import households, labourers, people_history, roster_imports
-from registry.roster_import import RosterImporter
+from registry.roster_import import CHUNK, RosterImporter
 from registry.rosters.samples import generate_roster_rows, roster_bytes
 from sanbao_common.context import Caller
 from sanbao_common.db import DatabaseHandle, create_database_engine
@@ -118,7 +118,7 @@ def state(url: str) -> dict:
 def test_an_import_killed_halfway_and_repeated_ends_as_one_clean_import(
     database_templates, db_backend, tmp_path, token_keys
 ):
-    content = roster_bytes(generate_roster_rows(2400, seed=21, bad_fraction=0.02), "csv")
+    content = roster_bytes(generate_roster_rows(3 * CHUNK + 400, seed=21, bad_fraction=0.02), "csv")
     roster = tmp_path / "roster.csv"
     roster.write_bytes(content)
     (tmp_path / "a").mkdir()
@@ -143,8 +143,9 @@ def test_an_import_killed_halfway_and_repeated_ends_as_one_clean_import(
         (killed,) = connection.execute(select(roster_imports)).all()
         registered_at_kill = len(connection.execute(select(labourers.c.person_id)).all())
     engine.dispose()
-    assert killed.status == "applying" and killed.applied_rows == 1000  # two chunks committed
-    assert registered_at_kill == 1000
+    # two chunks committed, the third lost with the process
+    assert killed.status == "applying" and killed.applied_rows == 2 * CHUNK
+    assert registered_at_kill == 2 * CHUNK
 
     repeated = import_once(crashed, token_keys.data_key, content)
     assert repeated["status"] == "done"
@@ -158,7 +159,7 @@ def test_an_import_killed_halfway_and_repeated_ends_as_one_clean_import(
     resumed = RosterImporter(db, token_keys.data_key, TEST_COUNTY, SETTINGS).apply(
         killed.import_id, CALLER
     )
-    assert resumed["status"] == "done" and resumed["registered"] == 1000
+    assert resumed["status"] == "done" and resumed["registered"] == 2 * CHUNK
     assert state(crashed) == state(clean)
 
 

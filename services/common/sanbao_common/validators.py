@@ -11,6 +11,7 @@ whose text is "English / 中文" so it can be shown to either audience unchanged
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ def id_number_check_digit(first17: str) -> str:
         raise InvalidCode("length", "expected 17 digits", "应为17位数字")
     if not _is_digits(first17):
         raise InvalidCode("charset", "expected digits only", "只能包含数字")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    # map() over the digits: this runs for every row of a 100,000-row roster.
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 

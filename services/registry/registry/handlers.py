@@ -33,7 +33,7 @@ from sanbao_common.messaging.outbox import write_events
 from sanbao_common.privacy import mask_id_number, mask_phone
 
 SOURCE = "registry"
-EVENT_BATCH = 500  # people per event: one roster chunk is one event of each kind
+EVENT_BATCH = 500  # people per event at most (a roster chunk of 1,000 new people makes two)
 
 
 @dataclass
@@ -116,7 +116,7 @@ class Context:
     agents: dict[str, dict | None] = field(default_factory=dict)  # username cache
 
 
-def _new_record(person: PersonInput, id_hash: str, key: DataKey, now, actor) -> dict:
+def _new_record(person: PersonInput, wanted: dict, id_hash: str, key: DataKey, now, actor) -> dict:
     record = {
         "person_id": str(uuid.uuid4()),
         "name": person.name,
@@ -148,7 +148,7 @@ def _new_record(person: PersonInput, id_hash: str, key: DataKey, now, actor) -> 
         "registered_by": actor,
         "version": 1,
     }
-    given_aspects = {people.ASPECT_OF.get(name) for name in people.wanted_fields(person)}
+    given_aspects = {people.ASPECT_OF.get(name) for name in wanted}
     for aspect in people.ASPECTS:
         given = aspect in given_aspects
         record[f"{aspect}_at"] = now if given else None
@@ -318,7 +318,7 @@ def apply_people(
             outcome.refuse(index, person.age_problem)
             continue
         if existing is None:
-            record = _new_record(person, hashes[index], key, now, actor)
+            record = _new_record(person, wanted, hashes[index], key, now, actor)
             record.update(household_id=wanted.get("household_id"), agent_id=wanted.get("agent_id"))
             new_records.append(record)
             outcome.registered[index] = record["person_id"]

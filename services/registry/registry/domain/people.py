@@ -7,6 +7,7 @@ run once per row of a 100,000-row roster, so they are plain code, not schemas.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -524,14 +525,18 @@ def as_text(value) -> str:
 
 def wanted_fields(person: PersonInput) -> dict:
     """The stored fields this input sets (household and agent ids filled in by the caller)."""
-    values = {}
-    for column in person.columns:
+    return {name: getattr(person, name) for name in _fields_set_by(person.columns)}
+
+
+@functools.cache
+def _fields_set_by(columns: frozenset[str]) -> tuple[str, ...]:
+    """Every row of a roster has the same columns: worked out once per roster."""
+    names = ["name", "village_code"]
+    for column in sorted(columns):
         for name in COLUMN_FIELDS.get(column, ()):
-            if name not in ("household_id", "agent_id"):
-                values[name] = getattr(person, name)
-    values["name"] = person.name
-    values["village_code"] = person.village_code
-    return values
+            if name not in ("household_id", "agent_id", *names):
+                names.append(name)
+    return tuple(names)
 
 
 def changes(stored: dict, wanted: dict) -> dict[str, tuple]:

@@ -139,3 +139,89 @@ def test_a_bug_is_counted_as_an_error_not_a_refusal(containers, rpc):
             == before + 1
         )
     )
+
+
+def pool_rows(stack_config) -> dict:
+    from sqlalchemy import select
+
+    from dispatch.adapters.tables import candidates
+    from sanbao_common.db import create_database_engine
+
+    engine = create_database_engine(stack_config["dispatch"]["DATABASE_URL"], pool_size=1)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(candidates)).all()
+            return {row.person_id: row for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_updates_poverty_and_merges_reach_the_pool(containers, rpc, stack_config, sample):
+    def person(**fields):
+        return {
+            "name": sample.name(),
+            "id_number": sample.id_number(),
+            "village_code": "532501001201",
+        } | fields
+
+    head = person(household_number="H-9", relation_to_head="户主", poor="否")
+    spouse = person(household_number="H-9", relation_to_head="配偶")
+    reply = rpc.registry.register_labourers([head, spouse], idempotency_key=uuid.uuid4().hex)
+    head_id, spouse_id = (p["person_id"] for p in reply["registered"])
+    rpc.registry.update_labourer(
+        head_id,
+        {"employment_status": "失业", "intention_regions": "广东省"},
+        idempotency_key=uuid.uuid4().hex,
+    )
+    # The household becomes registered poor: both members' states carry it.
+    rpc.registry.update_labourer(
+        head_id,
+        {"household_number": "H-9", "relation_to_head": "户主", "poor": "是",
+         "poverty_file_number": "YN0000000009"},
+        idempotency_key=uuid.uuid4().hex,
+    )  # fmt: skip
+    duplicate = rpc.registry.register_labourer(person(), idempotency_key=uuid.uuid4().hex)
+    rpc.registry.merge_labourers(
+        spouse_id, duplicate["person_id"], "同一人", idempotency_key=uuid.uuid4().hex
+    )
+
+    def settled():
+        rows = pool_rows(stack_config)
+        return (
+            len(rows) == 3
+            and rows[head_id].willing_to_go
+            and rows[head_id].poor
+            and rows[spouse_id].poor
+            and rows[duplicate["person_id"]].status == "merged"
+        )
+
+    eventually(settled, within=20)
+    rows = pool_rows(stack_config)
+    assert rows[head_id].employment_status == "unemployed"
+    assert rows[head_id].intention_regions == ["广东省"]
+    assert rpc.dispatch.count_candidates() == {"candidates": 2}  # the merged one is no candidate
+
+
+def test_a_roster_imported_by_rpc_is_applied_in_the_background_and_reaches_the_pool(
+    containers, rpc, stack_config
+):
+    import base64
+
+    from registry.rosters.samples import generate_roster_rows, roster_bytes
+
+    content = roster_bytes(generate_roster_rows(1500, seed=17, bad_fraction=0.02), "xlsx")
+    status = rpc.registry.start_roster_import(
+        "花名册.xlsx", base64.b64encode(content).decode(), idempotency_key=uuid.uuid4().hex
+    )
+    assert status["status"] == "validating"
+    # registry answers while it works through the file
+    assert rpc.registry.health()["status"] == "ok"
+    done = eventually(
+        lambda: (
+            (s := rpc.registry.roster_import_status(status["import_id"]))["status"] == "done" and s
+        ),
+        within=120,
+        interval=0.5,
+    )
+    assert (done["total_rows"], done["registered"], done["refused_rows"]) == (1500, 1470, 30)
+    eventually(lambda: rpc.dispatch.count_candidates() == {"candidates": 1470}, within=30)

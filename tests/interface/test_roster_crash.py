@@ -51,8 +51,11 @@ IMPORTER = textwrap.dedent(
         db, DataKey.load(key_path), "532501", {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64}
     )
     caller = Caller("532501", "cli:importer", "import-test")
+    content = open(roster_path, "rb").read()
     with db.unit_of_work() as uow:
-        status = importer.stage(uow, open(roster_path, "rb").read(), "花名册.csv", caller, "532501")
+        status = importer.stage(
+            uow, content, "花名册.csv", caller, "532501", importer.read(content, "花名册.csv")
+        )
         uow.commit()
     importer.apply(status["import_id"], caller)
     """
@@ -63,7 +66,8 @@ def import_once(url: str, key, content: bytes) -> dict:
     db = DatabaseHandle(create_database_engine(url), threading.Lock())
     importer = RosterImporter(db, key, TEST_COUNTY, SETTINGS)
     with db.unit_of_work() as uow:
-        status = importer.stage(uow, content, "花名册.csv", CALLER, TEST_COUNTY)
+        roster = importer.read(content, "花名册.csv")
+        status = importer.stage(uow, content, "花名册.csv", CALLER, TEST_COUNTY, roster)
         uow.commit()
     return importer.apply(status["import_id"], CALLER)
 

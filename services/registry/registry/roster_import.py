@@ -32,7 +32,6 @@ from sanbao_common.crypto import DataKey
 from sanbao_common.db import DatabaseHandle
 
 CHUNK = 1000  # rows per transaction: fewer commits (each an fsync), short write locks
-YIELD_EVERY = 2000  # rows read between two chances for other work of the process
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 STATUS_COLUMNS = (
     "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
@@ -60,8 +59,6 @@ def validate(roster: Roster, rules: Rules):
     present = tuple(roster.columns)
     for row_number, row in roster.rows():
         total += 1
-        if total % YIELD_EVERY == 0:
-            time.sleep(0)  # under nameko, let the process answer while a big file is read
         # A column the file has but a row leaves blank clears that value; a column the file
         # does not have leaves it as it is.
         for column in present:
@@ -108,13 +105,27 @@ def rules_for(county: str, settings: dict, started_at: datetime) -> Rules:
 class RosterImporter:
     """Imports rosters into one registry database."""
 
-    def __init__(self, db: DatabaseHandle, key: DataKey, county: str, settings: dict):
+    def __init__(
+        self,
+        db: DatabaseHandle,
+        key: DataKey,
+        county: str,
+        settings: dict,
+        offload: Callable = lambda function, *args: function(*args),
+    ):
         self.db, self.key, self.county, self.settings = db, key, county, settings
+        # How reading and validating a file run: the service hands them to a native thread,
+        # so that a 100,000-row workbook does not stall its other work for a minute.
+        self.offload = offload
 
-    def stage(self, uow, data: bytes, filename: str, caller: Caller, scope: str) -> dict:
-        """Store a readable roster for `apply`, inside `uow` (the caller commits, with the
-        command's idempotency key); a file that cannot be read is refused here, whole."""
-        roster = read(data, filename)
+    def read(self, data: bytes, filename: str) -> Roster:
+        return self.offload(read, data, filename)
+
+    def stage(
+        self, uow, data: bytes, filename: str, caller: Caller, scope: str, roster: Roster
+    ) -> dict:
+        """Store a roster already `read` for `apply`, inside `uow` (the caller commits, with
+        the command's idempotency key)."""
         started_at = datetime.now(UTC)
         import_id = str(uuid.uuid4())
         uow.connection.execute(
@@ -143,19 +154,24 @@ class RosterImporter:
         self,
         import_id: str,
         caller: Caller,
+        roster: Roster | None = None,
         progress: Callable[[dict], None] | None = None,
     ) -> dict:
         """Validate every row (once: refused rows are recorded with the count of valid ones),
-        then apply the valid rows from where the import stopped, a chunk per transaction."""
+        then apply the valid rows from where the import stopped, a chunk per transaction.
+        `roster` saves reading the stored file again in the process that has just staged it."""
         with self.db.reader() as uow:
             state = self._status(uow, import_id)
             if state["status"] not in ("validating", "applying"):
                 return state
-            content = uow.connection.execute(
-                select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
-            ).scalar_one()
+            if roster is None:
+                content = uow.connection.execute(
+                    select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
+                ).scalar_one()
+        if roster is None:
+            roster = self.read(content, state["filename"])
         rules = rules_for(self.county, self.settings, state["started_at"])
-        total, valid, problems = validate(read(content, state["filename"]), rules)
+        total, valid, problems = self.offload(validate, roster, rules)
         if state["status"] == "validating":
             with self.db.unit_of_work() as uow:
                 validated = uow.connection.execute(

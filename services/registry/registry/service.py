@@ -609,14 +609,18 @@ class RegistryService(ServiceBase):
         principal, caller = self.access.principal, self.context.caller()
         scope = principal.scope if principal.organisation_kind in AREA_KINDS else config["COUNTY"]
         importer = self.roster_imports.importer()
+        staged = []
 
         def execute(uow):
-            return status_reply(importer.stage(uow, data, filename, caller, scope))
+            roster = importer.read(data, filename)  # refused whole here, if unreadable
+            staged.append(roster)
+            return status_reply(importer.stage(uow, data, filename, caller, scope, roster))
 
         request = {"filename": filename, "sha256": hashlib.sha256(data).hexdigest()}
         status = self._command("start_roster_import", idempotency_key, request, execute)
         if status["status"] in ("validating", "applying"):
-            self.roster_imports.apply_in_background(status["import_id"], caller)
+            roster = staged[0] if staged else None  # a retry has no roster in hand
+            self.roster_imports.apply_in_background(status["import_id"], caller, roster)
         return status
 
     def _import_state(self, import_id: str) -> dict:

@@ -47,8 +47,8 @@ class ForegroundImports:
     def importer(self) -> RosterImporter:
         return RosterImporter(self.db, self.key, TEST_COUNTY, self.settings)
 
-    def apply_in_background(self, import_id, caller):
-        self.importer().apply(import_id, caller)
+    def apply_in_background(self, import_id, caller, roster=None):
+        self.importer().apply(import_id, caller, roster)
 
 
 @pytest.fixture

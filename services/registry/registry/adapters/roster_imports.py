@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from eventlet import tpool
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 
@@ -28,6 +29,7 @@ class RosterImports(DependencyProvider):
             self._key.key,
             nameko_config["COUNTY"],
             nameko_config["registry"],
+            offload=tpool.execute,
         )
 
     def start(self):
@@ -38,18 +40,18 @@ class RosterImports(DependencyProvider):
                 Caller(nameko_config["COUNTY"], unfinished["started_by"], unfinished["import_id"]),
             )
 
-    def apply_in_background(self, import_id: str, caller: Caller) -> None:
+    def apply_in_background(self, import_id: str, caller: Caller, roster=None) -> None:
         if import_id in self._applying:
             return
         self._applying.add(import_id)
         self.container.spawn_managed_thread(
-            lambda: self._apply(import_id, caller), identifier=f"import-{import_id}"
+            lambda: self._apply(import_id, caller, roster), identifier=f"import-{import_id}"
         )
 
-    def _apply(self, import_id: str, caller: Caller) -> None:
+    def _apply(self, import_id: str, caller: Caller, roster) -> None:
         importer = self.importer()
         try:
-            importer.apply(import_id, caller)
+            importer.apply(import_id, caller, roster)
         except Exception as exc:  # the import is marked failed; the process carries on
             log.exception("roster import %s failed", import_id)
             importer.fail(import_id, f"{type(exc).__name__}: {exc}")

@@ -121,7 +121,7 @@ def run_slice(
         for person in persons:
             work.put(person)
 
-        core = handlers.Context(caller=context.caller(), key=data_key, principal=None)
+        core = handlers.Context(caller=context.caller(), key=data_key)
 
         def produce():
             while not work.empty():

@@ -23,7 +23,7 @@ from registry.exceptions import (
     LabourerNotFound,
     MergeRefused,
 )
-from sanbao_common.access import OutOfScope, Principal
+from sanbao_common.access import OutOfScope
 from sanbao_common.context import Caller
 from sanbao_common.crypto import DataKey
 from sanbao_common.db import UnitOfWork
@@ -110,8 +110,7 @@ class Context:
 
     caller: Caller
     key: DataKey
-    principal: Principal | None  # None for the system (a resumed import keeps its scope)
-    scope: str | None = None  # area every input must lie in (an importer's)
+    scope: str | None = None  # area every input must lie in (the caller's, or an importer's)
     source: str = "rpc"
     agents: dict[str, dict | None] = field(default_factory=dict)  # username cache
 

@@ -196,7 +196,6 @@ class RosterImporter:
         context = handlers.Context(
             caller=caller,
             key=self.key,
-            principal=None,
             scope=state["scope"],
             source=f"import:{import_id}",
         )

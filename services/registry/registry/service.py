@@ -363,7 +363,6 @@ class RegistryService(ServiceBase):
         return handlers.Context(
             caller=self.context.caller(),
             key=self.data_key,
-            principal=principal,
             scope=principal.scope if principal.organisation_kind in AREA_KINDS else None,
         )
 

@@ -39,6 +39,18 @@ class MergeRefused(DomainError):
     message_zh = "这两条记录不能合并"
 
 
+class MeasureRefused(DomainError):
+    code = "MEASURE_REFUSED"
+    message_en = "the measure cannot be planned or changed so"
+    message_zh = "该帮扶举措不能如此安排或修改"
+
+
+class MeasureNotFound(NotFound):
+    code = "MEASURE_NOT_FOUND"
+    message_en = "no measure with this id"
+    message_zh = "未找到该帮扶举措"
+
+
 class ImportNotFound(NotFound):
     code = "IMPORT_NOT_FOUND"
     message_en = "no roster import with this id"

@@ -1,9 +1,33 @@
 """RPC arguments, replies and event payloads of registry."""
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
+from registry.domain.measures import KINDS as MEASURE_KINDS
+from registry.domain.measures import STATUSES as MEASURE_STATUSES
 from sanbao_common import fields as codes
 from sanbao_common.privacy import mask_phone
+
+
+class NewMeasureSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(MEASURE_KINDS))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    owner = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    due_date = fields.Date(load_default=None, allow_none=True)
+
+
+class MeasureChangeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    description = fields.String(validate=validate.Length(min=1, max=200))
+    owner = fields.String(validate=validate.Length(min=1, max=100))
+    due_date = fields.Date(allow_none=True)
+    status = fields.String(validate=validate.OneOf(MEASURE_STATUSES))
+    note = fields.String(validate=validate.Length(min=1, max=500))
+
 
 # -- the directory ------------------------------------------------------------------------------
 

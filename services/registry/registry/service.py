@@ -6,16 +6,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from nameko import config
 
-from registry import __version__, directory_handlers, handlers, metrics, witness
+from registry import __version__, directory_handlers, handlers, measure_handlers, metrics, witness
 from registry.adapters.data_key import DataKeyProvider
 from registry.adapters.directory_repository import DirectoryRepository
 from registry.adapters.people_repository import Criteria
 from registry.adapters.roster_imports import RosterImports
 from registry.adapters.token_signer import TokenSigner
+from registry.domain.measures import is_overdue
 from registry.domain.people import ASPECTS, INPUT_COLUMNS, Parser, PersonInput, RowProblem
 from registry.exceptions import (
     ImportNotFound,
@@ -35,10 +36,12 @@ from registry.people_replies import (
     text_fields,
 )
 from registry.roster_export import TEXT_COLUMNS, export_headers, export_rows
-from registry.roster_import import rules_for
+from registry.roster_import import COUNTY_TIME, rules_for
 from registry.rosters.writing import error_report, write_table
 from registry.schemas import (
     CreateUserSchema,
+    MeasureChangeSchema,
+    NewMeasureSchema,
     OrganisationSchema,
     RegisterOrganisationSchema,
     SigningKeySchema,
@@ -591,6 +594,73 @@ class RegistryService(ServiceBase):
 
         request = {"keep": keep_person_id, "merged": merged_person_id, "reason": reason}
         return self._reveal(self._command("merge_labourers", idempotency_key, request, execute))
+
+    # -- one person, one measure ---------------------------------------------------------------
+
+    def _measure_reply(self, measure: dict) -> dict:
+        reply = {
+            name: iso(v) if isinstance(v, date | datetime) else v for name, v in measure.items()
+        }
+        reply["overdue"] = is_overdue(measure, datetime.now(COUNTY_TIME).date())
+        return reply
+
+    @rpc(permission="people.update")
+    def add_measure(self, person_id: str, measure: dict, idempotency_key: str) -> dict:
+        """Plan a measure (training, referral, placement, subsidy) for a registered-poor
+        labourer of the caller's area: who carries it out and by when."""
+        fields = load(NewMeasureSchema(), measure)
+        caller = self.context.caller()
+
+        def execute(uow):
+            labourer = self._changeable(uow, person_id)
+            return self._measure_reply(measure_handlers.add_measure(uow, labourer, fields, caller))
+
+        request = {"person_id": person_id, "measure": measure}
+        return self._command("add_measure", idempotency_key, request, execute)
+
+    @rpc(permission="people.update")
+    def update_measure(self, measure_id: str, changes: dict, idempotency_key: str) -> dict:
+        """Move a measure on (planned → in_progress → done, or cancelled with a note), or
+        re-plan it (owner, due date, description); each change is history."""
+        fields = load(MeasureChangeSchema(), changes)
+        caller = self.context.caller()
+
+        def execute(uow):
+            measure = measure_handlers.get_measure(uow, measure_id)
+            self._visible(uow, measure["person_id"])
+            return self._measure_reply(
+                measure_handlers.change_measure(uow, measure, fields, caller)
+            )
+
+        request = {"measure_id": measure_id, "changes": changes}
+        return self._command("update_measure", idempotency_key, request, execute)
+
+    @rpc(permission="labourers.read")
+    def list_measures(self, person_id: str | None = None, overdue: bool = False) -> list:
+        """A person's plan, or every measure of the caller's area (`overdue`: only those past
+        their due date and not done or cancelled)."""
+        principal = self.access.principal
+        with self.db.reader() as uow:
+            if person_id is not None:
+                self._visible(uow, person_id)
+            area = (
+                principal.scope.split("-")[0] if principal.organisation_kind in AREA_KINDS else None
+            )
+            rows = measure_handlers.list_measures(
+                uow,
+                person_id=person_id,
+                area=area,
+                group=group_scope(principal),
+                overdue_on=datetime.now(COUNTY_TIME).date() if overdue else None,
+            )
+        return [self._measure_reply(row) for row in rows]
+
+    @rpc(permission="labourers.read")
+    def measure_history(self, measure_id: str) -> list:
+        with self.db.reader() as uow:
+            measure = measure_handlers.get_measure(uow, measure_id)
+            self._visible(uow, measure["person_id"])
+            return [history_reply(h) for h in handlers.history(uow, "measure", measure_id)]
 
     # -- rosters ---------------------------------------------------------------------------------
 

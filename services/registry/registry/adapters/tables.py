@@ -103,6 +103,25 @@ people_history = Table(
     Index("ix_people_history_record", "record_kind", "record_id"),
 )
 
+# One person, one measure: the plan of measures a registered-poor labourer carries.
+measures = Table(
+    "measures",
+    metadata,
+    Column("measure_id", String(36), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),  # training | referral | placement | subsidy
+    Column("description", String(200), nullable=False),
+    Column("owner", String(100), nullable=False),  # who is to carry it out
+    Column("due_date", Date),
+    Column("status", String(12), nullable=False),  # planned | in_progress | done | cancelled
+    Column("note", String(500)),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+)
+
 # A township roster being imported: the file itself (so a restarted registry resumes it), how
 # far it got, and every refused row.
 roster_imports = Table(

@@ -448,7 +448,7 @@ class RegistryService(ServiceBase):
         if not isinstance(labourers, list) or not 1 <= len(labourers) <= MAX_BATCH:
             raise InvalidInput({"labourers": [f"a list of 1 to {MAX_BATCH} labourers"]})
         parser, context = self._parser(), self._people_context()
-        inputs, refused = [], []
+        inputs, refused, names = [], [], {}
         for index, row in enumerate(labourers):
             try:
                 person, problems = parser.parse(text_fields(row, INPUT_COLUMN_SET))
@@ -464,16 +464,16 @@ class RegistryService(ServiceBase):
                 refused.append(refusal(index, problems))
             else:
                 inputs.append((index, person))
+                names[index] = person.name
 
         def execute(uow):
             outcome = handlers.apply_people(uow, inputs, context, register_only=True)
-            registered = handlers.PeopleRepository(uow.connection).get_many(
-                list(outcome.registered.values())
-            )
             return {
+                # Who was registered, briefly: a batch's caller knows what it sent, and a
+                # full reply per person would cost more than registering them.
                 "registered": [
-                    self._labourer_reply(uow, registered[person_id])
-                    for _, person_id in sorted(outcome.registered.items())
+                    {"index": index, "person_id": person_id, "name": names[index]}
+                    for index, person_id in sorted(outcome.registered.items())
                 ],
                 "refused": sorted(
                     refused + [refusal(i, problems) for i, problems in outcome.refused.items()],
@@ -481,8 +481,7 @@ class RegistryService(ServiceBase):
                 ),
             }
 
-        reply = self._command("register_labourers", idempotency_key, labourers, execute)
-        return dict(reply, registered=[self._reveal(r) for r in reply["registered"]])
+        return self._command("register_labourers", idempotency_key, labourers, execute)
 
     @rpc(permission="people.update")
     def update_labourer(self, person_id: str, changes: dict, idempotency_key: str) -> dict:

@@ -19,6 +19,7 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from registry.domain.people import EMPLOYMENT_STATUSES, INPUT_COLUMNS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.directory import KEY_OPTION
@@ -39,25 +40,11 @@ ASPECTS = {
     "intention": "intention (意愿)",
     "training": "training (培训)",
 }
-# Employment status: registry's codes, and the words rosters use for them.
-EMPLOYMENT_STATUSES = {
-    "at_home": "在家务农",
-    "in_county": "县内务工",
-    "in_province": "省内县外务工",
-    "outside_province": "省外务工",
-    "unemployed": "失业",
-    "unable_to_work": "无劳动能力",
-}
 _STATUS_WORDS = {code: code for code in EMPLOYMENT_STATUSES} | {
     label: code for code, label in EMPLOYMENT_STATUSES.items()
 }
 # The roster columns `labourer update --set` takes (all but the ID number).
-UPDATE_COLUMNS = (
-    "name", "phone", "village_code", "village_group", "household_number", "household_head_id",
-    "relation_to_head", "poor", "poverty_file_number", "agent", "employment_status",
-    "employment_place", "skills", "intention_regions", "intention_industries", "expected_wage",
-    "earliest_start", "training_intention",
-)  # fmt: skip
+UPDATE_COLUMNS = tuple(column for column in INPUT_COLUMNS if column != "id_number")
 ID_HEADER = "身份证号"  # the ID number column of an export
 _GROUP = re.compile(r"(?P<village>\d{12})-(?P<n>\d{1,2})", re.ASCII)
 

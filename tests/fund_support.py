@@ -11,6 +11,8 @@ from types import SimpleNamespace
 from nameko.testing.services import worker_factory
 
 from fund import handlers
+from fund.domain.accounts import PROPOSAL_FIELDS as PROPOSAL
+from fund.domain.accounts import TERMS_FIELDS as TERMS
 from fund.service import FundService
 from sanbao_common.context import Caller
 from sanbao_common.crypto import (
@@ -110,22 +112,7 @@ class Fund:
         )
         account_id = prepared["account_id"]
         for party in (self.county, self.hr):
-            terms = {
-                k: prepared[k]
-                for k in (
-                    "purpose",
-                    "account_id",
-                    "agreement_ref",
-                    "county",
-                    "county_cooperative",
-                    "hr_company",
-                    "principal_fen",
-                    "term_start",
-                    "term_end",
-                    "county_cooperative_seal",
-                    "hr_company_seal",
-                )
-            }
+            terms = {k: prepared[k] for k in TERMS}
             self.as_(["county_admin"], party).seal_joint_account(
                 account_id,
                 party.org_id,
@@ -174,19 +161,7 @@ class Fund:
     def sign_as(self, party: Party, user: str, proposal: dict):
         """`user`'s signature over the exact proposal, and the call that submits it."""
         personal = party.signatories[user]
-        statement = {
-            k: proposal[k]
-            for k in (
-                "purpose",
-                "proposal_id",
-                "account_id",
-                "county",
-                "kind",
-                "amount_fen",
-                "lines",
-                "expires_at",
-            )
-        }
+        statement = {k: proposal[k] for k in PROPOSAL}
         signature = sign(personal, statement_bytes(statement))
         worker = self.as_(["signatory"], party, user=user)
         return lambda: worker.sign_outflow(

@@ -28,6 +28,8 @@ from sqlalchemy import insert
 
 from benchmarks.common import scratch_vhost
 from benchmarks.stack import scratch_databases
+from fund.domain.accounts import PROPOSAL_FIELDS as PROPOSAL
+from fund.domain.accounts import TERMS_FIELDS as TERMS
 from sanbao_common.access import KnownCallerAccess, Principal, issue_token
 from sanbao_common.config import config_schema
 from sanbao_common.context import Caller
@@ -101,22 +103,7 @@ class Desk:
             },
             uuid.uuid4().hex,
         )
-        terms = {
-            k: view[k]
-            for k in (
-                "purpose",
-                "account_id",
-                "agreement_ref",
-                "county",
-                "county_cooperative",
-                "hr_company",
-                "principal_fen",
-                "term_start",
-                "term_end",
-                "county_cooperative_seal",
-                "hr_company_seal",
-            )
-        }
+        terms = {k: view[k] for k in TERMS}
         for org, seal in self.seals.items():
             admin.seal_joint_account(
                 view["account_id"],
@@ -178,19 +165,7 @@ class Desk:
             },
             uuid.uuid4().hex,
         )
-        statement = {
-            k: proposal[k]
-            for k in (
-                "purpose",
-                "proposal_id",
-                "account_id",
-                "county",
-                "kind",
-                "amount_fen",
-                "lines",
-                "expires_at",
-            )
-        }
+        statement = {k: proposal[k] for k in PROPOSAL}
         for org, (user, personal) in self.signers.items():
             self.as_(user, org, ["signatory"]).sign_outflow(
                 proposal["proposal_id"],

@@ -9,36 +9,13 @@ from pathlib import Path
 
 import click
 
+from fund.domain.accounts import PROPOSAL_FIELDS, TERMS_FIELDS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.directory import KEY_OPTION, PASSPHRASE, _load_key
 from sanbao_cli.main import Session, call_command, cli
 from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
 from sanbao_common.money import format_yuan
-
-TERMS = (
-    "purpose",
-    "account_id",
-    "agreement_ref",
-    "county",
-    "county_cooperative",
-    "hr_company",
-    "principal_fen",
-    "term_start",
-    "term_end",
-    "county_cooperative_seal",
-    "hr_company_seal",
-)
-PROPOSAL = (
-    "purpose",
-    "proposal_id",
-    "account_id",
-    "county",
-    "kind",
-    "amount_fen",
-    "lines",
-    "expires_at",
-)
 
 
 def _yuan_table(title: str, amounts: dict) -> None:
@@ -145,7 +122,7 @@ def fund_prepare(
 def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idempotency_key):
     """Sign the account's terms with your organisation's seal (shown first, to read)."""
     view = session.stack.call("fund", "get_joint_account", account_id)
-    terms = {k: view[k] for k in TERMS}
+    terms = {k: view[k] for k in TERMS_FIELDS}
     output.record("the terms you are signing", terms)
     seal = _load_key(seal_file, passphrase)
     signature = sign(seal, statement_bytes(terms))
@@ -297,7 +274,7 @@ def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_k
 def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_key):
     """Approve an outflow with your own key (the proposal is shown first, to read)."""
     proposal = session.stack.call("fund", "get_outflow", proposal_id)
-    statement = {k: proposal[k] for k in PROPOSAL}
+    statement = {k: proposal[k] for k in PROPOSAL_FIELDS}
     output.record(
         "you are approving",
         {

@@ -4,6 +4,8 @@ principal back, closed; and every way a payment must not happen."""
 
 import pytest
 
+from fund.domain.accounts import PROPOSAL_FIELDS as PROPOSAL
+from fund.domain.accounts import TERMS_FIELDS as TERMS
 from fund.exceptions import (
     AccountNotOpen,
     AdvanceRejected,
@@ -72,22 +74,7 @@ def test_the_account_opens_only_when_both_seals_sign_the_exact_terms(fund):
         key(),
     )
     assert prepared["status"] == "prepared"
-    terms = {
-        k: prepared[k]
-        for k in (
-            "purpose",
-            "account_id",
-            "agreement_ref",
-            "county",
-            "county_cooperative",
-            "hr_company",
-            "principal_fen",
-            "term_start",
-            "term_end",
-            "county_cooperative_seal",
-            "hr_company_seal",
-        )
-    }
+    terms = {k: prepared[k] for k in TERMS}
     impostor = new_signing_key()
     with pytest.raises(SealSignatureRejected):  # a key that is not the fingerprint in the terms
         admin.seal_joint_account(
@@ -181,19 +168,7 @@ def test_a_signature_over_anything_else_does_not_count(fund, account):
     proposal = advance(fund, account)
     other = advance(fund, account, amount="1.00")
     personal = fund.county.signatories["chen.sign"]
-    statement = {
-        k: other[k]
-        for k in (
-            "purpose",
-            "proposal_id",
-            "account_id",
-            "county",
-            "kind",
-            "amount_fen",
-            "lines",
-            "expires_at",
-        )
-    }
+    statement = {k: other[k] for k in PROPOSAL}
     from sanbao_common.crypto import fingerprint
 
     worker = fund.as_(["signatory"], user="chen.sign")
@@ -219,19 +194,7 @@ def test_limits_revocations_and_other_peoples_keys(fund, account):
     personal = fund.hr.signatories["zhou.sign"]
     from sanbao_common.crypto import fingerprint
 
-    statement = {
-        k: proposal[k]
-        for k in (
-            "purpose",
-            "proposal_id",
-            "account_id",
-            "county",
-            "kind",
-            "amount_fen",
-            "lines",
-            "expires_at",
-        )
-    }
+    statement = {k: proposal[k] for k in PROPOSAL}
     with pytest.raises(SignatureRejected, match="own key"):
         fund.as_(["signatory"], fund.hr, user="thief").sign_outflow(
             proposal["proposal_id"],

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
+from fund.adapters.repository import Books
 from registry.adapters.tables import labourers
 from sanbao_common.db import create_database_engine
 from sanbao_common.migrations import SchemaNotCurrent, check_current, head_revision, upgrade
@@ -42,16 +43,16 @@ def test_a_database_behind_the_code_is_refused(tmp_path):
 
 
 @pytest.fixture
-def empty_registry_database(db_backend, database_templates, tmp_path):
+def empty_database(db_backend, database_templates, tmp_path):
     if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'registry-0004.sqlite'}"
+        return f"sqlite:///{tmp_path / 'empty.sqlite'}"
     return database_templates.create_postgres(f"sanbao_m_{uuid.uuid4().hex[:12]}")
 
 
 def test_0005_seals_the_id_numbers_and_phones_already_registered(
-    empty_registry_database, token_keys, sample
+    empty_database, token_keys, sample
 ):
-    url = empty_registry_database
+    url = empty_database
     upgrade(service_dir("registry"), url, "0004")
     id_number, phone = sample.id_number("532501"), sample.phone()
     engine = create_database_engine(url, pool_size=1)
@@ -81,3 +82,44 @@ def test_0005_seals_the_id_numbers_and_phones_already_registered(
     assert row.id_hash == key.lookup_hash(id_number)
     assert row.id_masked == id_number[:6] + "********" + id_number[-4:]
     assert (row.status, row.version, row.skills) == ("active", 1, [])
+
+
+def test_fund_0004_keeps_the_balances_of_the_postings_already_made(empty_database):
+    url = empty_database
+    upgrade(service_dir("fund"), url, "0003")
+    legs = [
+        ("e-1", "cash_principal", 500_000_00, None),
+        ("e-1", "principal_received", -500_000_00, None),
+        ("e-2", "advances_outstanding", 1_200_00, "batch-1"),
+        ("e-2", "cash_principal", -1_200_00, None),
+        ("e-3", "advances_outstanding", 800_00, "batch-2"),
+        ("e-3", "cash_principal", -800_00, None),
+        ("e-4", "expenses", 300_00, None),
+        ("e-4", "advances_outstanding", -300_00, "batch-1"),
+    ]
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        for entry_id, ledger_account, amount_fen, reference in legs:
+            connection.execute(
+                text(
+                    "INSERT INTO postings (entry_id, account_id, ledger_account, amount_fen, "
+                    "reference) VALUES (:entry_id, 'acct-1', :ledger_account, :amount_fen, "
+                    ":reference)"
+                ),
+                {"entry_id": entry_id, "ledger_account": ledger_account,
+                 "amount_fen": amount_fen, "reference": reference},
+            )  # fmt: skip
+    upgrade(service_dir("fund"), url)
+    try:
+        with engine.connect() as connection:
+            books = Books(connection)
+            assert books.kept_balances("acct-1") == books.balances_from_postings("acct-1")
+            assert books.balances("acct-1") == {
+                "cash_principal": 498_000_00,
+                "principal_received": -500_000_00,
+                "advances_outstanding": 1_700_00,
+                "expenses": 300_00,
+            }
+            assert books.outstanding_advances("acct-1") == {"batch-1": 900_00, "batch-2": 800_00}
+    finally:
+        engine.dispose()

@@ -778,7 +778,20 @@ def verify(books: Books, witness: list[dict], public_key_text_: str, county: str
     if chain:
         problems.append(chain)
     for account in books.accounts():
-        totals = books.balances(account.account_id)
+        derived = books.balances_from_postings(account.account_id)
+        kept = books.kept_balances(account.account_id)
+        for ledger_account, reference in sorted(derived.keys() | kept.keys()):
+            if derived.get((ledger_account, reference), 0) != kept.get(
+                (ledger_account, reference), 0
+            ):
+                problems.append(
+                    f"account {account.account_id}: the kept balance of {ledger_account}"
+                    + (f" ({reference})" if reference else "")
+                    + " is not the sum of its postings"
+                )
+        totals: dict[str, int] = {}
+        for (ledger_account, _), amount in derived.items():
+            totals[ledger_account] = totals.get(ledger_account, 0) + amount
         if not ledger.trial_balance_holds(totals):
             problems.append(f"account {account.account_id} does not balance")
         for cash in ("cash_principal", "cash_income"):

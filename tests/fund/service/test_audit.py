@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from fund.adapters.repository import Books
-from fund.adapters.tables import audit_log, postings
+from fund.adapters.tables import audit_log, ledger_balances, postings
 from fund.domain.audit import chain_hash
 from fund_support import Fund, in_a_day, key
 from sanbao_common.db import create_database_engine
@@ -147,7 +147,26 @@ def test_a_journal_that_no_longer_balances_is_caught(fund, history):
             update(postings).where(postings.c.posting_id == first).values(amount_fen=7)
         )
     report = verify(fund)
-    assert not report["ok"] and "does not balance" in report["problems"][0]
+    assert not report["ok"]
+    assert any("does not balance" in problem for problem in report["problems"]), report
+    assert any("is not the sum of its postings" in problem for problem in report["problems"])
+
+
+def test_a_kept_balance_raised_behind_the_books_back_is_caught(fund, history):
+    """Cash added to the balances commands read (to make an overdraft look covered) shows up as
+    a balance its postings do not add up to."""
+    with fund.engine.begin() as connection:
+        connection.execute(
+            update(ledger_balances)
+            .where(ledger_balances.c.ledger_account == "cash_principal")
+            .values(balance_fen=ledger_balances.c.balance_fen + 100_000_00)
+        )
+    report = verify(fund)
+    assert not report["ok"]
+    assert any(
+        "kept balance of cash_principal is not the sum of its postings" in problem
+        for problem in report["problems"]
+    ), report
 
 
 def test_a_forged_checkpoint_is_not_believed(fund, history):

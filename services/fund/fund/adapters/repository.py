@@ -7,6 +7,8 @@ import json
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from fund.adapters.tables import (
@@ -15,6 +17,7 @@ from fund.adapters.tables import (
     checkpoints,
     joint_accounts,
     journal_entries,
+    ledger_balances,
     postings,
     proposals,
     signatories,
@@ -171,19 +174,8 @@ class Books:
                 for entry_id, kind, _, source in entries
             ],
         )
-        self.connection.execute(
-            insert(postings),
-            [
-                {
-                    "entry_id": entry_id,
-                    "account_id": account_id,
-                    "ledger_account": p.account,
-                    "amount_fen": p.amount_fen,
-                    "reference": p.reference,
-                }
-                for entry_id, _, entry, _ in entries
-                for p in entry
-            ],
+        self._write_postings(
+            account_id, [(entry_id, p) for entry_id, _, entry, _ in entries for p in entry]
         )
 
     def post(
@@ -210,6 +202,10 @@ class Books:
                 created_by=by,
             )
         )
+        self._write_postings(account_id, [(entry_id, p) for p in entry])
+
+    def _write_postings(self, account_id: str, entry_postings: list[tuple[str, Posting]]) -> None:
+        """The postings, and the balances they move, in the caller's transaction."""
         self.connection.execute(
             insert(postings),
             [
@@ -220,26 +216,70 @@ class Books:
                     "amount_fen": p.amount_fen,
                     "reference": p.reference,
                 }
-                for p in entry
+                for entry_id, p in entry_postings
+            ],
+        )
+        moved: dict[tuple[str, str], int] = {}
+        for _, p in entry_postings:
+            key = (p.account, p.reference or "")
+            moved[key] = moved.get(key, 0) + p.amount_fen
+        upsert = (
+            postgresql_insert if self.connection.dialect.name == "postgresql" else sqlite_insert
+        )(ledger_balances)
+        self.connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["account_id", "ledger_account", "reference"],
+                set_={"balance_fen": ledger_balances.c.balance_fen + upsert.excluded.balance_fen},
+            ),
+            [
+                {
+                    "account_id": account_id,
+                    "ledger_account": ledger_account,
+                    "reference": reference,
+                    "balance_fen": amount,
+                }
+                for (ledger_account, reference), amount in sorted(moved.items())
             ],
         )
 
     def balances(self, account_id: str) -> dict[str, int]:
+        """Every ledger account's balance, as kept with the postings."""
         rows = self.connection.execute(
-            select(postings.c.ledger_account, func.sum(postings.c.amount_fen))
-            .where(postings.c.account_id == account_id)
-            .group_by(postings.c.ledger_account)
+            select(ledger_balances.c.ledger_account, func.sum(ledger_balances.c.balance_fen))
+            .where(ledger_balances.c.account_id == account_id)
+            .group_by(ledger_balances.c.ledger_account)
         )
         return {account: int(total) for account, total in rows}
 
+    def balances_from_postings(self, account_id: str) -> dict[tuple[str, str], int]:
+        """Every (ledger account, reference)'s balance summed from the postings themselves: the
+        trial balance that verify compares with the kept balances."""
+        reference = func.coalesce(postings.c.reference, "")
+        rows = self.connection.execute(
+            select(postings.c.ledger_account, reference, func.sum(postings.c.amount_fen))
+            .where(postings.c.account_id == account_id)
+            .group_by(postings.c.ledger_account, reference)
+        )
+        return {(account, ref): int(total) for account, ref, total in rows}
+
+    def kept_balances(self, account_id: str) -> dict[tuple[str, str], int]:
+        rows = self.connection.execute(
+            select(
+                ledger_balances.c.ledger_account,
+                ledger_balances.c.reference,
+                ledger_balances.c.balance_fen,
+            ).where(ledger_balances.c.account_id == account_id)
+        )
+        return {(account, ref): int(total) for account, ref, total in rows}
+
     def outstanding_advances(self, account_id: str) -> dict[str, int]:
         rows = self.connection.execute(
-            select(postings.c.reference, func.sum(postings.c.amount_fen))
-            .where(postings.c.account_id == account_id)
-            .where(postings.c.ledger_account == "advances_outstanding")
-            .group_by(postings.c.reference)
+            select(ledger_balances.c.reference, ledger_balances.c.balance_fen)
+            .where(ledger_balances.c.account_id == account_id)
+            .where(ledger_balances.c.ledger_account == "advances_outstanding")
+            .where(ledger_balances.c.balance_fen != 0)
         )
-        return {reference: int(total) for reference, total in rows if total}
+        return {reference: int(total) for reference, total in rows}
 
     def advance_paid_at(self, account_id: str) -> dict[str, datetime]:
         rows = self.connection.execute(

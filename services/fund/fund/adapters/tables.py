@@ -81,6 +81,18 @@ postings = Table(
 Index("ix_postings_account_ledger", postings.c.account_id, postings.c.ledger_account)
 Index("ix_postings_entry_id", postings.c.entry_id)
 
+# Every ledger account's balance, per reference ("" for none), moved in the transaction that
+# writes the postings: a command reads what it may spend in a few rows, however long the
+# account's history. `sanbao fund verify` recomputes them from the postings.
+ledger_balances = Table(
+    "ledger_balances",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("ledger_account", String(40), primary_key=True),
+    Column("reference", String(100), primary_key=True),
+    Column("balance_fen", BigInteger, nullable=False),
+)
+
 # One bank credit is recorded once per account, by whichever side records it first.
 bank_references = Table(
     "bank_references",

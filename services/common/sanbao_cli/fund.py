@@ -3,7 +3,6 @@ advances, statements and verification."""
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sanbao_cli.directory import KEY_OPTION, PASSPHRASE, _load_key
 from sanbao_cli.main import Session, call_command, cli
 from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
 from sanbao_common.money import format_yuan
+from sanbao_common.spreadsheets import write_rows
 
 
 def _yuan_table(title: str, amounts: dict) -> None:
@@ -409,19 +409,7 @@ def fund_statement(session: Session, account_id, date_from, date_to, out):
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("the file ends in .csv or .xlsx", param_hint="--out")
     data = session.stack.call("fund", "export_statement", account_id, date_from, date_to)
-    rows = _statement_rows(account_id, data)
-    if path.suffix.lower() == ".csv":
-        with path.open("w", newline="", encoding="utf-8-sig") as target:  # BOM: Excel reads UTF-8
-            csv.writer(target).writerows(rows)
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "statement"
-        for row in rows:
-            sheet.append(row)
-        book.save(path)
+    write_rows(path, _statement_rows(account_id, data), sheet_title="statement")
     output.record("statement written", {"file": str(path), "entries": len(data["entries"])})
 
 

@@ -1,5 +1,6 @@
 """Roster files: reading what townships upload, writing what the county hands back, samples."""
 
+import csv
 import io
 import zipfile
 from collections import Counter
@@ -293,6 +294,23 @@ def test_a_value_that_looks_like_a_formula_stays_text():
     data = write_table("xlsx", ["备注"], [['=HYPERLINK("x")']])
     cell = load_workbook(io.BytesIO(data)).active["A2"]
     assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("x")')
+
+
+def test_csv_cells_that_look_like_formulas_are_shown_as_text_and_import_back_unchanged():
+    hostile = [
+        '=HYPERLINK("http://example.invalid","点击")',
+        "+86 说明",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(A1)",
+    ]
+    rows = [
+        dict(row, remarks=text)
+        for row, text in zip(generate_roster_rows(4, seed=8), hostile, strict=True)
+    ]
+    data = roster_bytes(rows, "csv")
+    cells = [cell for line in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in line]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
+    assert [values for _, values in open_roster(data, "export.csv").rows()] == rows
 
 
 def test_a_written_csv_has_a_bom_and_reads_back():

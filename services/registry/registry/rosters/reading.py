@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from registry.rosters.columns import REQUIRED_KEYS, column_key, header_for
+from sanbao_common.spreadsheets import from_csv_cell
 
 HEADER_SCAN_ROWS = 10  # non-empty rows searched for the header: titles and notes sit above it
 ID_KEYS = frozenset({"id_number", "household_head_id"})
@@ -106,7 +107,7 @@ def _open_csv(data: bytes, filename: str) -> Roster:
             except RosterUnreadable as problem:
                 problems.append(problem)
                 continue
-            return _roster("csv", encoding, header, rows, str.strip, _scientific)
+            return _roster("csv", encoding, header, rows, _csv_text, _scientific)
     except csv.Error as error:  # a quotation mark left open swallows the rest of the file
         raise RosterUnreadable(
             "BAD_CSV",
@@ -114,6 +115,10 @@ def _open_csv(data: bytes, filename: str) -> Roster:
             f"CSV 文件格式错误（{error}）：是否有未配对的引号？",
         ) from None
     raise next((p for p in problems if p.reason_code != "NO_HEADER"), problems[0])
+
+
+def _csv_text(cell: str) -> str:
+    return from_csv_cell(cell.strip())
 
 
 def _scientific(cell: str) -> bool:

@@ -3,7 +3,8 @@
 Both formats must survive being opened in Excel by a clerk: CSV carries a BOM because Excel
 only reads a CSV as UTF-8 when it starts with one, and in XLSX every text column is written as
 strings in cells and columns formatted "@" (text), so an 18-digit ID number keeps all of its
-digits now and when the clerk types a new one into the column later.
+digits now and when the clerk types a new one into the column later. Neither ever holds a
+formula (sanbao_common.spreadsheets).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from registry.rosters.columns import header_for
+from sanbao_common.spreadsheets import csv_cell
 
 Value = str | int | None
 
@@ -62,9 +64,9 @@ def _csv(headers: list[str], rows: Iterable[Sequence[Value]], title: str | None)
     text = io.StringIO()
     writer = csv.writer(text)
     if title is not None:
-        writer.writerow([title])
-    writer.writerow(headers)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+        writer.writerow([csv_cell(title)])
+    writer.writerow([csv_cell(header) for header in headers])
+    writer.writerows(["" if value is None else csv_cell(value) for value in row] for row in rows)
     return text.getvalue().encode("utf-8-sig")
 
 

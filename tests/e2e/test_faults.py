@@ -132,7 +132,11 @@ class Load:
     def stop(self) -> dict:
         """Stops offering, waits for every batch in flight to be answered; what it saw."""
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=240)
+        try:
+            self.process.wait(timeout=240)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never left running after the test
+            raise
         assert self.process.returncode == 0, (self.out.parent / "load.log").read_text()[-3000:]
         report = json.loads(self.out.read_text())
         report["offered_per_second"] = Counter(
@@ -150,6 +154,14 @@ def node(tmp_path):
     node.stop()
 
 
+@pytest.fixture
+def stack(node, databases, tmp_path, token_keys):
+    """registry and dispatch as processes; stopped however the test ends."""
+    stack = Stack(node, databases, tmp_path, token_keys)
+    yield stack
+    stack.stop_all()
+
+
 def pending(url: str) -> int:
     engine = create_engine(url)
     try:
@@ -161,10 +173,7 @@ def pending(url: str) -> int:
         engine.dispose()
 
 
-def test_nothing_is_lost_or_applied_twice_under_faults(
-    node, databases, tmp_path, sample, token_keys
-):
-    stack = Stack(node, databases, tmp_path, token_keys)
+def test_nothing_is_lost_or_applied_twice_under_faults(stack, node, tmp_path, sample, token_keys):
     stack.start("registry")
     stack.start("dispatch")
     operator = token_keys.mint(["coop_operator"], ttl_seconds=3600)

@@ -741,6 +741,44 @@ def statement(books: Books, account: a.JointAccount, start: date, end: date) -> 
 # -- checkpoints of the audit chain --------------------------------------------------------------
 
 
+def gauge_figures(books: Books, now: datetime | None = None) -> dict:
+    """What the fund's metrics show: per open account its available cash, advances outstanding
+    and the proposals waiting for signatures; and how far the audit chain has run past its last
+    signed checkpoint."""
+    now = now or _now()
+    accounts = []
+    for account in books.accounts():
+        if account.status != a.OPEN:
+            continue
+        view = account_view(books, account, now)
+        waiting = view["pending_outflows"]
+        accounts.append(
+            {
+                "account_id": account.account_id,
+                "agreement_ref": account.agreement_ref,
+                "available_fen": view["available_fen"],
+                "advances_outstanding_fen": view["balances_fen"].get("advances_outstanding", 0),
+                "pending_outflows": len(waiting),
+                "next_expiry_seconds": min(
+                    (
+                        (datetime.fromisoformat(p["expires_at"]) - now).total_seconds()
+                        for p in waiting
+                    ),
+                    default=None,
+                ),
+            }
+        )
+    seq, _ = books.chain_head()
+    last = books.last_checkpoint()
+    return {
+        "accounts": accounts,
+        "records_since_checkpoint": seq - (last.seq if last is not None else 0),
+        "checkpoint_age_seconds": (
+            (now - datetime.fromisoformat(last.at)).total_seconds() if last is not None else None
+        ),
+    }
+
+
 def take_checkpoint(uow: UnitOfWork, caller: Caller, signing_key) -> dict | None:
     """Sign the chain's head and send it out (an event the county's witness keeps), unless the
     head has not moved since the last checkpoint."""

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from nameko.rpc import ServiceRpc
 
-from fund import __version__, handlers
+from fund import __version__, handlers, metrics
 from fund.adapters.checkpoints import CheckpointKey, CheckpointTimer
 from fund.adapters.repository import Books
 from fund.domain.accounts import Line
@@ -298,3 +298,9 @@ class FundService(ServiceBase):
     @consume("registry", "signing_key_revoked")
     def handle_signing_key_revoked(self, uow, events) -> None:
         handlers.apply_signing_keys(uow, events)
+
+    # -- metrics -------------------------------------------------------------------------------
+
+    def refresh_gauges(self) -> None:
+        with self.db.reader() as uow:
+            metrics.show(handlers.gauge_figures(Books(uow.connection)))

@@ -519,9 +519,13 @@ def counts(uow: UnitOfWork, criteria: Criteria, by: str) -> list[dict]:
     return PeopleRepository(uow.connection).counts(criteria, by_length=length)
 
 
-def count_labourers(uow: UnitOfWork, under: str | None = None) -> int:
-    """Active labourers, or those in villages whose code starts with `under`."""
-    rows = PeopleRepository(uow.connection).counts(Criteria(area=under), by_length=0)
+def count_labourers(
+    uow: UnitOfWork, under: str | None = None, stale_before: datetime | None = None
+) -> int:
+    """Active labourers, or those in villages whose code starts with `under`; with
+    `stale_before`, only those whose four clears were last confirmed before it."""
+    criteria = Criteria(area=under, stale_before=stale_before)
+    rows = PeopleRepository(uow.connection).counts(criteria, by_length=0)
     return sum(row["labour_force"] for row in rows)
 
 

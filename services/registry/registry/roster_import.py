@@ -33,6 +33,8 @@ from sanbao_common.db import DatabaseHandle
 
 CHUNK = 1000  # rows per transaction: fewer commits (each an fsync), short write locks
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
+# An import is "validating", then "applying" (a chunk at a time), then "done"; or "failed".
+STATUSES = ("validating", "applying", "done", "failed")
 STATUS_COLUMNS = (
     "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
     "updated", "confirmed", "failure", "started_at", "finished_at", "started_by", "scope",
@@ -262,6 +264,15 @@ class RosterImporter:
                 )
             )
             return [dict(row._mapping) for row in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        """Every status, with how many imports are in it."""
+        with self.db.reader() as uow:
+            rows = uow.connection.execute(
+                select(roster_imports.c.status, func.count()).group_by(roster_imports.c.status)
+            )
+            found = dict(rows.all())
+        return {status: found.get(status, 0) for status in STATUSES}
 
     def status(self, import_id: str) -> dict:
         with self.db.reader() as uow:

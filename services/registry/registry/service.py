@@ -746,5 +746,9 @@ class RegistryService(ServiceBase):
             return witness.checkpoints(uow, source)
 
     def refresh_gauges(self) -> None:
+        stale_before = handlers.stale_before(_settings()["STALE_AFTER_DAYS"])
         with self.db.reader() as uow:
             metrics.labourers_registered.set(handlers.count_labourers(uow))
+            metrics.labourers_stale.set(handlers.count_labourers(uow, stale_before=stale_before))
+        for status, count in self.roster_imports.importer().count_by_status().items():
+            metrics.roster_imports.labels(status).set(count)

@@ -331,3 +331,31 @@ def test_income_is_distributed_only_from_cash_received(fund, account):
     balances = fund.as_(["auditor"]).get_joint_account(account)["balances_fen"]
     assert balances["revenue_receivable"] == 0 and balances["cash_income"] == 2_000_000
     hr_finance.propose_outflow(account, distribution, key())
+
+
+def test_metrics_show_what_each_account_can_spend_what_waits_and_how_far_the_chain_ran(
+    fund, account
+):
+    from prometheus_client import REGISTRY
+
+    def sample(name, **labels):
+        fund.as_(["auditor"]).refresh_gauges()
+        view = fund.as_(["auditor"]).get_joint_account(account)
+        full = {"account": account, "agreement": view["agreement_ref"], **labels}
+        return REGISTRY.get_sample_value(name, full)
+
+    proposal = advance(fund, account, amount="3000.00")
+    assert sample("sanbao_fund_available_fen", cash="cash_principal") == 10_000_000 - 300_000
+    assert sample("sanbao_fund_pending_outflows") == 1
+    assert 0 < sample("sanbao_fund_pending_outflow_expires_in_seconds") <= 24 * 3600
+    # The deposit and the proposal are recorded after the last checkpoint (none yet).
+    assert REGISTRY.get_sample_value("sanbao_fund_audit_records_since_checkpoint") > 0
+
+    fund.sign_as(fund.county, "chen.sign", proposal)()
+    fund.sign_as(fund.hr, "zhou.sign", proposal)()  # paid: a checkpoint is taken at once
+    assert sample("sanbao_fund_pending_outflows") == 0
+    assert sample("sanbao_fund_pending_outflow_expires_in_seconds") is None
+    assert sample("sanbao_fund_advances_outstanding_fen") == 300_000
+    assert sample("sanbao_fund_available_fen", cash="cash_principal") == 9_700_000
+    assert REGISTRY.get_sample_value("sanbao_fund_audit_records_since_checkpoint") == 0
+    assert 0 <= REGISTRY.get_sample_value("sanbao_fund_checkpoint_age_seconds") < 60

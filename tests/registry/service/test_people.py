@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
 from registry.adapters.tables import households, labourers, people_history
@@ -49,6 +50,12 @@ def someone(sample, **fields):
         "village_code": VILLAGE,
         "phone": sample.phone(),
     } | fields
+
+
+def gauge(service, name: str, **labels) -> float | None:
+    """The metric as a scrape of `service` would show it."""
+    service.refresh_gauges()
+    return REGISTRY.get_sample_value(name, labels)
 
 
 def import_file(service, content: bytes, filename="花名册.csv") -> dict:
@@ -115,8 +122,10 @@ def test_stale_four_clears_are_found_and_a_confirmation_refreshes_them(operator,
     assert operator.get_labourer(person_id)["stale"] is True
     stale = operator.search_labourers({"stale": True})["labourers"]
     assert [p["person_id"] for p in stale] == [person_id]
+    assert gauge(operator, "sanbao_registry_labourers_stale") == 1
     assert operator.confirm_four_clears(person_id, key())["stale"] is False
     assert operator.search_labourers({"stale": True})["labourers"] == []
+    assert gauge(operator, "sanbao_registry_labourers_stale") == 0
 
 
 # -- households ----------------------------------------------------------------------------------
@@ -232,6 +241,8 @@ def test_a_roster_imports_its_good_rows_and_reports_each_bad_one(operator, db):
     # one event per chunk of 500 people: the 190 arrive in one
     registered = [e for e in events(db) if e["type"] == "labourer_registered"]
     assert sum(len(e["payload"]["people"]) for e in registered) == 190 and len(registered) == 1
+    assert gauge(operator, "sanbao_registry_roster_imports", status="done") == 1
+    assert gauge(operator, "sanbao_registry_roster_imports", status="applying") == 0
 
 
 def test_importing_the_same_roster_twice_adds_no_person_no_history_and_no_event(operator, db):

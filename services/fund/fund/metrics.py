@@ -1,0 +1,54 @@
+"""fund's business metrics, read from the books before each scrape (several replicas report
+the same truth). Labelled by joint account: a county has a handful."""
+
+from prometheus_client import Gauge
+
+_ACCOUNT = ["account", "agreement"]
+
+available_fen = Gauge(
+    "sanbao_fund_available_fen",
+    "Cash an open joint account can still spend (balance minus what proposals reserve), in fen",
+    [*_ACCOUNT, "cash"],
+)
+advances_outstanding_fen = Gauge(
+    "sanbao_fund_advances_outstanding_fen",
+    "Advances paid and not yet settled by vouchers, recovered or written off, in fen",
+    _ACCOUNT,
+)
+pending_outflows = Gauge(
+    "sanbao_fund_pending_outflows",
+    "Outflow proposals waiting for signatures and not expired",
+    _ACCOUNT,
+)
+next_expiry_seconds = Gauge(
+    "sanbao_fund_pending_outflow_expires_in_seconds",
+    "Seconds until the first waiting proposal expires unsigned (absent when none waits)",
+    _ACCOUNT,
+)
+records_since_checkpoint = Gauge(
+    "sanbao_fund_audit_records_since_checkpoint",
+    "Audit records after the last signed checkpoint: rewriting them would not be detected yet",
+)
+checkpoint_age_seconds = Gauge(
+    "sanbao_fund_checkpoint_age_seconds",
+    "Seconds since the last signed checkpoint of the audit chain (absent before the first)",
+)
+
+_PER_ACCOUNT = (available_fen, advances_outstanding_fen, pending_outflows, next_expiry_seconds)
+
+
+def show(figures: dict) -> None:
+    """Sets every gauge from `handlers.gauge_figures`; accounts no longer open disappear."""
+    for gauge in _PER_ACCOUNT:
+        gauge.clear()
+    for account in figures["accounts"]:
+        labels = (account["account_id"], account["agreement_ref"])
+        for cash, amount in account["available_fen"].items():
+            available_fen.labels(*labels, cash).set(amount)
+        advances_outstanding_fen.labels(*labels).set(account["advances_outstanding_fen"])
+        pending_outflows.labels(*labels).set(account["pending_outflows"])
+        if account["next_expiry_seconds"] is not None:
+            next_expiry_seconds.labels(*labels).set(account["next_expiry_seconds"])
+    records_since_checkpoint.set(figures["records_since_checkpoint"])
+    if figures["checkpoint_age_seconds"] is not None:
+        checkpoint_age_seconds.set(figures["checkpoint_age_seconds"])

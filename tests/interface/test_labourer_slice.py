@@ -225,3 +225,37 @@ def test_a_roster_imported_by_rpc_is_applied_in_the_background_and_reaches_the_p
     )
     assert (done["total_rows"], done["registered"], done["refused_rows"]) == (1500, 1470, 30)
     eventually(lambda: rpc.dispatch.count_candidates() == {"candidates": 1470}, within=30)
+
+
+def test_registry_answers_while_it_writes_a_large_export(containers, rpc, token_keys):
+    import base64
+
+    import eventlet
+
+    from registry.rosters.samples import generate_roster_rows, roster_bytes
+
+    content = roster_bytes(generate_roster_rows(8000, seed=19), "csv")
+    status = rpc.registry.start_roster_import(
+        "花名册.csv", base64.b64encode(content).decode(), idempotency_key=uuid.uuid4().hex
+    )
+    eventually(
+        lambda: rpc.registry.roster_import_status(status["import_id"])["status"] == "done",
+        within=120,
+        interval=0.5,
+    )
+    finished = []
+
+    def export():
+        context = {"token": token_keys.mint(["coop_operator"])}
+        with ClusterRpcClient(context_data=context, timeout=60) as exporter:
+            exported = exporter.registry.export_labourers({}, "xlsx")
+        finished.append(("export", exported["rows"]))
+
+    exporting = eventlet.spawn(export)
+    # The export is under way after its client connects (≈0.1 s) and runs for about two seconds
+    # here; health is asked in between, and must not wait for the workbook.
+    eventlet.sleep(0.3)
+    assert rpc.registry.health()["status"] == "ok"
+    finished.append(("health", None))
+    exporting.wait()
+    assert finished == [("health", None), ("export", 8000)]

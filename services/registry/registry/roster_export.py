@@ -3,6 +3,8 @@ correct an export and import it again."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from registry.adapters.people_repository import Criteria, PeopleRepository
@@ -20,7 +22,7 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 # ID numbers and phones are written as text, so Excel keeps every digit.
 TEXT_COLUMNS = {EXPORT_COLUMNS.index("id_number"), EXPORT_COLUMNS.index("phone")}
-_BATCH = 2000
+_BATCH = 500
 
 
 def export_headers() -> list[str]:
@@ -64,6 +66,7 @@ def export_rows(uow, criteria: Criteria, key: DataKey, sees_unmasked) -> tuple[l
                 ]
             )
         batch.clear()
+        time.sleep(0)  # under nameko, let the process answer between batches
 
     for record in repository.stream(criteria, batch=_BATCH):
         batch.append(record)

@@ -38,7 +38,7 @@ def test_migrating_twice_changes_nothing(databases):
 
 def test_a_database_behind_the_code_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    with pytest.raises(SchemaNotCurrent, match="revision none, the code needs 0006"):
+    with pytest.raises(SchemaNotCurrent, match="revision none, the code needs 0007"):
         check_current(service_dir("registry"), url)
 
 

@@ -24,7 +24,7 @@ def test_help_lists_the_people_and_roster_commands():
     labourer = sanbao("labourer", "--help")
     assert labourer.returncode == 0
     for command in ("register", "show", "update", "confirm", "history", "search", "counts",
-                    "merge"):  # fmt: skip
+                    "merge", "disclose", "disclosures"):  # fmt: skip
         assert command in labourer.stdout
     roster = sanbao("roster", "--help")
     assert roster.returncode == 0
@@ -43,6 +43,8 @@ def test_help_lists_the_people_and_roster_commands():
         (["labourer", "update", "p1", "--set", "phone"], "--set"),
         (["labourer", "update", "p1", "--set", "phone=1", "--set", "phone=2"], "--set"),
         (["labourer", "merge", "p1", "p2", "--reason", " "], "--reason"),
+        (["labourer", "disclose", "p1", "--reason", " 看看 "], "--reason"),
+        (["labourer", "disclosures", "--limit", "0"], "--limit"),
         (["roster", "export", "--format", "xls"], "--format"),
     ],
 )

@@ -29,8 +29,8 @@ def shown(text: str, label: str) -> str:
 def test_a_township_roster_through_sanbao(signed_in_stack, tmp_path):
     stack = signed_in_stack
 
-    def ok(*args):
-        result = stack.cli(*args)
+    def ok(*args, stdin=None):
+        result = stack.cli(*args, stdin=stdin)
         assert result.returncode == 0, result.stderr + result.stdout
         return result.stdout
 
@@ -66,3 +66,24 @@ def test_a_township_roster_through_sanbao(signed_in_stack, tmp_path):
     ok("labourer", "plan", "add", person_id, "--kind", "training", "--description", "电工中级培训",
        "--owner", "县人社局培训股", "--due", "2027-01-31")  # fmt: skip
     assert "电工中级培训" in ok("labourer", "plan", "list", "--person", person_id)
+
+    # An auditor of the county's audit bureau sees that person's numbers only with a reason,
+    # and the county admin can see that it happened.
+    bureau = shown(ok("org", "register", "--kind", "audit_bureau", "--name", "县审计局",
+                      "--code", "532501"), "org_id")  # fmt: skip
+    created = ok("user", "create", "--username", "zhao.audit", "--name", "赵敏", "--org", bureau,
+                 "--role", "auditor")  # fmt: skip
+    one_time, admin_home = shown(created, "one_time_password"), stack.env["XDG_CONFIG_HOME"]
+    (tmp_path / "auditor").mkdir()
+    stack.env["XDG_CONFIG_HOME"] = str(tmp_path / "auditor")
+    try:
+        ok("login", "zhao.audit", "--password-stdin", stdin=one_time)
+        password = "an auditor's long password"
+        ok("password", "change", "--stdin", stdin=f"{one_time}\n{password}\n")
+        ok("login", "zhao.audit", "--password-stdin", stdin=password)
+        disclosed = ok("labourer", "disclose", person_id, "--reason", "核查培训补贴对象身份")
+    finally:
+        stack.env["XDG_CONFIG_HOME"] = admin_home
+    by_id = {row["id_number"].upper(): row for row in rows if not row.get("_bad")}
+    assert shown(disclosed, "ID number") in by_id
+    assert "核查培训补贴对象身份" in ok("labourer", "disclosures", "--person", person_id)

@@ -308,6 +308,54 @@ def labourer_history(session: Session, person_id):
     )
 
 
+@labourer.command("disclose")
+@click.argument("person_id")
+@click.option("--reason", required=True, help="Why the full numbers are needed (recorded).")
+@click.pass_obj
+def labourer_disclose(session: Session, person_id, reason):
+    """Auditors: show one person's ID number and phone in full. Who, when and why is recorded
+    before anything is shown (`sanbao labourer disclosures`)."""
+    if len(reason.strip()) < 4:
+        raise click.BadParameter("say why the full numbers are needed", param_hint="--reason")
+    shown = session.stack.call("registry", "disclose_labourer", person_id, reason)
+    disclosure = shown["disclosure"]
+    output.record(
+        f"disclosed to {disclosure['disclosed_to']}",
+        {
+            "person id": shown["person_id"],
+            "name": shown["name"],
+            "village": shown["village_code"],
+            "ID number": shown["id_number"],
+            "phone": shown["phone"],
+            "reason": disclosure["reason"],
+            "recorded at": _when(disclosure["disclosed_at"]),
+        },
+    )
+
+
+@labourer.command("disclosures")
+@click.option("--person", "person_id", help="Only this person's.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.pass_obj
+def labourer_disclosures(session: Session, person_id, limit):
+    """Who was shown which person's full ID number and phone, when and why; newest first."""
+    found = session.stack.call("registry", "list_disclosures", person_id, limit)
+    output.rows(
+        f"disclosures ({len(found)})",
+        ["when", "person", "to", "organisation", "reason"],
+        [
+            [
+                _when(d["disclosed_at"]),
+                d["person_id"],
+                d["disclosed_to"],
+                d["organisation_id"],
+                d["reason"],
+            ]
+            for d in found
+        ],
+    )
+
+
 def _measure_rows(title: str, measures: list) -> None:
     output.rows(
         title,

@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "seals.submit": EVERYONE,  # the seal's own signature is the authority, not the role
     "labourers.register": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
     "labourers.read": EVERYONE,
+    # An auditor's look at one person's ID number and phone, for a stated reason, recorded.
+    "labourers.disclose": frozenset({AUDITOR}),
     "people.update": frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT}),
     "candidates.read": EVERYONE,
     "events.replay": frozenset({COUNTY_ADMIN}),

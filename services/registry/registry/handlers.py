@@ -510,6 +510,29 @@ def history(uow: UnitOfWork, record_kind: str, record_id: str) -> list[dict]:
     return PeopleRepository(uow.connection).history(record_kind, record_id)
 
 
+def record_disclosure(
+    uow: UnitOfWork, person_id: str, caller: Caller, organisation_id: str, reason: str
+) -> dict:
+    """That `caller` is being shown `person_id`'s ID number and phone, and why: written before
+    anything is shown, and never changed or removed."""
+    disclosure = {
+        "disclosure_id": str(uuid.uuid4()),
+        "person_id": person_id,
+        "reason": reason,
+        "disclosed_at": datetime.now(UTC),
+        "disclosed_to": caller.actor,
+        "organisation_id": organisation_id,
+        "correlation_id": caller.correlation_id,
+    }
+    PeopleRepository(uow.connection).add_disclosure(disclosure)
+    return disclosure
+
+
+def list_disclosures(uow: UnitOfWork, person_id: str | None, limit: int) -> list[dict]:
+    """The newest first; of one person, or of everyone."""
+    return PeopleRepository(uow.connection).disclosures(person_id, limit)
+
+
 def search(uow: UnitOfWork, criteria: Criteria, *, after: str | None, limit: int) -> list[dict]:
     return PeopleRepository(uow.connection).search(criteria, after=after, limit=limit)
 

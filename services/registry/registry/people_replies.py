@@ -60,6 +60,18 @@ def history_reply(entry: dict) -> dict:
     }
 
 
+def disclosure_reply(disclosure: dict) -> dict:
+    return {
+        "disclosure_id": disclosure["disclosure_id"],
+        "person_id": disclosure["person_id"],
+        "reason": disclosure["reason"],
+        "disclosed_at": iso(disclosure["disclosed_at"]),
+        "disclosed_to": disclosure["disclosed_to"],
+        "organisation_id": disclosure["organisation_id"],
+        "correlation_id": disclosure["correlation_id"],
+    }
+
+
 def status_reply(state: dict) -> dict:
     return {
         name: iso(value) if isinstance(value, datetime) else value for name, value in state.items()

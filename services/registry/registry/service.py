@@ -28,6 +28,7 @@ from registry.exceptions import (
 from registry.people_replies import (
     MAX_ROSTER_BYTES,
     criteria_from,
+    disclosure_reply,
     group_scope,
     history_reply,
     iso,
@@ -58,6 +59,7 @@ from sanbao_common.rpc import load, rpc
 from sanbao_common.validators import InvalidCode, parse_division_code
 
 MAX_BATCH = 1000
+MIN_REASON = 4  # "核查身份" is a reason; "x" is not
 INPUT_COLUMN_SET = frozenset(INPUT_COLUMNS)
 _org, _user, _group, _key = (
     OrganisationSchema(),
@@ -529,6 +531,42 @@ class RegistryService(ServiceBase):
     def get_labourer(self, person_id: str) -> dict:
         with self.db.reader() as uow:
             return self._reveal(self._labourer_reply(uow, self._visible(uow, person_id)))
+
+    @rpc(permission="labourers.disclose")
+    def disclose_labourer(self, person_id: str, reason: str) -> dict:
+        """An auditor's look at one person's ID number and phone in full, for a stated reason.
+        The disclosure is recorded (who, when, why) and committed before anything is shown.
+        Not keyed: every call is a disclosure, and a stored reply would keep the numbers."""
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not MIN_REASON <= len(reason) <= 500:
+            raise InvalidInput({"reason": [f"why they are needed, {MIN_REASON} to 500 characters"]})
+        caller, principal = self.context.caller(), self.access.principal
+        with self.db.unit_of_work() as uow:
+            record = self._visible(uow, person_id)
+            disclosure = handlers.record_disclosure(
+                uow, person_id, caller, principal.organisation_id, reason
+            )
+            uow.commit()
+        return {
+            "person_id": person_id,
+            "name": record["name"],
+            "village_code": record["village_code"],
+            "id_number": self.data_key.decrypt(record["id_sealed"]),
+            "phone": (
+                self.data_key.decrypt(record["phone_sealed"]) if record["phone_sealed"] else None
+            ),
+            "disclosure": disclosure_reply(disclosure),
+        }
+
+    @rpc(permission="audit.read")
+    def list_disclosures(self, person_id: str | None = None, limit: int = 100) -> list:
+        """Who was shown which person's numbers, when and why; the newest first."""
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_BATCH:
+            raise InvalidInput({"limit": [f"1 to {MAX_BATCH}"]})
+        with self.db.reader() as uow:
+            if person_id is not None:
+                self._visible(uow, person_id)
+            return [disclosure_reply(d) for d in handlers.list_disclosures(uow, person_id, limit)]
 
     @rpc(permission="labourers.read")
     def labourer_history(self, person_id: str) -> list:

@@ -10,12 +10,13 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
-from registry.adapters.tables import households, labourers, people_history
-from registry.exceptions import LabourerAlreadyRegistered, RosterRefused
+from registry.adapters.tables import disclosures, households, labourers, people_history
+from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound, RosterRefused
 from registry.rosters.columns import COLUMNS
 from registry.rosters.reading import open_roster
 from registry.rosters.samples import generate_roster_rows, roster_bytes
 from registry.rosters.writing import write_table
+from sanbao_common.access import Forbidden
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.tables import OUTBOX
 from testkit import principal
@@ -318,6 +319,57 @@ def test_an_export_masks_what_the_caller_may_not_see_and_imports_back(
 
 
 # -- privacy -------------------------------------------------------------------------------------
+
+
+def test_an_auditor_sees_one_persons_numbers_only_with_a_reason_and_it_is_recorded(
+    registry_worker, operator, db, sample
+):
+    person = someone(sample)
+    person_id = operator.register_labourer(person, key())["person_id"]
+    auditor = registry_worker(
+        principal(["auditor"], kind="audit_bureau", scope="org-audit", username="zhao.audit"),
+        actor="user:zhao.audit",
+    )
+    seen = auditor.get_labourer(person_id)
+    assert "id_number" not in seen and "phone" not in seen  # only the masked forms
+    assert (
+        seen["id_number_masked"] == person["id_number"][:6] + "********" + person["id_number"][-4:]
+    )
+
+    for reason in ("", "  ", "查", None):
+        with pytest.raises(InvalidInput):
+            auditor.disclose_labourer(person_id, reason)
+    assert count(db, disclosures) == 0  # nothing shown, nothing recorded
+
+    shown = auditor.disclose_labourer(person_id, "  核查2026年第一批务工人员身份  ")
+    assert (shown["id_number"], shown["phone"]) == (person["id_number"], person["phone"])
+    (recorded,) = auditor.list_disclosures(person_id)
+    assert recorded == shown["disclosure"]
+    assert (recorded["reason"], recorded["disclosed_to"], recorded["person_id"]) == (
+        "核查2026年第一批务工人员身份",
+        "user:zhao.audit",
+        person_id,
+    )
+    auditor.disclose_labourer(person_id, "再次核对联系电话")  # every look is recorded
+    admin = registry_worker(principal(["county_admin"]))
+    assert [d["reason"] for d in admin.list_disclosures()] == [
+        "再次核对联系电话",
+        "核查2026年第一批务工人员身份",
+    ]
+
+    # Only auditors disclose; the others see what their role allows, and nothing more.
+    with pytest.raises(Forbidden):
+        operator.disclose_labourer(person_id, "我本来就能看到")
+    company = registry_worker(principal(["hr_operator"], kind="hr_company", scope="org-hr"))
+    with pytest.raises(Forbidden):
+        company.disclose_labourer(person_id, "想看身份证号")
+    with pytest.raises(Forbidden):
+        company.list_disclosures()
+    with pytest.raises(LabourerNotFound):
+        auditor.disclose_labourer("no-such-person", "核查身份信息")
+    with db.reader() as uow:
+        stored = str([tuple(r) for r in uow.connection.execute(select(disclosures))])
+    assert person["id_number"] not in stored and person["phone"] not in stored
 
 
 def test_a_database_dump_reveals_no_id_number_or_phone(operator, db, sample):

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from registry.adapters.tables import households, labourers, people_history, users
+from registry.adapters.tables import disclosures, households, labourers, people_history, users
 from registry.domain.people import TRANSFERRED
 
 _LABOURER_COLUMNS = [c.name for c in labourers.columns]
@@ -214,6 +214,21 @@ class PeopleRepository:
             .order_by(people_history.c.entry_id)
         )
         return [_aware(dict(row._mapping)) for row in rows]
+
+    # -- disclosures ---------------------------------------------------------------------------
+
+    def add_disclosure(self, disclosure: dict) -> None:
+        self.connection.execute(insert(disclosures), disclosure)
+
+    def disclosures(self, person_id: str | None, limit: int) -> list[dict]:
+        query = (
+            select(disclosures)
+            .order_by(disclosures.c.disclosed_at.desc(), disclosures.c.disclosure_id)
+            .limit(limit)
+        )
+        if person_id is not None:
+            query = query.where(disclosures.c.person_id == person_id)
+        return [_aware(dict(row._mapping)) for row in self.connection.execute(query)]
 
     # -- the directory's agents ----------------------------------------------------------------
 

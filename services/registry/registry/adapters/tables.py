@@ -103,6 +103,19 @@ people_history = Table(
     Index("ix_people_history_record", "record_kind", "record_id"),
 )
 
+# Every time an auditor was shown a person's ID number and phone in full, and why. Append-only.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("disclosure_id", String(36), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("reason", String(500), nullable=False),
+    Column("disclosed_at", DateTime(timezone=True), nullable=False),
+    Column("disclosed_to", String(200), nullable=False),  # the actor: user:<id>
+    Column("organisation_id", String(36), nullable=False),
+    Column("correlation_id", String(100), nullable=False),
+)
+
 # One person, one measure: the plan of measures a registered-poor labourer carries.
 measures = Table(
     "measures",

@@ -14,7 +14,9 @@ XLSX cells need none of this: written as string cells (data type "s") they are n
 from __future__ import annotations
 
 import csv
+import io
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,13 +37,21 @@ def from_csv_cell(text: str) -> str:
     return text
 
 
+def csv_bytes(rows: Iterable[Sequence]) -> bytes:
+    """The rows as a CSV file Excel opens as written: UTF-8 with a BOM (Excel reads UTF-8 only
+    after one), every cell through `csv_cell`, None as an empty cell."""
+    text = io.StringIO()
+    csv.writer(text).writerows(
+        ["" if value is None else csv_cell(value) for value in row] for row in rows
+    )
+    return text.getvalue().encode("utf-8-sig")
+
+
 def write_rows(path: Path, rows: list[list], *, sheet_title: str) -> None:
-    """The rows as a CSV or XLSX file, chosen by the extension, that opens in Excel showing
-    every value as written: CSV with a BOM (Excel reads UTF-8 only after one) and `csv_cell`,
-    XLSX with every text a string cell."""
+    """The rows as a CSV (`csv_bytes`) or XLSX file, chosen by the extension; in XLSX every
+    text is a string cell."""
     if path.suffix.lower() == ".csv":
-        with path.open("w", newline="", encoding="utf-8-sig") as target:
-            csv.writer(target).writerows([csv_cell(value) for value in row] for row in rows)
+        path.write_bytes(csv_bytes(rows))
         return
     from openpyxl import Workbook
 

@@ -9,8 +9,8 @@ formula (sanbao_common.spreadsheets).
 
 from __future__ import annotations
 
-import csv
 import io
+import itertools
 import time
 from collections.abc import Iterable, Sequence
 
@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from registry.rosters.columns import header_for
-from sanbao_common.spreadsheets import csv_cell
+from sanbao_common.spreadsheets import csv_bytes
 
 Value = str | int | None
 
@@ -72,13 +72,7 @@ def error_report(fmt: str, errors: Iterable[tuple[int, str, str]]) -> bytes:
 
 
 def _csv(headers: list[str], rows: Iterable[Sequence[Value]], title: str | None) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text)
-    if title is not None:
-        writer.writerow([csv_cell(title)])
-    writer.writerow([csv_cell(header) for header in headers])
-    writer.writerows(["" if value is None else csv_cell(value) for value in row] for row in rows)
-    return text.getvalue().encode("utf-8-sig")
+    return csv_bytes(itertools.chain([[title]] if title is not None else [], [headers], rows))
 
 
 def _xlsx(

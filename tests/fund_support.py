@@ -23,7 +23,7 @@ from sanbao_common.crypto import (
     statement_bytes,
 )
 from sanbao_common.db import DatabaseHandle
-from testkit import fake_access, principal
+from testkit import Registrar, fake_access, principal
 
 COUNTY = "532501"
 COUNTY_ORG, HR_ORG = "org-county-coop", "org-hr-company"
@@ -54,6 +54,8 @@ class Fund:
         self.checkpoint_key = new_signing_key()
         self.county = Party(COUNTY_ORG, "county_coop")
         self.hr = Party(HR_ORG, "hr_company")
+        # The finance bureau's seal registrar, whose key the county pinned.
+        self.registrar = Registrar(COUNTY)
 
     def as_(self, roles, party: Party | None = None, user: str = "someone"):
         party = party or self.county
@@ -74,6 +76,7 @@ class Fund:
             access=fake_access(who),
             checkpoint_key=self.checkpoint_key,
             registry=registry,
+            registrar_keys=self.registrar.keys,
         )
 
     def witness(self) -> list[dict]:
@@ -95,7 +98,42 @@ class Fund:
                 for b in bodies
             ]
 
+    def seal_event(self, party: Party, *, replaces: str | None = None, key=None):
+        """registry's `seal_confirmed` for the party's seal, as the registrar (or `key`) signed."""
+        confirmation, signature = self.registrar.confirmation(
+            party.org_id, party.kind, party.seal, replaces=replaces, key=key
+        )
+        return SimpleNamespace(
+            type="seal_confirmed",
+            actor="user:cai.registrar",
+            correlation_id="corr",
+            payload={
+                "org_id": party.org_id,
+                "org_kind": party.kind,
+                "fingerprint": party.seal_fingerprint,
+                "public_key": public_key_text(party.seal),
+                "confirmation": confirmation,
+                "confirmation_signature": signature,
+            },
+        )
+
+    def relay(self, *events) -> None:
+        """Seal events reaching the fund, as its consumers apply them."""
+        with self.db.unit_of_work() as uow:
+            handlers.apply_seals(uow, list(events), COUNTY, self.registrar.keys)
+            uow.commit()
+
+    def confirm_seals(self) -> None:
+        self.relay(self.seal_event(self.county), self.seal_event(self.hr))
+
+    def new_seal(self, party: Party) -> None:
+        """The party replaces its seal, and the registrar confirms the new one."""
+        old = party.seal_fingerprint
+        party.seal = new_signing_key()
+        self.relay(self.seal_event(party, replaces=old))
+
     def open_account(self, principal_yuan: str = "100000.00") -> str:
+        self.confirm_seals()
         admin = self.as_(["county_admin"], user="admin")
         prepared = admin.prepare_joint_account(
             {
@@ -145,6 +183,7 @@ class Fund:
                 "limit_fen": limit_fen,
                 "certificate": certificate,
                 "seal_signature": sign(party.seal, statement_bytes(certificate)),
+                "seal_fingerprint": party.seal_fingerprint,
             },
         )
         with self.db.unit_of_work() as uow:

@@ -43,6 +43,8 @@ class TokenKeys:
         self.data_key_path = directory / "data-key"
         save_data_key(self.data_key_path)
         self.data_key = DataKey.load(self.data_key_path)
+        # The county's seal registrar, pinned in every service's configuration.
+        self.registrar = Registrar()
 
     def mint(
         self,
@@ -78,6 +80,63 @@ class TokenKeys:
         return token
 
 
+class Registrar:
+    """A seal registrar (the finance bureau's): its own key, pinned in the county's
+    configuration, signs confirmations and revocations of organisations' seals."""
+
+    def __init__(self, county: str = TEST_COUNTY):
+        from sanbao_common.crypto import new_signing_key, public_key_text
+
+        self.county = county
+        self.key = new_signing_key()
+        self.public = public_key_text(self.key)
+
+    @property
+    def keys(self) -> dict:
+        from sanbao_common.seals import parse_registrar_keys
+
+        return parse_registrar_keys(self.public)
+
+    def confirmation(self, org_id, org_kind, seal_key, *, replaces=None, key=None):
+        """(confirmation, signature) that `seal_key` is `org_id`'s seal, signed by this
+        registrar (or by `key`, an attacker's stand-in)."""
+        from datetime import UTC, datetime
+
+        from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
+
+        signer = key or self.key
+        confirmation = {
+            "purpose": "confirm_seal",
+            "county": self.county,
+            "organisation_id": org_id,
+            "organisation_kind": org_kind,
+            "fingerprint": fingerprint(seal_key),
+            "public_key": public_key_text(seal_key),
+            "filing_ref": "个旧财金备〔2026〕7号",
+            "replaces": replaces,
+            "registrar": fingerprint(signer),
+            "confirmed_at": datetime.now(UTC).isoformat(),
+        }
+        return confirmation, sign(signer, statement_bytes(confirmation))
+
+    def revocation(self, org_id, seal_fingerprint, reason="印鉴遗失"):
+        from datetime import UTC, datetime
+
+        from sanbao_common.crypto import fingerprint, sign, statement_bytes
+
+        statement = {
+            "purpose": "revoke_seal",
+            "county": self.county,
+            "organisation_id": org_id,
+            "fingerprint": seal_fingerprint,
+            "filing_ref": "个旧财金备〔2026〕8号",
+            "reason": reason,
+            "registrar": fingerprint(self.key),
+            "revoked_at": datetime.now(UTC).isoformat(),
+        }
+        return statement, sign(self.key, statement_bytes(statement))
+
+
 def principal(roles, *, scope=TEST_COUNTY, kind="county_coop", username="tester"):
     from sanbao_common.access import Principal
 
@@ -104,6 +163,8 @@ def fake_access(caller):
 
 def make_stack_config(amqp_uri: str, databases, token_keys: TokenKeys, services=SERVICES) -> dict:
     """A configuration every service of the stack accepts, validated by their own schemas."""
+    from sanbao_common.crypto import public_key_text
+
     common = {
         "COUNTY": TEST_COUNTY,
         "AMQP_URI": amqp_uri,
@@ -111,6 +172,7 @@ def make_stack_config(amqp_uri: str, databases, token_keys: TokenKeys, services=
         "LOG_LEVEL": "INFO",
         "max_workers": 10,
         "TOKEN_PUBLIC_KEYS": token_keys.public,
+        "SEAL_REGISTRAR_KEYS": token_keys.registrar.public,
     }
     config = dict(common)
     for service in services:
@@ -124,6 +186,7 @@ def make_stack_config(amqp_uri: str, databases, token_keys: TokenKeys, services=
                 TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
                 DATA_KEY_FILE=str(token_keys.data_key_path),
                 PASSWORD_SCRYPT_N=1024,
+                FUND_CHECKPOINT_PUBLIC_KEYS=public_key_text(token_keys.checkpoint_key),
             )
         if service == "fund":
             section.update(CHECKPOINT_SIGNING_KEY_FILE=str(token_keys.checkpoint_path))

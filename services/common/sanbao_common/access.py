@@ -45,7 +45,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "directory.manage": frozenset({COUNTY_ADMIN}),
     "users.read": frozenset({COUNTY_ADMIN, AUDITOR}),
     "users.manage": frozenset({COUNTY_ADMIN}),
-    "seals.submit": EVERYONE,  # the seal's own signature is the authority, not the role
+    # The seal's own signature is the authority, not the role; a seal is submitted by a member of
+    # its organisation, and counts only once a registrar's key confirms it (docs/access.md).
+    "seals.submit": EVERYONE,
+    # Sending a registrar's signed confirmation: the finance bureau's people. The registrar key's
+    # signature, pinned in configuration, is what counts.
+    "seals.confirm": frozenset({AUDITOR}),
     "labourers.register": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
     "labourers.read": EVERYONE,
     # An auditor's look at one person's ID number and phone, for a stated reason, recorded.
@@ -54,7 +59,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "candidates.read": EVERYONE,
     "events.replay": frozenset({COUNTY_ADMIN}),
     "fund.prepare": frozenset({COUNTY_ADMIN}),
-    "fund.seal": EVERYONE,  # the seal's signature over the terms is what is checked
+    # The seal's signature over the terms is what is checked, against the seal confirmed for
+    # the organisation; the caller must be of the organisation that seals.
+    "fund.seal": EVERYONE,
     "fund.record": frozenset({FINANCE}),
     "fund.propose": frozenset({FINANCE, COUNTY_ADMIN, HR_OPERATOR}),
     "fund.sign": frozenset({SIGNATORY}),

@@ -152,6 +152,17 @@ def _public_keys(value: str) -> None:
             raise ValidationError("not a base64 Ed25519 public key (32 bytes)") from None
 
 
+def _registrar_keys(value: str) -> None:
+    from sanbao_common.seals import parse_registrar_keys
+
+    try:
+        parse_registrar_keys(value)
+    except ValueError:
+        raise ValidationError(
+            "not base64 Ed25519 public keys (32 bytes each), comma-separated"
+        ) from None
+
+
 class ServiceSectionSchema(Schema):
     """What belongs to one service only."""
 
@@ -183,6 +194,10 @@ class BaseConfigSchema(Schema):
     # The public halves of the county's token keys (base64, comma-separated; more than one while a
     # key is being replaced). Every call's token must be signed by one of them.
     TOKEN_PUBLIC_KEYS = fields.String(required=True, validate=_public_keys)
+    # The seal registrars' public keys (base64, comma-separated), pinned at deployment from the
+    # finance bureau's paper filing: a seal counts only with a confirmation one of them signed.
+    # Empty: no seal takes effect, so no joint account opens (docs/access.md, "Trust roots").
+    SEAL_REGISTRAR_KEYS = fields.String(load_default="", validate=_registrar_keys)
 
     @validates_schema
     def _inbox_outlives_outbox(self, data, **_):

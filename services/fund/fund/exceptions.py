@@ -15,6 +15,15 @@ class AccountNotOpen(DomainError):
     message_zh = "共管账户未开立或已关闭"
 
 
+class AccountFrozen(DomainError):
+    code = "JOINT_ACCOUNT_FROZEN"
+    message_en = (
+        "a party's seal changed since the terms were sealed: no outflow until both parties "
+        "re-seal the terms (sanbao fund reseal)"
+    )
+    message_zh = "一方印鉴已变更：双方重新用印确认条款前，暂停一切支出"
+
+
 class TermsRejected(DomainError):
     code = "TERMS_REJECTED"
     message_en = "the joint account's terms are not acceptable"

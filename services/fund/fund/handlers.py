@@ -7,6 +7,7 @@ transaction as its journal entries: what happened and the record of it commit to
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime
 from fund.adapters.repository import Books
 from fund.domain import accounts as a
 from fund.domain import ledger
-from fund.domain.audit import AuditRecord, chain_hash, checkpoint_statement, first_break
+from fund.domain.audit import AuditRecord, chain_hash, first_break, journal_break
 from fund.exceptions import (
     AccountNotFound,
     AdvanceRejected,
@@ -24,9 +25,13 @@ from fund.exceptions import (
     ProposalNotFound,
     ProposalRejected,
     ReturnBlocked,
+    SealSignatureRejected,
+    SignatureRejected,
     TermsRejected,
 )
+from sanbao_common import seals
 from sanbao_common.access import Principal
+from sanbao_common.checkpoints import checkpoint_statement
 from sanbao_common.context import Caller
 from sanbao_common.crypto import (
     load_public_key,
@@ -37,9 +42,11 @@ from sanbao_common.crypto import (
 )
 from sanbao_common.db import UnitOfWork
 from sanbao_common.envelope import new_envelope
+from sanbao_common.errors import DomainError
 from sanbao_common.messaging.outbox import write_events
 
 SOURCE = "fund"
+log = logging.getLogger(__name__)
 INFLOWS = {
     # kind -> (debit, credit) of the entry a bank credit makes
     "principal_deposit": ("cash_principal", "principal_received"),
@@ -64,6 +71,9 @@ def _native(value):
 def audit(
     books: Books, caller: Caller, command: str, account_id: str | None, detail: dict
 ) -> AuditRecord:
+    if books.posted:  # the entries this command posted, bound into its record (verify compares)
+        detail = dict(detail, journal=books.posted)
+        books.posted = []
     seq, head = books.chain_head()
     record = AuditRecord(
         seq + 1, _now().isoformat(), caller.actor, command, account_id, _native(detail), head
@@ -110,6 +120,11 @@ def account_view(books: Books, account: a.JointAccount, now: datetime | None = N
         "version": account.version,
         "seals_signed": sorted(account.seal_signatures),
         "seals_waiting_for": [o for o in account.parties if o not in account.seal_signatures],
+        # Parties whose seal changed since the terms were sealed: outflows wait for re-sealing,
+        # both parties' current seals signing `reseal_terms` (`reseal_signed_by` so far).
+        "frozen_for": changed_seals(books, account),
+        "reseal_terms": _reseal_terms(books, account),
+        "reseal_signed_by": sorted((account.reseal or {}).get("seal_signatures", {})),
         "balances_fen": totals,
         "available_fen": {
             cash: totals.get(cash, 0) - reserved.get(cash, 0)
@@ -134,9 +149,44 @@ def account_view(books: Books, account: a.JointAccount, now: datetime | None = N
 # -- opening ------------------------------------------------------------------------------------
 
 
-def prepare_account(uow: UnitOfWork, caller: Caller, terms: dict) -> a.JointAccount:
+def _effective_seals(books: Books, account: a.JointAccount) -> dict:
+    """org id -> the seal the fund knows to be in effect for it (from registry's events)."""
+    found = {org: books.effective_seal(org) for org in account.parties}
+    return {org: seal for org, seal in found.items() if seal is not None}
+
+
+def _reseal_terms(books: Books, account: a.JointAccount) -> dict | None:
+    """The amended terms both parties' current seals sign to unfreeze the account, if any."""
+    effective = _effective_seals(books, account)
+    if account.status != a.OPEN or not changed_seals(books, account) or len(effective) < 2:
+        return None
+    county_org, hr_org = account.parties
+    return account.resealed(effective[county_org].fingerprint, effective[hr_org].fingerprint).terms()
+
+
+def changed_seals(books: Books, account: a.JointAccount) -> list[str]:
+    """The parties whose seal is no longer the one the account's terms name: revoked, or
+    replaced by another the registrar confirmed."""
+    changed = []
+    for org in account.parties:
+        named = books.seal(account.seal_of(org))
+        effective = books.effective_seal(org)
+        if (named is not None and named.revoked) or (
+            effective is not None and effective.fingerprint != account.seal_of(org)
+        ):
+            changed.append(org)
+    return changed
+
+
+def prepare_account(
+    uow: UnitOfWork, caller: Caller, terms: dict, registrar_keys: dict
+) -> a.JointAccount:
+    """Terms between the county cooperative and an HR company, naming their confirmed seals;
+    refused at once if either has none in effect (docs/decisions/0009)."""
     books = Books(uow.connection)
     books.lock()
+    county_seal = books.effective_seal(terms["county_org_id"])
+    hr_seal = books.effective_seal(terms["hr_org_id"])
     account = a.JointAccount(
         account_id=str(uuid.uuid4()),
         agreement_ref=terms["agreement_ref"],
@@ -146,9 +196,12 @@ def prepare_account(uow: UnitOfWork, caller: Caller, terms: dict) -> a.JointAcco
         principal_fen=terms["principal_fen"],
         term_start=terms["term_start"],
         term_end=terms["term_end"],
-        county_seal=terms["county_seal"],
-        hr_seal=terms["hr_seal"],
+        county_seal=terms.get("county_seal") or (county_seal.fingerprint if county_seal else ""),
+        hr_seal=terms.get("hr_seal") or (hr_seal.fingerprint if hr_seal else ""),
         status=a.PREPARED,
+    )
+    seals.check_party_seals(
+        account.terms(), _effective_seals(books, account), caller.county, registrar_keys
     )
     a.check_terms(account)
     books.add_account(account)
@@ -157,11 +210,26 @@ def prepare_account(uow: UnitOfWork, caller: Caller, terms: dict) -> a.JointAcco
 
 
 def seal_account(
-    uow: UnitOfWork, caller: Caller, account_id: str, org_id: str, public_key: str, signature: str
+    uow: UnitOfWork,
+    caller: Caller,
+    account_id: str,
+    org_id: str,
+    public_key: str,
+    signature: str,
+    registrar_keys: dict,
 ) -> a.JointAccount:
+    """One party's seal signs the terms; the second signature opens the account, under the
+    kit's one rule for joint accounts (`sanbao_common.seals.check_joint_account_seals`)."""
     books = Books(uow.connection)
     books.lock()
-    sealed = a.add_seal_signature(_account(books, account_id), org_id, public_key, signature)
+    account = _account(books, account_id)
+    effective = _effective_seals(books, account)
+    seals.check_party_seals(account.terms(), effective, caller.county, registrar_keys)
+    sealed = a.add_seal_signature(account, org_id, public_key, signature)
+    if sealed.status == a.OPEN:
+        seals.check_joint_account_seals(
+            sealed.terms(), effective, sealed.seal_signatures, caller.county, registrar_keys
+        )
     books.save_account(sealed)
     audit(
         books,
@@ -189,6 +257,82 @@ def seal_account(
             ],
         )
     return sealed
+
+
+def reseal_account(
+    uow: UnitOfWork,
+    caller: Caller,
+    account_id: str,
+    org_id: str,
+    signature: str,
+    registrar_keys: dict,
+) -> a.JointAccount:
+    """After a party's seal changed, both parties' current seals sign the terms again (the next
+    amendment, naming the current seals); with both, outflows resume."""
+    books = Books(uow.connection)
+    books.lock()
+    account = _account(books, account_id)
+    a.check_open(account)
+    if not changed_seals(books, account):
+        raise TermsRejected(
+            message_en="both parties' seals are the ones the terms name: nothing to re-seal",
+            message_zh="双方印鉴均与条款一致，无需重新用印",
+        )
+    if org_id not in account.parties:
+        raise NotAParty(org_id=org_id)
+    effective = _effective_seals(books, account)
+    county_seal, hr_seal = (effective.get(org) for org in account.parties)
+    if county_seal is None or hr_seal is None:
+        raise seals.SealNotEffective(
+            message_en="both parties need a confirmed seal in effect before re-sealing",
+            message_zh="双方均须有经确认的有效印鉴方可重新用印",
+        )
+    amended = account.resealed(county_seal.fingerprint, hr_seal.fingerprint)
+    terms = amended.terms()
+    seals.check_party_seals(terms, effective, caller.county, registrar_keys)
+    reseal = account.reseal or {}
+    if reseal.get("terms") != terms:
+        reseal = {"terms": terms, "seal_signatures": {}}
+    if not signature_valid(
+        load_public_key(effective[org_id].public_key), statement_bytes(terms), signature
+    ):
+        raise SealSignatureRejected(expected=effective[org_id].fingerprint)
+    reseal = {
+        "terms": terms,
+        "seal_signatures": dict(reseal["seal_signatures"], **{org_id: signature}),
+    }
+    resealed = replace(account, reseal=reseal, version=account.version + 1)
+    events = []
+    if set(reseal["seal_signatures"]) == set(account.parties):
+        seals.check_joint_account_seals(
+            terms, effective, reseal["seal_signatures"], caller.county, registrar_keys
+        )
+        resealed = replace(
+            amended,
+            seal_keys={org: effective[org].public_key for org in account.parties},
+            seal_signatures=reseal["seal_signatures"],
+            reseal=None,
+            version=account.version + 1,
+        )
+        events.append(
+            _event(
+                "joint_account_resealed",
+                caller,
+                dict(resealed.terms(), seal_signatures=resealed.seal_signatures),
+                account_id,
+                resealed.version,
+            )
+        )
+    books.save_account(resealed)
+    audit(
+        books,
+        caller,
+        "reseal_joint_account",
+        account_id,
+        {"org_id": org_id, "terms": terms, "signature": signature, "done": bool(events)},
+    )
+    write_events(uow, events)
+    return resealed
 
 
 # -- money in -----------------------------------------------------------------------------------
@@ -228,6 +372,7 @@ def record_inflows(
         raise BankReferenceUsed(bank_ref=sorted(used)[0] if used else "repeated in the request")
     totals = books.balances(account_id)
     outstanding = books.outstanding_advances(account_id)
+    claimed = books.reserved_claims(account_id, _now())
     details, entries = [], []
     for inflow in inflows:
         kind, amount_fen, reference = inflow["kind"], inflow["amount_fen"], inflow.get("reference")
@@ -239,8 +384,13 @@ def record_inflows(
         debit, credit = INFLOWS[kind]
         if kind == "service_revenue" and totals.get("revenue_receivable", 0) < amount_fen:
             credit = "income_service_revenue"  # more than was due (or nothing was): earned now
-        if kind == "advance_recovery" and amount_fen > outstanding.get(reference or "", 0):
-            raise AdvanceRejected(outstanding_fen=outstanding.get(reference or "", 0))
+        if kind == "advance_recovery" and amount_fen > _unclaimed(outstanding, claimed, reference):
+            raise AdvanceRejected(
+                message_en="more than is outstanding on the advance beyond pending write-offs",
+                message_zh="超过该垫支未核销且未被待签批核销占用的金额",
+                outstanding_fen=outstanding.get(reference or "", 0),
+                claimed_fen=claimed.get(reference or "", 0),
+            )
         if kind == "principal_deposit" and (
             totals.get("principal_received", 0) - amount_fen < -account.principal_fen
         ):
@@ -321,6 +471,19 @@ def available(books: Books, account_id: str, cash_account: str, now: datetime) -
     )
 
 
+def _claims(lines) -> dict[str, int]:
+    """What lines take of each advance, by reference."""
+    claims: dict[str, int] = {}
+    for line in lines:
+        claims[line.reference or ""] = claims.get(line.reference or "", 0) + line.amount_fen
+    return claims
+
+
+def _unclaimed(outstanding: dict[str, int], claimed: dict[str, int], reference) -> int:
+    """What is outstanding on an advance beyond what pending write-offs claim of it."""
+    return outstanding.get(reference or "", 0) - claimed.get(reference or "", 0)
+
+
 def propose_outflow(
     uow: UnitOfWork,
     caller: Caller,
@@ -333,13 +496,22 @@ def propose_outflow(
     books = Books(uow.connection)
     books.lock()
     account = _account(books, account_id)
+    a.check_not_frozen(account, changed_seals(books, account))
     now = _now()
     draws_on = a.OUTFLOW_KINDS.get(kind)
     if kind == "write_off":
+        # A claim is given up once: pending write-offs already hold theirs.
         outstanding = books.outstanding_advances(account_id)
-        for line in lines:
-            if line.amount_fen > outstanding.get(line.reference or "", 0):
-                raise AdvanceRejected(reference=line.reference)
+        claimed = books.reserved_claims(account_id, now)
+        for reference, amount_fen in _claims(lines).items():
+            if amount_fen > _unclaimed(outstanding, claimed, reference):
+                raise AdvanceRejected(
+                    message_en="more than is outstanding on the advance beyond pending write-offs",
+                    message_zh="超过该垫支未核销且未被待签批核销占用的金额",
+                    reference=reference,
+                    outstanding_fen=outstanding.get(reference, 0),
+                    claimed_fen=claimed.get(reference, 0),
+                )
     if kind == "return_principal":
         _check_return(books, account, sum(line.amount_fen for line in lines))
     proposal = a.new_proposal(
@@ -429,6 +601,7 @@ def sign_outflow(
     books.lock()
     proposal = _proposal(books, proposal_id, caller.county)
     account = _account(books, proposal.account_id)
+    a.check_not_frozen(account, changed_seals(books, account))
     found = books.signatory(key_fingerprint)
     signatory = None
     if found is not None:
@@ -447,6 +620,7 @@ def sign_outflow(
     ]
     entry_id = None
     if a.fully_signed(account, signed):
+        _check_signatories_current(books, signed)
         entry_id, entry = _pay(books, account, signed, caller)
         signed = replace(signed, status=a.PAID, version=signed.version + 1)
         events.append(
@@ -495,6 +669,19 @@ def sign_outflow(
     return signed
 
 
+def _check_signatories_current(books: Books, proposal: a.Proposal) -> None:
+    """No payment on a signature whose key was revoked after it signed (revoking drops such
+    signatures from pending proposals; this holds even for one that escaped that)."""
+    for _, _, key_fingerprint, _ in proposal.signatures:
+        found = books.signatory(key_fingerprint)
+        if found is None or found[0].revoked:
+            raise SignatureRejected(
+                message_en="a signature on the proposal is by a key revoked since it signed",
+                message_zh="该付款申请上有签批所用密钥已被撤销",
+                key=key_fingerprint,
+            )
+
+
 def _charged_to_hr(amount_fen: int) -> list:
     """Principal spent is owed back by the HR company, which returns the whole fund at the end
     of the term: the books say so the moment it is spent."""
@@ -538,6 +725,16 @@ def _pay(books: Books, account: a.JointAccount, proposal: a.Proposal, caller: Ca
                 *_charged_to_hr(line.amount_fen),
             ]
     entry = ledger.entry(*postings)
+    if proposal.kind == "write_off":  # the claim is still there to give up, checked as it goes
+        outstanding = books.outstanding_advances(account.account_id)
+        for reference, amount_fen in _claims(proposal.lines).items():
+            if amount_fen > outstanding.get(reference, 0):
+                raise AdvanceRejected(
+                    message_en="less is outstanding on the advance than the write-off gives up",
+                    message_zh="该垫支未核销金额少于核销金额",
+                    reference=reference,
+                    outstanding_fen=outstanding.get(reference, 0),
+                )
     if proposal.draws_on and totals.get(proposal.draws_on, 0) < proposal.amount_fen:
         raise InsufficientFunds(
             available_fen=totals.get(proposal.draws_on, 0), requested_fen=proposal.amount_fen
@@ -608,9 +805,10 @@ def settle_advance(
     a.check_open(account)
     _party(account, principal)
     outstanding = books.outstanding_advances(account_id).get(reference, 0)
+    claimed = books.reserved_claims(account_id, _now()).get(reference, 0)
     total = sum(v["amount_fen"] for v in vouchers)
-    if not vouchers or total <= 0 or total > outstanding:
-        raise AdvanceRejected(outstanding_fen=outstanding, vouchers_fen=total)
+    if not vouchers or total <= 0 or total > outstanding - claimed:  # write-offs claimed theirs
+        raise AdvanceRejected(outstanding_fen=outstanding, claimed_fen=claimed, vouchers_fen=total)
     numbers = [v["number"] for v in vouchers]
     if len(set(numbers)) != len(numbers) or any(books.voucher_used(account_id, n) for n in numbers):
         raise AdvanceRejected(
@@ -796,7 +994,13 @@ def take_checkpoint(uow: UnitOfWork, caller: Caller, signing_key) -> dict | None
     return payload
 
 
-def verify(books: Books, witness: list[dict], public_key_text_: str, county: str) -> dict:
+def verify(
+    books: Books,
+    witness: list[dict],
+    public_key_text_: str,
+    county: str,
+    registrar_keys: dict | None = None,
+) -> dict:
     """Everything the books must be, recomputed: the chain against the witness's checkpoints
     (each checked against the fund's key), every payment's two signatures, every account's
     trial balance, and no cash below zero. Names the first break."""
@@ -815,6 +1019,9 @@ def verify(books: Books, witness: list[dict], public_key_text_: str, county: str
     chain = first_break(records, checkpoints)
     if chain:
         problems.append(chain)
+    journal = journal_break(records, books.journal())  # every posting, as the chain bound it
+    if journal:
+        problems.append(journal)
     for account in books.accounts():
         derived = books.balances_from_postings(account.account_id)
         kept = books.kept_balances(account.account_id)
@@ -835,6 +1042,12 @@ def verify(books: Books, witness: list[dict], public_key_text_: str, county: str
         for cash in ("cash_principal", "cash_income"):
             if totals.get(cash, 0) < 0:
                 problems.append(f"account {account.account_id}: {cash} below zero")
+        for (ledger_account, reference), amount in sorted(derived.items()):
+            if ledger_account == "advances_outstanding" and amount < 0:  # given up twice
+                problems.append(
+                    f"account {account.account_id}: advance {reference} outstanding below zero"
+                )
+        problems += _seal_problems(books, account, county, registrar_keys or {})
         for proposal in books.proposals(account.account_id, account.county, a.PAID):
             problems += _payment_problems(books, account, proposal)
     return {
@@ -846,6 +1059,39 @@ def verify(books: Books, witness: list[dict], public_key_text_: str, county: str
     }
 
 
+def _seal_problems(
+    books: Books, account: a.JointAccount, county: str, registrar_keys: dict
+) -> list[str]:
+    """The account's terms as its seals signed them, under today's opening rule; an account
+    opened before seals needed a registrar's confirmation is named so the county can redo it."""
+    if account.status == a.PREPARED:
+        return []
+    named = {org: books.seal(account.seal_of(org)) for org in account.parties}
+    if any(seal is None for seal in named.values()):
+        return [
+            f"account {account.account_id}: opened under a seal no registrar confirmed: have both "
+            "parties' seals confirmed (sanbao seal audit)"
+        ]
+    # A seal revoked since is a frozen account, not a break: the terms were sealed under it.
+    in_force = {org: replace(seal, revoked=False) for org, seal in named.items()}
+    if any(account.seal_keys.get(org) != seal.public_key for org, seal in in_force.items()):
+        return [f"account {account.account_id}: its seal keys are not the seals its terms name"]
+    try:
+        seals.check_joint_account_seals(
+            account.terms(), in_force, account.seal_signatures, county, registrar_keys
+        )
+    except DomainError as exc:
+        return [f"account {account.account_id}: its seals do not hold: {exc.message_en}"]
+    return []
+
+
+def _certifying_seal(books: Books, signatory: a.Signatory) -> str | None:
+    """The public key of the seal that certified the signatory, if the fund knows it (the
+    account's own seal key is used otherwise)."""
+    seal = books.seal(signatory.seal_fingerprint) if signatory.seal_fingerprint else None
+    return seal.public_key if seal is not None and seal.org_id == signatory.org_id else None
+
+
 def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposal) -> list[str]:
     orgs = set()
     for org_id, user_id, key_fingerprint, signature in proposal.signatures:
@@ -854,7 +1100,9 @@ def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposa
             return [f"payment {proposal.proposal_id} was signed by an unknown key"]
         signatory, certificate, seal_signature = found
         try:
-            a.check_certificate(account, signatory, certificate, seal_signature)
+            a.check_certificate(
+                account, signatory, certificate, seal_signature, _certifying_seal(books, signatory)
+            )
         except Exception:  # noqa: BLE001 - any failure here is a break to report
             return [f"payment {proposal.proposal_id}: a signatory's certificate does not verify"]
         if (
@@ -876,6 +1124,49 @@ def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposa
 # -- signatories, from registry's events ---------------------------------------------------------
 
 
+def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> None:
+    """Seals confirmed or revoked in the directory, each verified here against the pinned
+    registrar keys rather than taken on registry's word. A confirmation that does not verify
+    changes nothing. A seal no longer in effect freezes the accounts whose terms name it."""
+    books = Books(uow.connection)
+    books.lock()
+    for event in events:
+        payload = event.payload
+        caller = Caller(county, f"system:fund for {event.actor}", event.correlation_id)
+        try:
+            if event.type == "seal_confirmed":
+                record = seals.SealRecord(
+                    payload["org_id"],
+                    payload["org_kind"],
+                    payload["fingerprint"],
+                    payload["public_key"],
+                    payload["confirmation"],
+                    payload["confirmation_signature"],
+                )
+                seals.check_confirmation(record, county, registrar_keys)
+                replaced = payload["confirmation"]["replaces"]
+                if replaced:
+                    books.revoke_seal(
+                        replaced,
+                        {"replaced_by": record.fingerprint, "confirmation": record.confirmation},
+                        record.confirmation_signature,
+                    )
+                books.save_seal(record, "effective")
+            else:
+                seals.check_revocation(
+                    payload["revocation"], payload["revocation_signature"], county, registrar_keys
+                )
+                books.revoke_seal(
+                    payload["fingerprint"], payload["revocation"], payload["revocation_signature"]
+                )
+        except (seals.SealNotEffective, seals.RegistrarSignatureRejected, KeyError) as exc:
+            log.warning("%s of seal %s ignored: %s", event.type, payload.get("fingerprint"), exc)
+            continue
+        detail = {k: payload.get(k) for k in ("org_id", "fingerprint", "confirmation")}
+        detail["revocation"] = payload.get("revocation")
+        audit(books, caller, event.type, None, detail)
+
+
 def apply_signing_keys(uow: UnitOfWork, events) -> None:
     books = Books(uow.connection)
     for event in events:
@@ -889,6 +1180,51 @@ def apply_signing_keys(uow: UnitOfWork, events) -> None:
                 payload.get("limit_fen"),
                 payload["certificate"],
                 payload["seal_signature"],
+                payload.get("seal_fingerprint"),
             )
         else:
+            books.lock()  # the drops below append to the audit chain
             books.revoke_signatory(payload["fingerprint"], _now())
+            _drop_signatures(uow, books, event, payload["fingerprint"])
+
+
+def _drop_signatures(uow: UnitOfWork, books: Books, event, key_fingerprint: str) -> None:
+    """A revoked key's signatures stop counting on every proposal not yet paid: they are taken
+    off (audited and announced), so that organisation signs again with a key still valid."""
+    for proposal in books.pending_signed_with(key_fingerprint):
+        account = _account(books, proposal.account_id)
+        caller = Caller(
+            account.county,
+            f"system:fund for {getattr(event, 'actor', None) or 'registry'}",
+            getattr(event, "correlation_id", None) or uuid.uuid4().hex,
+        )
+        kept = tuple(s for s in proposal.signatures if s[2] != key_fingerprint)
+        dropped = replace(proposal, signatures=kept, version=proposal.version + 1)
+        books.save_proposal(dropped, new=False)
+        audit(
+            books,
+            caller,
+            "signature_dropped",
+            account.account_id,
+            {
+                "proposal_id": proposal.proposal_id,
+                "key": key_fingerprint,
+                "reason": "the signing key was revoked",
+            },
+        )
+        write_events(
+            uow,
+            [
+                _event(
+                    "outflow_signature_dropped",
+                    caller,
+                    dict(
+                        _proposal_payload(account, dropped),
+                        key=key_fingerprint,
+                        reason="the signing key was revoked",
+                    ),
+                    proposal.proposal_id,
+                    dropped.version,
+                )
+            ],
+        )

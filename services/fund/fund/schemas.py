@@ -29,8 +29,9 @@ class TermsSchema(Schema):
     principal = Yuan(required=True)
     term_start = fields.Date(required=True)
     term_end = fields.Date(required=True)
-    county_seal = fields.String(required=True, validate=validate.Length(min=79, max=79))
-    hr_seal = fields.String(required=True, validate=validate.Length(min=79, max=79))
+    # The parties' confirmed seals, as the fund knows them; given, they must be those.
+    county_seal = fields.String(load_default=None, validate=validate.Length(min=79, max=79))
+    hr_seal = fields.String(load_default=None, validate=validate.Length(min=79, max=79))
 
 
 class InflowSchema(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from nameko import config
 from nameko.rpc import ServiceRpc
 
 from fund import __version__, handlers, metrics
@@ -19,6 +20,7 @@ from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay
 from sanbao_common.rpc import call_service, load, rpc
+from sanbao_common.seals import RegistrarKeys
 
 MAX_INFLOWS = 5000
 
@@ -50,6 +52,7 @@ class FundService(ServiceBase):
     checkpoint_key = CheckpointKey()
     checkpoints = CheckpointTimer()
     registry = ServiceRpc("registry")
+    registrar_keys = RegistrarKeys()
 
     def _command(self, method: str, key: str, request, execute):
         return run_command(self.db, self.name, method, key, request, execute)
@@ -71,7 +74,7 @@ class FundService(ServiceBase):
         data["principal_fen"] = data.pop("principal")
 
         def execute(uow):
-            account = handlers.prepare_account(uow, caller, data)
+            account = handlers.prepare_account(uow, caller, data, self.registrar_keys)
             return handlers.account_view(Books(uow.connection), account)
 
         return self._command("prepare_joint_account", idempotency_key, terms, execute)
@@ -83,7 +86,9 @@ class FundService(ServiceBase):
         caller = self.context.caller()
 
         def execute(uow):
-            account = handlers.seal_account(uow, caller, account_id, org_id, public_key, signature)
+            account = handlers.seal_account(
+                uow, caller, account_id, org_id, public_key, signature, self.registrar_keys
+            )
             return handlers.account_view(Books(uow.connection), account)
 
         return self._command(
@@ -91,6 +96,24 @@ class FundService(ServiceBase):
             idempotency_key,
             [account_id, org_id, public_key, signature],
             execute,
+        )
+
+    @rpc(permission="fund.seal")
+    def reseal_joint_account(
+        self, account_id: str, org_id: str, signature: str, idempotency_key: str
+    ) -> dict:
+        """After a party's seal changed: one party's current seal signs the amended terms (the
+        account's `reseal` shows them); with both, outflows resume."""
+        caller = self.context.caller()
+
+        def execute(uow):
+            account = handlers.reseal_account(
+                uow, caller, account_id, org_id, signature, self.registrar_keys
+            )
+            return handlers.account_view(Books(uow.connection), account)
+
+        return self._command(
+            "reseal_joint_account", idempotency_key, [account_id, org_id, signature], execute
         )
 
     # -- money in and out ----------------------------------------------------------------------
@@ -287,9 +310,18 @@ class FundService(ServiceBase):
                 witness,
                 public_key_text(self.checkpoint_key),
                 self.context.caller().county,
+                self.registrar_keys,
             )
 
-    # -- signatories, from registry -----------------------------------------------------------
+    # -- seals and signatories, from registry ---------------------------------------------------
+
+    @consume("registry", "seal_confirmed")
+    def handle_seal_confirmed(self, uow, events) -> None:
+        handlers.apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
+
+    @consume("registry", "seal_revoked")
+    def handle_seal_revoked(self, uow, events) -> None:
+        handlers.apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
 
     @consume("registry", "signing_key_enrolled")
     def handle_signing_key_enrolled(self, uow, events) -> None:

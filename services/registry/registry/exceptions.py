@@ -142,8 +142,14 @@ class SealRejected(DomainError):
 
 class SealExists(DomainError):
     code = "SEAL_EXISTS"
-    message_en = "the organisation already has a registered seal"
-    message_zh = "该组织已登记印鉴"
+    message_en = "this seal key is already submitted"
+    message_zh = "该印鉴密钥已提交"
+
+
+class SealNotFound(NotFound):
+    code = "SEAL_NOT_FOUND"
+    message_en = "no such submitted seal"
+    message_zh = "未找到该印鉴"
 
 
 class SigningKeyRejected(DomainError):

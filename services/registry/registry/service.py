@@ -56,6 +56,7 @@ from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
 from sanbao_common.rpc import load, rpc
+from sanbao_common.seals import RegistrarKeys
 from sanbao_common.validators import InvalidCode, parse_division_code
 
 MAX_BATCH = 1000
@@ -88,6 +89,7 @@ class RegistryService(ServiceBase):
     token_key = TokenSigner()
     data_key = DataKeyProvider()
     roster_imports = RosterImports()
+    registrar_keys = RegistrarKeys()
 
     def _command(self, method: str, key: str, request, execute):
         return run_command(self.db, self.name, method, key, request, execute)
@@ -328,13 +330,57 @@ class RegistryService(ServiceBase):
 
     @rpc(permission="seals.submit")
     def register_seal(self, org_id: str, statement: dict, signature: str, idempotency_key: str):
-        caller = self.context.caller()
+        """Submit your organisation's seal; it counts once a seal registrar confirms it."""
+        caller, principal = self.context.caller(), self.access.principal
         return self._command(
             "register_seal",
             idempotency_key,
             [org_id, statement, signature],
-            lambda uow: directory_handlers.register_seal(uow, caller, org_id, statement, signature),
+            lambda uow: directory_handlers.register_seal(
+                uow, caller, principal, org_id, statement, signature
+            ),
         )
+
+    @rpc(permission="seals.confirm")
+    def confirm_seal(self, confirmation: dict, signature: str, idempotency_key: str) -> dict:
+        """A seal registrar's confirmation, signed with a registrar key pinned in configuration."""
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "confirm_seal",
+            idempotency_key,
+            [confirmation, signature],
+            lambda uow: directory_handlers.confirm_seal(
+                uow, caller, principal, confirmation, signature, self.registrar_keys
+            ),
+        )
+
+    @rpc(permission="seals.submit")
+    def revoke_seal(self, statement: dict, signature: str, idempotency_key: str) -> dict:
+        """A seal registrar's signed revocation of a lost or squatted seal."""
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "revoke_seal",
+            idempotency_key,
+            [statement, signature],
+            lambda uow: directory_handlers.revoke_seal(
+                uow, caller, principal, statement, signature, self.registrar_keys
+            ),
+        )
+
+    @rpc(permission="directory.read")
+    def list_seals(self, status: str | None = None, org_id: str | None = None) -> list:
+        """Seals and their state; `status="pending"` is the registrar's queue."""
+        with self.db.reader() as uow:
+            return [
+                directory_handlers.seal_view(row)
+                for row in DirectoryRepository(uow.connection).seals(org_id, status)
+            ]
+
+    @rpc(permission="audit.read")
+    def audit_seals(self) -> list:
+        """Every seal and certificate that would not pass today's rules, and why."""
+        with self.db.reader() as uow:
+            return directory_handlers.audit_seals(uow, config["COUNTY"], self.registrar_keys)
 
     @rpc(permission="seals.submit")
     def enroll_signing_key(self, statement: dict, signature: str, idempotency_key: str) -> dict:
@@ -343,7 +389,9 @@ class RegistryService(ServiceBase):
             "enroll_signing_key",
             idempotency_key,
             [statement, signature],
-            lambda uow: directory_handlers.enroll_signing_key(uow, caller, statement, signature),
+            lambda uow: directory_handlers.enroll_signing_key(
+                uow, caller, statement, signature, self.registrar_keys
+            ),
         )
 
     @rpc(permission="seals.submit")
@@ -353,7 +401,9 @@ class RegistryService(ServiceBase):
             "revoke_signing_key",
             idempotency_key,
             [statement, signature],
-            lambda uow: directory_handlers.revoke_signing_key(uow, caller, statement, signature),
+            lambda uow: directory_handlers.revoke_signing_key(
+                uow, caller, statement, signature, self.registrar_keys
+            ),
         )
 
     @rpc(permission="directory.read")
@@ -776,7 +826,7 @@ class RegistryService(ServiceBase):
     @consume("fund", "audit_checkpoint")
     def handle_audit_checkpoint(self, uow, events) -> None:
         """Keep the fund's checkpoints where the fund's database cannot reach them."""
-        witness.keep(uow, events)
+        witness.keep(uow, events, _settings()["FUND_CHECKPOINT_PUBLIC_KEYS"], config["COUNTY"])
 
     @rpc(permission="audit.read")
     def list_audit_checkpoints(self, source: str) -> list:

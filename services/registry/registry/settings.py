@@ -26,3 +26,6 @@ class Settings(ServiceSectionSchema):
     # The working-age window: people outside it are not registered as labourers.
     WORKING_AGE_MIN = fields.Integer(load_default=16, validate=validate.Range(min=14, max=30))
     WORKING_AGE_MAX = fields.Integer(load_default=64, validate=validate.Range(min=40, max=80))
+    # The fund's checkpoint keys (base64 public halves, comma-separated): the county's witness
+    # keeps only checkpoints of the fund's audit chain signed by one of them.
+    FUND_CHECKPOINT_PUBLIC_KEYS = fields.String(load_default="")

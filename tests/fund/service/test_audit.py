@@ -73,7 +73,7 @@ def verify(fund):
 def test_untouched_books_verify(fund, history):
     report = verify(fund)
     assert report["ok"], report
-    assert report["checkpoints"] == 2 and report["records"] == 11
+    assert report["checkpoints"] == 2 and report["records"] == 13  # 2 seal confirmations
 
 
 def recompute_chain(engine):

@@ -59,6 +59,7 @@ def advance(fund, account_id, amount="3000.00", reference="batch-2026-001", by="
 
 
 def test_the_account_opens_only_when_both_seals_sign_the_exact_terms(fund):
+    fund.confirm_seals()
     admin = fund.as_(["county_admin"], user="admin")
     prepared = admin.prepare_joint_account(
         {
@@ -210,7 +211,7 @@ def test_a_key_certified_by_a_seal_that_is_not_the_accounts_does_not_count(fund,
     rogue = Party("org-hr-company", "hr_company")  # same organisation id, another seal
     fund.certify(rogue, "rogue.sign")
     proposal = advance(fund, account)
-    with pytest.raises(SignatureRejected, match="not certified by this account's seal"):
+    with pytest.raises(SignatureRejected, match="not certified for this signatory by this account's seal"):
         fund.sign_as(rogue, "rogue.sign", proposal)()
 
 

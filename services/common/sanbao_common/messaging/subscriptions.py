@@ -28,6 +28,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_labourer_merged", "registry", "labourer_merged"),
     Subscription("fund", "handle_signing_key_enrolled", "registry", "signing_key_enrolled"),
     Subscription("fund", "handle_signing_key_revoked", "registry", "signing_key_revoked"),
+    Subscription("fund", "handle_seal_confirmed", "registry", "seal_confirmed"),
+    Subscription("fund", "handle_seal_revoked", "registry", "seal_revoked"),
     Subscription("registry", "handle_audit_checkpoint", "fund", "audit_checkpoint"),
 )
 

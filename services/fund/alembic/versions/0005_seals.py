@@ -30,9 +30,7 @@ def upgrade() -> None:
     with op.batch_alter_table("signatories") as batch:
         batch.add_column(sa.Column("seal_fingerprint", sa.String(80)))
     with op.batch_alter_table("joint_accounts") as batch:
-        batch.add_column(
-            sa.Column("amendment", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("amendment", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("reseal", sa.Text))
 
 

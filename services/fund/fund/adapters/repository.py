@@ -20,12 +20,14 @@ from fund.adapters.tables import (
     ledger_balances,
     postings,
     proposals,
+    seals,
     signatories,
     vouchers,
 )
 from fund.domain.accounts import JointAccount, Line, Proposal, Signatory
-from fund.domain.audit import GENESIS, AuditRecord
+from fund.domain.audit import GENESIS, AuditRecord, bound_entry
 from fund.domain.ledger import Posting
+from sanbao_common.seals import SealRecord
 
 # Every fund command takes this lock first (PostgreSQL); SQLite's BEGIN IMMEDIATE already
 # serialises writers. One command at a time keeps the audit chain a chain and makes "check the
@@ -40,6 +42,9 @@ def _aware(moment):
 class Books:
     def __init__(self, connection: Connection):
         self.connection = connection
+        # The entries posted in this unit of work, as the audit chain binds them: the command's
+        # audit record takes them (`handlers.audit`), so no posting escapes the chain.
+        self.posted: list[dict] = []
 
     def lock(self) -> None:
         if self.connection.dialect.name == "postgresql":
@@ -76,10 +81,12 @@ class Books:
                 "hr_seal",
                 "status",
                 "version",
+                "amendment",
             )
         }
         row["seal_keys"] = json.dumps(account.seal_keys, sort_keys=True)
         row["seal_signatures"] = json.dumps(account.seal_signatures, sort_keys=True)
+        row["reseal"] = None if account.reseal is None else json.dumps(account.reseal)
         return row
 
     def account(self, account_id: str) -> JointAccount | None:
@@ -91,6 +98,7 @@ class Books:
         data = dict(row._mapping)
         data["seal_keys"] = json.loads(data["seal_keys"])
         data["seal_signatures"] = json.loads(data["seal_signatures"])
+        data["reseal"] = json.loads(data["reseal"]) if data["reseal"] else None
         return JointAccount(**data)
 
     def accounts(self) -> list[JointAccount]:
@@ -98,6 +106,59 @@ class Books:
             select(joint_accounts.c.account_id).order_by(joint_accounts.c.agreement_ref)
         ).scalars()
         return [self.account(account_id) for account_id in ids]
+
+    # -- seals, as registry relays them --------------------------------------------------------
+
+    def save_seal(self, seal: SealRecord, status: str) -> None:
+        values = {
+            "org_id": seal.org_id,
+            "org_kind": seal.org_kind,
+            "public_key": seal.public_key,
+            "status": status,
+            "confirmation": json.dumps(seal.confirmation, sort_keys=True, ensure_ascii=False),
+            "confirmation_signature": seal.confirmation_signature,
+        }
+        if self.seal(seal.fingerprint) is None:
+            self.connection.execute(insert(seals).values(fingerprint=seal.fingerprint, **values))
+        else:
+            self.connection.execute(
+                update(seals).where(seals.c.fingerprint == seal.fingerprint).values(**values)
+            )
+
+    def revoke_seal(self, fingerprint: str, revocation: dict, signature: str | None) -> None:
+        self.connection.execute(
+            update(seals)
+            .where(seals.c.fingerprint == fingerprint)
+            .values(
+                status="revoked",
+                revocation=json.dumps(revocation, sort_keys=True, ensure_ascii=False),
+                revocation_signature=signature,
+            )
+        )
+
+    def seal(self, fingerprint: str) -> SealRecord | None:
+        row = self.connection.execute(
+            select(seals).where(seals.c.fingerprint == fingerprint)
+        ).first()
+        return None if row is None else self._seal(row)
+
+    def effective_seal(self, org_id: str) -> SealRecord | None:
+        row = self.connection.execute(
+            select(seals).where(seals.c.org_id == org_id, seals.c.status == "effective")
+        ).first()
+        return None if row is None else self._seal(row)
+
+    @staticmethod
+    def _seal(row) -> SealRecord:
+        return SealRecord(
+            org_id=row.org_id,
+            org_kind=row.org_kind,
+            fingerprint=row.fingerprint,
+            public_key=row.public_key,
+            confirmation=json.loads(row.confirmation),
+            confirmation_signature=row.confirmation_signature,
+            revoked=row.status != "effective",
+        )
 
     # -- signatories ---------------------------------------------------------------------------
 
@@ -110,6 +171,7 @@ class Books:
         limit_fen,
         certificate: dict,
         seal_signature: str,
+        seal_fingerprint: str | None = None,
     ) -> None:
         if self.connection.execute(
             select(signatories.c.fingerprint).where(signatories.c.fingerprint == fingerprint)
@@ -124,6 +186,7 @@ class Books:
                 limit_fen=limit_fen,
                 certificate=json.dumps(certificate, sort_keys=True),
                 seal_signature=seal_signature,
+                seal_fingerprint=seal_fingerprint,
             )
         )
 
@@ -149,6 +212,7 @@ class Books:
             row.public_key,
             row.limit_fen,
             row.revoked_at is not None,
+            row.seal_fingerprint,
         )
         return signatory, json.loads(row.certificate), row.seal_signature
 
@@ -177,6 +241,10 @@ class Books:
         self._write_postings(
             account_id, [(entry_id, p) for entry_id, _, entry, _ in entries for p in entry]
         )
+        self.posted += [
+            bound_entry(entry_id, account_id, kind, source, None, entry)
+            for entry_id, kind, entry, source in entries
+        ]
 
     def post(
         self,
@@ -203,6 +271,7 @@ class Books:
             )
         )
         self._write_postings(account_id, [(entry_id, p) for p in entry])
+        self.posted.append(bound_entry(entry_id, account_id, kind, source, reverses, entry))
 
     def _write_postings(self, account_id: str, entry_postings: list[tuple[str, Posting]]) -> None:
         """The postings, and the balances they move, in the caller's transaction."""
@@ -310,6 +379,41 @@ class Books:
             entry["created_at"] = _aware(entry["created_at"])
         return found
 
+    def journal(self) -> list[dict]:
+        """Every journal entry as stored, in the journal's order and the form the audit chain
+        binds (`bound_entry`); postings with no entry of theirs follow as entries of their own,
+        and an entry with a posting filed under another account has no account: `verify` finds
+        each unlike what the chain bound."""
+        found = {
+            row.entry_id: row
+            for row in self.connection.execute(
+                select(journal_entries).order_by(journal_entries.c.seq)
+            )
+        }
+        by_entry: dict[str, list] = {}
+        for row in self.connection.execute(select(postings).order_by(postings.c.posting_id)):
+            by_entry.setdefault(row.entry_id, []).append(row)
+        journal = []
+        for entry_id in [*found, *(e for e in by_entry if e not in found)]:
+            entry, legs = found.get(entry_id), by_entry.get(entry_id, [])
+            account_id = entry.account_id if entry is not None else None
+            if any(leg.account_id != account_id for leg in legs):
+                account_id = None
+            journal.append(
+                bound_entry(
+                    entry_id,
+                    account_id,
+                    entry.kind if entry is not None else None,
+                    entry.source if entry is not None else None,
+                    entry.reverses if entry is not None else None,
+                    [
+                        Posting(leg.ledger_account, int(leg.amount_fen), leg.reference)
+                        for leg in legs
+                    ],
+                )
+            )
+        return journal
+
     def used_bank_references(self, account_id: str, refs: list[str]) -> set[str]:
         found = set()
         for start in range(0, len(refs), 500):
@@ -385,6 +489,34 @@ class Books:
         if status:
             query = query.where(proposals.c.status == status)
         return [self._proposal(row, county) for row in self.connection.execute(query)]
+
+    def reserved_claims(self, account_id: str, now: datetime) -> dict[str, int]:
+        """What pending, unexpired write-offs claim of each advance, by reference: like reserved
+        cash, a claim is spent once, so a second write-off, a settlement or a recovery may take
+        only what is outstanding beyond it."""
+        rows = self.connection.execute(
+            select(proposals.c.lines)
+            .where(proposals.c.account_id == account_id, proposals.c.status == "pending")
+            .where(proposals.c.expires_at > now, proposals.c.kind == "write_off")
+        ).scalars()
+        claims: dict[str, int] = {}
+        for lines in rows:
+            for line in json.loads(lines):
+                reference = line.get("reference") or ""
+                claims[reference] = claims.get(reference, 0) + int(line["amount_fen"])
+        return claims
+
+    def pending_signed_with(self, fingerprint: str) -> list[Proposal]:
+        """Pending proposals carrying a signature by this key (whatever their expiry)."""
+        rows = self.connection.execute(
+            select(proposals, joint_accounts.c.county)
+            .join(joint_accounts, joint_accounts.c.account_id == proposals.c.account_id)
+            .where(proposals.c.status == "pending")
+            .where(proposals.c.signatures.contains(fingerprint, autoescape=True))
+            .order_by(proposals.c.proposal_id)
+        )
+        found = [self._proposal(row, row.county) for row in rows]
+        return [p for p in found if any(s[2] == fingerprint for s in p.signatures)]
 
     def reserved(self, account_id: str, now: datetime) -> dict[str, int]:
         """Cash that pending, unexpired proposals reserve, by the cash account they draw on."""

@@ -38,6 +38,25 @@ joint_accounts = Table(
     Column("seal_keys", Text, nullable=False),
     Column("seal_signatures", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # Re-sealed terms count up from 0; a re-sealing waiting for both seals (JSON) or NULL.
+    Column("amendment", Integer, nullable=False, server_default="0"),
+    Column("reseal", Text),
+)
+
+# The seals the fund relies on, as registry relays them: each with its registrar's confirmation
+# (and revocation), which the fund verifies itself against the pinned registrar keys.
+seals = Table(
+    "seals",
+    metadata,
+    Column("fingerprint", String(80), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("org_kind", String(20), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("confirmation", Text, nullable=False),
+    Column("confirmation_signature", String(100), nullable=False),
+    Column("revocation", Text),
+    Column("revocation_signature", String(100)),
 )
 
 # Keys an organisation's seal certified (from registry's events), each with its certificate.
@@ -52,6 +71,7 @@ signatories = Table(
     Column("certificate", Text, nullable=False),
     Column("seal_signature", String(100), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("seal_fingerprint", String(80)),  # the seal that certified it (NULL: before 0005)
 )
 
 journal_entries = Table(

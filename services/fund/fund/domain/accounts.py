@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from fund.exceptions import (
+    AccountFrozen,
     AccountNotOpen,
     InsufficientFunds,
     NotAParty,
@@ -25,6 +26,7 @@ from fund.exceptions import (
     SignatureRejected,
     TermsRejected,
 )
+from sanbao_common import seals
 from sanbao_common.crypto import fingerprint, load_public_key, signature_valid, statement_bytes
 
 PREPARED, OPEN, CLOSED = "prepared", "open", "closed"
@@ -67,14 +69,19 @@ class JointAccount:
     seal_keys: dict = field(default_factory=dict)  # org id -> seal public key (base64)
     seal_signatures: dict = field(default_factory=dict)  # org id -> signature over the terms
     version: int = 1
+    # Terms re-sealed after a party's seal changed count up from 0; a re-sealing in progress:
+    # {"county_seal", "hr_seal", "seal_keys", "seal_signatures"} of the next amendment.
+    amendment: int = 0
+    reseal: dict | None = None
 
     @property
     def parties(self) -> tuple[str, str]:
         return self.county_org_id, self.hr_org_id
 
     def terms(self) -> dict:
-        """What both seals sign, byte for byte (canonical JSON)."""
-        return {
+        """What both seals sign, byte for byte (canonical JSON). Re-sealed terms also carry their
+        amendment's number, so a signature over earlier terms cannot pass for them."""
+        terms = {
             "purpose": "open_joint_account",
             "account_id": self.account_id,
             "agreement_ref": self.agreement_ref,
@@ -87,6 +94,13 @@ class JointAccount:
             "county_cooperative_seal": self.county_seal,
             "hr_company_seal": self.hr_seal,
         }
+        if self.amendment:
+            terms["amendment"] = self.amendment
+        return terms
+
+    def resealed(self, county_seal: str, hr_seal: str) -> JointAccount:
+        """The terms as the next amendment names the parties' current seals."""
+        return replace(self, county_seal=county_seal, hr_seal=hr_seal, amendment=self.amendment + 1)
 
     def seal_of(self, org_id: str) -> str:
         return {self.county_org_id: self.county_seal, self.hr_org_id: self.hr_seal}[org_id]
@@ -167,23 +181,54 @@ class Signatory:
     public_key: str
     limit_fen: int | None
     revoked: bool
+    seal_fingerprint: str | None = None  # the seal that certified it, as registry said
 
 
 def check_certificate(
-    account: JointAccount, signatory: Signatory, certificate: dict, seal_signature: str
+    account: JointAccount,
+    signatory: Signatory,
+    certificate: dict,
+    seal_signature: str,
+    seal_public_key: str | None = None,
 ) -> None:
-    """The certificate was signed by the seal the account's terms name for that organisation."""
+    """The certificate is a certificate of exactly this signatory (key, user, organisation,
+    limit), signed by the seal the account's terms name for that organisation (or, looking back
+    at a payment, the organisation's seal that certified it then)."""
     if signatory.org_id not in account.parties or signatory.org_id not in account.seal_keys:
         raise SignatureRejected(
             message_en="the key's organisation does not co-manage this account",
             message_zh="该密钥所属组织不是共管方",
         )
-    seal = load_public_key(account.seal_keys[signatory.org_id])
-    if not signature_valid(seal, statement_bytes(certificate), seal_signature):
-        raise SignatureRejected(
-            message_en="the key was not certified by this account's seal",
-            message_zh="该密钥未经本账户印鉴认证",
+    seal = seals.SealRecord(
+        signatory.org_id, "", account.seal_of(signatory.org_id),
+        seal_public_key or account.seal_keys[signatory.org_id], {}, "",
+    )  # fmt: skip
+    try:
+        if fingerprint(load_public_key(signatory.public_key)) != signatory.fingerprint:
+            raise seals.CertificateRejected(fields="fingerprint")
+        seals.check_certificate(
+            certificate,
+            seal_signature,
+            seal,
+            org_id=signatory.org_id,
+            user_id=signatory.user_id,
+            public_key=signatory.public_key,
+            limit_fen=signatory.limit_fen,
+            county=account.county,
         )
+    except (seals.CertificateRejected, ValueError) as exc:
+        raise SignatureRejected(
+            message_en="the key was not certified for this signatory by this account's seal",
+            message_zh="该密钥未经本账户印鉴为此签批人认证",
+            why=str(exc),
+        ) from None
+
+
+def check_not_frozen(account: JointAccount, changed_seals: list[str]) -> None:
+    """A party whose seal changed since the terms were sealed freezes the account's outflows
+    until both parties re-seal its terms with their current seals."""
+    if changed_seals:
+        raise AccountFrozen(orgs=",".join(changed_seals))
 
 
 # -- proposals ----------------------------------------------------------------------------------

@@ -42,10 +42,6 @@ def chain_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def checkpoint_statement(seq: int, head: str, at: str, county: str) -> dict:
-    return {"purpose": "audit_checkpoint", "county": county, "seq": seq, "hash": head, "at": at}
-
-
 def first_break(records, checkpoints: list[dict]) -> str | None:
     """Where the chain stops being the chain it was: a record whose hash or link does not hold, a
     gap in the sequence, or a checkpoint the stored chain no longer matches (or no longer
@@ -68,4 +64,46 @@ def first_break(records, checkpoints: list[dict]) -> str | None:
             return (
                 f"record {point['seq']} differs from the checkpoint taken of it (history rewritten)"
             )
+    return None
+
+
+def bound_entry(entry_id: str, account_id, kind, source, reverses, postings) -> dict:
+    """A journal entry as the audit chain binds it (in the `journal` of the record of the command
+    that posted it): its identity, what it is for and every posting, in order. Whoever changes a
+    posting, and the kept balances with it, then breaks the chain or `journal_break` sees it."""
+    return {
+        "entry_id": entry_id,
+        "account_id": account_id,
+        "kind": kind,
+        "source": source,
+        "reverses": reverses,
+        "postings": [[p.account, p.amount_fen, p.reference] for p in postings],
+    }
+
+
+def journal_break(records, entries: list[dict]) -> str | None:
+    """The first stored journal entry (in the journal's order, as `bound_entry` forms them) that
+    is not what the audit chain bound, or is bound nowhere; else the first bound entry that is
+    gone. An entry's first binding counts: one appended later cannot amend it."""
+    bound: dict[str, tuple[int, dict]] = {}
+    for record in records:
+        journal = record.detail.get("journal") if isinstance(record.detail, dict) else None
+        for entry in journal if isinstance(journal, list) else ():
+            entry_id = entry.get("entry_id") if isinstance(entry, dict) else None
+            if entry_id in bound and bound[entry_id][1] != entry:
+                return (
+                    f"journal entry {entry_id} is bound again, differently, by record {record.seq}"
+                )
+            bound.setdefault(entry_id, (record.seq, entry))
+    stored = set()
+    for entry in entries:
+        stored.add(entry["entry_id"])
+        if entry["entry_id"] not in bound:
+            return f"journal entry {entry['entry_id']} is not in the audit chain"
+        seq, binding = bound[entry["entry_id"]]
+        if binding != entry:
+            return f"journal entry {entry['entry_id']} differs from the audit chain (record {seq})"
+    for entry_id, (seq, _) in bound.items():
+        if entry_id not in stored:
+            return f"journal entry {entry_id} bound by record {seq} is missing"
     return None

@@ -196,11 +196,31 @@ class DirectoryRepository:
 
     # -- seals and signing keys --------------------------------------------------------------
 
-    def seal(self, org_id: str):
-        return self.connection.execute(select(seals).where(seals.c.org_id == org_id)).first()
+    def seal(self, fingerprint: str):
+        return self.connection.execute(
+            select(seals).where(seals.c.fingerprint == fingerprint)
+        ).first()
+
+    def effective_seal(self, org_id: str):
+        return self.connection.execute(
+            select(seals).where(seals.c.org_id == org_id, seals.c.status == "effective")
+        ).first()
+
+    def seals(self, org_id: str | None = None, status: str | None = None) -> list:
+        query = select(seals).order_by(seals.c.submitted_at)
+        if org_id:
+            query = query.where(seals.c.org_id == org_id)
+        if status:
+            query = query.where(seals.c.status == status)
+        return list(self.connection.execute(query))
 
     def add_seal(self, **values) -> None:
         self.connection.execute(insert(seals).values(**values))
+
+    def update_seal(self, fingerprint: str, **values) -> None:
+        self.connection.execute(
+            update(seals).where(seals.c.fingerprint == fingerprint).values(**values)
+        )
 
     def signing_key(self, fingerprint: str):
         return self.connection.execute(
@@ -217,8 +237,15 @@ class DirectoryRepository:
             .values(revoked_at=at, revocation=revocation)
         )
 
-    def signing_keys(self, org_id: str | None = None, user_id: str | None = None) -> list:
+    def signing_keys(
+        self,
+        org_id: str | None = None,
+        user_id: str | None = None,
+        seal_fingerprint: str | None = None,
+    ) -> list:
         query = select(signing_keys).order_by(signing_keys.c.enrolled_at)
+        if seal_fingerprint:
+            query = query.where(signing_keys.c.seal_fingerprint == seal_fingerprint)
         if org_id:
             query = query.where(signing_keys.c.org_id == org_id)
         if user_id:

@@ -251,15 +251,24 @@ users = Table(
     Column("changed_by", String(200), nullable=False),
 )
 
+# Seals organisations submitted (with proof of possession), each pending until a seal registrar
+# confirms it; one effective seal per organisation, the ones before it revoked or superseded.
 seals = Table(
     "seals",
     metadata,
-    Column("org_id", String(36), primary_key=True),
-    Column("fingerprint", String(80), nullable=False, unique=True),
+    Column("fingerprint", String(80), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
     Column("public_key", String(64), nullable=False),
     Column("proof", Text, nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
-    Column("registered_by", String(200), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("confirmation", Text),
+    Column("confirmation_signature", String(100)),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("revocation", Text),
+    Column("revocation_signature", String(100)),
+    Column("revoked_at", DateTime(timezone=True)),
 )
 
 signing_keys = Table(
@@ -275,6 +284,7 @@ signing_keys = Table(
     Column("enrolled_by", String(200), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
     Column("revocation", Text),
+    Column("seal_fingerprint", String(80)),  # the seal that certified it
 )
 
 # The county's witness of other services' audit chains: checkpoints they signed, kept outside

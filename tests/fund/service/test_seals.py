@@ -1,0 +1,270 @@
+"""Seals from the attacker's side: whatever one person can sign with keys they made themselves,
+no joint account opens and no key signs for an organisation without a seal a registrar
+confirmed; a statement the seal signed for another purpose certifies no one; a changed seal
+freezes outflows until both parties re-seal the terms."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from fund.domain.accounts import TERMS_FIELDS as TERMS
+from fund.exceptions import AccountFrozen, SignatureRejected
+from fund_support import COUNTY, COUNTY_ORG, HR_ORG, Fund, Party, in_a_day, key
+from sanbao_common.crypto import fingerprint, new_signing_key, public_key_text, sign
+from sanbao_common.crypto import statement_bytes as canonical
+from sanbao_common.db import create_database_engine
+from sanbao_common.seals import SealNotEffective
+
+TERMS_INPUT = {
+    "agreement_ref": "个旧人社劳务〔2026〕2号",
+    "county_org_id": COUNTY_ORG,
+    "hr_org_id": HR_ORG,
+    "principal": "90000.00",
+    "term_start": "2026-01-01",
+    "term_end": "2027-12-31",
+}
+
+
+@pytest.fixture
+def fund(databases):
+    engine = create_database_engine(databases["fund"])
+    yield Fund(engine)
+    engine.dispose()
+
+
+def admin(fund):
+    return fund.as_(["county_admin"], user="admin")
+
+
+def funded(fund) -> str:
+    account = fund.open_account()
+    fund.certify(fund.county, "chen.sign")
+    fund.certify(fund.hr, "zhou.sign")
+    fund.as_(["finance"], user="li.fin").record_inflow(
+        account, {"kind": "principal_deposit", "amount": "100000.00", "bank_ref": "B-1"}, key()
+    )
+    return account
+
+
+def advance(fund, account, amount="900.00"):
+    return fund.as_(["finance"], user="li.fin").propose_outflow(
+        account,
+        {
+            "kind": "advance",
+            "expires_at": in_a_day(),
+            "lines": [{"payee": "客运站", "amount": amount, "purpose": "车票", "reference": "b1"}],
+        },
+        key(),
+    )
+
+
+def test_no_account_is_prepared_on_seals_no_registrar_confirmed(fund):
+    # The county admin made both "seals" and signs a confirmation with a key of their own: the
+    # fund checks it against the pinned registrar keys and keeps nothing.
+    own_registrar = new_signing_key()
+    fund.relay(
+        fund.seal_event(fund.county, key=own_registrar), fund.seal_event(fund.hr, key=own_registrar)
+    )
+    with pytest.raises(SealNotEffective):
+        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+    # Nor do fingerprints the preparer types in stand for confirmed seals.
+    with pytest.raises(SealNotEffective):
+        admin(fund).prepare_joint_account(
+            dict(
+                TERMS_INPUT,
+                county_seal=fund.county.seal_fingerprint,
+                hr_seal=fund.hr.seal_fingerprint,
+            ),
+            key(),
+        )
+
+
+def test_a_confirmation_of_one_seal_cannot_be_replayed_for_another(fund):
+    confirmed = fund.seal_event(fund.hr)
+    swapped = new_signing_key()
+    forged = SimpleNamespace(
+        **dict(
+            confirmed.__dict__,
+            payload=dict(
+                confirmed.payload,
+                fingerprint=fingerprint(swapped),
+                public_key=public_key_text(swapped),
+            ),
+        )
+    )
+    fund.relay(fund.seal_event(fund.county), forged)
+    with pytest.raises(SealNotEffective):
+        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+
+
+def test_the_parties_must_be_the_county_cooperative_and_an_hr_company(fund):
+    # Two cooperatives the admin controls cannot co-manage a fund with each other.
+    fake_hr = Party(HR_ORG, "county_coop")
+    fund.relay(fund.seal_event(fund.county), fund.seal_event(fake_hr))
+    with pytest.raises(SealNotEffective, match="must be a hr_company"):
+        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+
+
+def test_preparing_names_the_confirmed_seals_and_opening_needs_both(fund):
+    fund.confirm_seals()
+    prepared = admin(fund).prepare_joint_account(TERMS_INPUT, key())
+    assert prepared["county_cooperative_seal"] == fund.county.seal_fingerprint
+    assert prepared["hr_company_seal"] == fund.hr.seal_fingerprint
+    with pytest.raises(SealNotEffective, match="another seal"):
+        admin(fund).prepare_joint_account(
+            dict(TERMS_INPUT, hr_seal=fingerprint(new_signing_key())), key()
+        )
+
+
+def _enrol(fund, party, user, personal, certificate, seal_signature):
+    event = SimpleNamespace(
+        type="signing_key_enrolled",
+        payload={
+            "fingerprint": fingerprint(personal),
+            "org_id": party.org_id,
+            "user_id": user,
+            "public_key": public_key_text(personal),
+            "limit_fen": None,
+            "certificate": certificate,
+            "seal_signature": seal_signature,
+            "seal_fingerprint": party.seal_fingerprint,
+        },
+    )
+    from fund import handlers
+
+    with fund.db.unit_of_work() as uow:
+        handlers.apply_signing_keys(uow, [event])
+        uow.commit()
+    party.signatories[user] = personal
+
+
+def test_a_statement_the_seal_signed_for_another_purpose_certifies_no_one(fund):
+    account = funded(fund)
+    terms = {k: admin(fund).get_joint_account(account)[k] for k in TERMS}
+    # The HR seal's signature over the account's terms is public (joint_account_opened): an
+    # attacker presents it as the "certificate" of a key of their own.
+    thief = new_signing_key()
+    _enrol(fund, fund.hr, "thief", thief, terms, sign(fund.hr.seal, canonical(terms)))
+    proposal = advance(fund, account)
+    fund.sign_as(fund.county, "chen.sign", proposal)()
+    with pytest.raises(SignatureRejected, match="not certified for this signatory"):
+        fund.sign_as(fund.hr, "thief", proposal)()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("user_id", "zhou.sign"), ("limit_fen", 10_000_000), ("organisation_id", COUNTY_ORG)],
+)
+def test_every_field_of_a_certificate_binds_the_signatory(fund, field, value):
+    account = funded(fund)
+    # A real certificate the HR seal issued for someone else (or with another limit) is
+    # presented for the attacker's own enrolment.
+    thief = new_signing_key()
+    certificate = {
+        "purpose": "certify",
+        "organisation_id": HR_ORG,
+        "county": COUNTY,
+        "user_id": "thief",
+        "public_key": public_key_text(thief),
+        "limit_fen": 100,
+        "issued_at": "2026-11-30T00:00:00+00:00",
+    }
+    certificate[field] = value
+    _enrol(fund, fund.hr, "thief", thief, certificate, sign(fund.hr.seal, canonical(certificate)))
+    proposal = advance(fund, account)
+    fund.sign_as(fund.county, "chen.sign", proposal)()
+    with pytest.raises(SignatureRejected, match="not certified for this signatory"):
+        fund.sign_as(fund.hr, "thief", proposal)()
+
+
+def test_a_changed_seal_freezes_outflows_until_both_parties_reseal(fund):
+    account = funded(fund)
+    waiting = advance(fund, account)
+    fund.sign_as(fund.county, "chen.sign", waiting)()
+    fund.new_seal(fund.hr)  # the registrar replaced the HR company's (lost) seal
+    view = admin(fund).get_joint_account(account)
+    assert view["frozen_for"] == [HR_ORG]
+    with pytest.raises(AccountFrozen):
+        advance(fund, account)
+    with pytest.raises(AccountFrozen):  # nor does a proposal signed before the change get paid
+        fund.sign_as(fund.hr, "zhou.sign", waiting)()
+    # Money still comes in.
+    fund.as_(["finance"], user="li.fin").record_inflow(
+        account, {"kind": "policy_subsidy", "amount": "10.00", "bank_ref": "B-2"}, key()
+    )
+    # Re-sealing: both parties' current seals sign the amended terms the account shows.
+    for party in (fund.county, fund.hr):
+        terms = admin(fund).get_joint_account(account)["reseal_terms"]
+        assert terms["amendment"] == 1 and terms["hr_company_seal"] == fund.hr.seal_fingerprint
+        stale = sign(fund.hr.seal if party is fund.county else fund.county.seal, canonical(terms))
+        with pytest.raises(Exception, match="SEAL_SIGNATURE_REJECTED"):
+            admin(fund).reseal_joint_account(account, party.org_id, stale, key())
+        admin(fund).reseal_joint_account(
+            account, party.org_id, sign(party.seal, canonical(terms)), key()
+        )
+    view = admin(fund).get_joint_account(account)
+    assert view["frozen_for"] == [] and view["amendment"] == 1
+    # The old seal certified zhou.sign: that certificate no longer counts; a new one does.
+    fresh = advance(fund, account)
+    fund.sign_as(fund.county, "chen.sign", fresh)()
+    with pytest.raises(SignatureRejected):
+        fund.sign_as(fund.hr, "zhou.sign", fresh)()
+    fund.certify(fund.hr, "zhou.sign")
+    assert fund.sign_as(fund.hr, "zhou.sign", fresh)()["status"] == "paid"
+    assert fund.as_(["auditor"], user="audit").verify_books()["ok"]
+
+
+def test_a_revoked_seal_freezes_the_account(fund):
+    account = funded(fund)
+    statement, signature = fund.registrar.revocation(HR_ORG, fund.hr.seal_fingerprint)
+    fund.relay(
+        SimpleNamespace(
+            type="seal_revoked",
+            actor="user:cai.registrar",
+            correlation_id="corr",
+            payload={
+                "org_id": HR_ORG,
+                "fingerprint": fund.hr.seal_fingerprint,
+                "revocation": statement,
+                "revocation_signature": signature,
+            },
+        )
+    )
+    with pytest.raises(AccountFrozen):
+        advance(fund, account)
+
+
+def test_a_forged_revocation_changes_nothing(fund):
+    account = funded(fund)
+    statement, _ = fund.registrar.revocation(HR_ORG, fund.hr.seal_fingerprint)
+    forged = sign(new_signing_key(), canonical(statement))
+    fund.relay(
+        SimpleNamespace(
+            type="seal_revoked",
+            actor="user:someone",
+            correlation_id="corr",
+            payload={
+                "org_id": HR_ORG,
+                "fingerprint": fund.hr.seal_fingerprint,
+                "revocation": statement,
+                "revocation_signature": forged,
+            },
+        )
+    )
+    assert advance(fund, account)["status"] == "pending"
+
+
+def test_verify_names_an_account_opened_under_unconfirmed_seals(fund):
+    account = funded(fund)
+    # A copy of the database edited so the fund forgets the registrar's confirmations, as for
+    # an account opened before they were required.
+    from sqlalchemy import delete
+
+    from fund.adapters.tables import seals
+
+    with fund.db.unit_of_work() as uow:
+        uow.connection.execute(delete(seals))
+        uow.commit()
+    report = fund.as_(["auditor"], user="audit").verify_books()
+    assert not report["ok"]
+    assert any(account in p and "no registrar confirmed" in p for p in report["problems"])

@@ -27,6 +27,8 @@ from testkit import Registrar, fake_access, principal
 
 COUNTY = "532501"
 COUNTY_ORG, HR_ORG = "org-county-coop", "org-hr-company"
+# One registrar for every Fund on a database (property tests open many on one).
+REGISTRAR = Registrar(COUNTY)
 
 
 def key() -> str:
@@ -55,7 +57,7 @@ class Fund:
         self.county = Party(COUNTY_ORG, "county_coop")
         self.hr = Party(HR_ORG, "hr_company")
         # The finance bureau's seal registrar, whose key the county pinned.
-        self.registrar = Registrar(COUNTY)
+        self.registrar = REGISTRAR
 
     def as_(self, roles, party: Party | None = None, user: str = "someone"):
         party = party or self.county

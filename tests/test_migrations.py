@@ -2,6 +2,7 @@
 and a service refuses to start on a database its migrations have not reached."""
 
 import importlib
+import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -38,7 +39,7 @@ def test_migrating_twice_changes_nothing(databases):
 
 def test_a_database_behind_the_code_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    with pytest.raises(SchemaNotCurrent, match="revision none, the code needs 0007"):
+    with pytest.raises(SchemaNotCurrent, match="revision none, the code needs 0008"):
         check_current(service_dir("registry"), url)
 
 
@@ -123,3 +124,121 @@ def test_fund_0004_keeps_the_balances_of_the_postings_already_made(empty_databas
             assert books.outstanding_advances("acct-1") == {"batch-1": 900_00, "batch-2": 800_00}
     finally:
         engine.dispose()
+
+
+def test_fund_0006_binds_the_entries_already_posted_into_the_audit_chain(empty_database):
+    """Books kept before journal entries were bound (audit records without a `journal`): the
+    migration appends one record binding them all, so verify holds and then sees an edit."""
+    from fund.domain.audit import GENESIS, AuditRecord, chain_hash
+    from fund.handlers import verify
+    from sanbao_common.crypto import new_signing_key, public_key_text
+
+    url = empty_database
+    upgrade(service_dir("fund"), url, "0005")
+    entries = [
+        ("e-1", "inflow:principal_deposit", "ICBC-1",
+         [("cash_principal", 500_000_00, None), ("principal_received", -500_000_00, None)]),
+        ("e-2", "outflow:advance", "p-1",
+         [("advances_outstanding", 1_200_00, "batch-1"), ("cash_principal", -1_200_00, None)]),
+    ]  # fmt: skip
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        prev = GENESIS
+        for seq, (entry_id, kind, source, legs) in enumerate(entries, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO journal_entries (entry_id, account_id, kind, source, created_at, "
+                    "created_by) VALUES (:entry_id, 'acct-1', :kind, :source, :at, 'user:li')"
+                ),
+                {"entry_id": entry_id, "kind": kind, "source": source,
+                 "at": datetime(2026, 3, 1, tzinfo=UTC)},
+            )  # fmt: skip
+            for ledger_account, amount_fen, reference in legs:
+                connection.execute(
+                    text(
+                        "INSERT INTO postings (entry_id, account_id, ledger_account, amount_fen, "
+                        "reference) VALUES (:entry_id, 'acct-1', :ledger_account, :amount_fen, "
+                        ":reference)"
+                    ),
+                    {"entry_id": entry_id, "ledger_account": ledger_account,
+                     "amount_fen": amount_fen, "reference": reference},
+                )  # fmt: skip
+            record = AuditRecord(
+                seq, f"2026-03-01T0{seq}:00:00+00:00", "user:li", kind, "acct-1",
+                {"entry_id": entry_id, "note": "旧账"}, prev,
+            )  # fmt: skip
+            prev = chain_hash(record)
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (seq, at, actor, command, account_id, detail, "
+                    "prev_hash, hash) VALUES (:seq, :at, :actor, :command, :account_id, "
+                    ":detail, :prev_hash, :hash)"
+                ),
+                dict(record.body(), detail=json.dumps(record.detail, ensure_ascii=False),
+                     hash=prev),
+            )  # fmt: skip
+    upgrade(service_dir("fund"), url)
+    public_key = public_key_text(new_signing_key())
+    try:
+        with engine.connect() as connection:
+            books = Books(connection)
+            records = books.audit_records()
+            bound = records[-1]
+            assert [r.command for r in records][2:] == ["bind_journal"]
+            assert (bound.actor, bound.prev_hash) == ("system:migration", records[1].hash)
+            assert bound.detail["journal"][1] == {
+                "entry_id": "e-2", "account_id": "acct-1", "kind": "outflow:advance",
+                "source": "p-1", "reverses": None,
+                "postings": [["advances_outstanding", 1_200_00, "batch-1"],
+                             ["cash_principal", -1_200_00, None]],
+            }  # fmt: skip
+            report = verify(books, [], public_key, "532501")
+            assert report["ok"] and report["records"] == 3, report
+        with engine.begin() as connection:  # 200.00 less advanced, 200.00 more cash
+            connection.execute(
+                text(
+                    "UPDATE postings SET amount_fen = CASE WHEN amount_fen > 0 THEN "
+                    "amount_fen - 20000 ELSE amount_fen + 20000 END WHERE entry_id = 'e-2'"
+                )
+            )
+        with engine.connect() as connection:
+            report = verify(Books(connection), [], public_key, "532501")
+            assert report["first_break"] == (
+                "journal entry e-2 differs from the audit chain (record 3)"
+            )
+    finally:
+        engine.dispose()
+
+
+def test_registry_0008_keeps_existing_seals_pending_and_remembers_who_certified(empty_database):
+    """A seal registered before registrars existed counts for nothing new until one confirms it;
+    the keys it certified remember it, so `sanbao seal audit` can name them."""
+    url = empty_database
+    upgrade(service_dir("registry"), url, "0007")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO seals (org_id, fingerprint, public_key, proof, registered_at, "
+                "registered_by) VALUES ('org-hr', 'aaaa bbbb', 'cGs=', '{}', :at, 'user:admin')"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO signing_keys (fingerprint, org_id, user_id, public_key, certificate, "
+                "enrolled_at, enrolled_by) VALUES ('cccc dddd', 'org-hr', 'u-1', 'cGs=', '{}', "
+                ":at, 'user:admin')"
+            ),
+            {"at": at},
+        )
+    upgrade(service_dir("registry"), url)
+    try:
+        with engine.connect() as connection:
+            seal = connection.execute(text("SELECT org_id, status FROM seals")).one()
+            key = connection.execute(text("SELECT seal_fingerprint FROM signing_keys")).one()
+    finally:
+        engine.dispose()
+    assert tuple(seal) == ("org-hr", "pending")
+    assert key.seal_fingerprint == "aaaa bbbb"

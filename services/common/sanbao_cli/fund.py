@@ -43,6 +43,12 @@ def _show_account(view: dict) -> None:
             )
         }
         | {
+            # Parties whose seal changed since the terms were sealed: no outflow until both
+            # parties' current seals sign the amended terms (sanbao fund reseal).
+            "frozen for (seal changed)": ", ".join(view.get("frozen_for") or []) or None,
+            "re-sealed by": ", ".join(view.get("reseal_signed_by") or []) or None,
+        }
+        | {
             "principal": format_yuan(view["principal_fen"], grouping=True),
             "available (principal-funded)": format_yuan(
                 view["available_fen"]["cash_principal"], grouping=True
@@ -80,8 +86,12 @@ def fund():
 @click.option("--principal", required=True, help="In yuan, e.g. 500000.00.")
 @click.option("--start", "term_start", required=True, help="YYYY-MM-DD")
 @click.option("--end", "term_end", required=True, help="YYYY-MM-DD")
-@click.option("--county-seal", required=True, help="The county cooperative seal's fingerprint.")
-@click.option("--hr-seal", required=True, help="The HR company seal's fingerprint.")
+@click.option(
+    "--county-seal",
+    help="The county cooperative seal's fingerprint (default: its confirmed seal; given, the "
+    "fund checks it is that one).",
+)
+@click.option("--hr-seal", help="The HR company seal's fingerprint (default: its confirmed seal).")
 @KEY_OPTION
 @click.pass_obj
 def fund_prepare(
@@ -96,7 +106,8 @@ def fund_prepare(
     hr_seal,
     idempotency_key,
 ):
-    """Prepare a joint account's terms; it opens when both seals have signed them."""
+    """Prepare a joint account's terms, naming both parties' confirmed seals; it opens when both
+    seals have signed them."""
     terms = {
         "agreement_ref": agreement_ref,
         "county_org_id": county_org,
@@ -104,9 +115,11 @@ def fund_prepare(
         "principal": principal,
         "term_start": term_start,
         "term_end": term_end,
-        "county_seal": county_seal,
-        "hr_seal": hr_seal,
     }
+    if county_seal:
+        terms["county_seal"] = county_seal
+    if hr_seal:
+        terms["hr_seal"] = hr_seal
     _show_account(
         call_command(session, "fund", "prepare_joint_account", terms, key=idempotency_key)
     )
@@ -135,6 +148,44 @@ def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idemp
             org_id,
             public_key_text(seal),
             signature,
+            key=idempotency_key,
+        )
+    )
+
+
+@fund.command("reseal")
+@click.argument("account_id")
+@click.option("--org", "org_id", required=True, help="Your organisation's org id.")
+@click.option("--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@PASSPHRASE
+@KEY_OPTION
+@click.pass_obj
+def fund_reseal(session: Session, account_id, org_id, seal_file, passphrase, idempotency_key):
+    """After a party's seal changed: sign the amended terms (shown first, to read) with your
+    organisation's current seal; with both parties', outflows resume."""
+    view = session.stack.call("fund", "get_joint_account", account_id)
+    terms = view.get("reseal_terms")
+    if not terms:
+        if not view.get("frozen_for"):
+            raise CliError(
+                "NOTHING_TO_RESEAL",
+                "both parties' seals are the ones the terms name: nothing to re-seal",
+            )
+        raise CliError(
+            "SEAL_NOT_EFFECTIVE",
+            f"waiting for a confirmed seal of {', '.join(view['frozen_for'])}: the finance "
+            "bureau's registrar confirms it first (sanbao seal confirm)",
+        )
+    output.record("the amended terms you are signing", terms)
+    seal = _load_key(seal_file, passphrase)
+    _show_account(
+        call_command(
+            session,
+            "fund",
+            "reseal_joint_account",
+            account_id,
+            org_id,
+            sign(seal, statement_bytes(terms)),
             key=idempotency_key,
         )
     )

@@ -791,6 +791,9 @@ def audit_seals(uow, county: str, registrar_keys: dict) -> list[dict]:
                     message_en="its certifying seal is not in effect: certify the key again "
                     "with the confirmed seal"
                 )
+            seals.check_effective(
+                seal_record(seal_row, org_of(seal_row.org_id)), county, registrar_keys
+            )
             seals.check_certificate(
                 certificate["statement"],
                 certificate["signature"],

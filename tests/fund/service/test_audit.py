@@ -191,3 +191,138 @@ def test_a_payment_whose_signature_was_replaced_is_caught(fund, history):
         )
     report = verify(fund)
     assert any("does not match the proposal" in p for p in report["problems"])
+
+
+def conjure(fund) -> tuple[str, int]:
+    """What an attacker with write access does to make money appear: double the principal
+    deposit in both postings of its entry (still balanced) and in the kept balances commands
+    read, leaving the audit records alone. Returns the entry and the seq of its audit record."""
+    from fund.adapters.tables import journal_entries
+
+    with fund.engine.begin() as connection:
+        entry = connection.execute(
+            select(journal_entries).where(journal_entries.c.kind == "inflow:principal_deposit")
+        ).one()
+        for leg in connection.execute(
+            select(postings).where(postings.c.entry_id == entry.entry_id)
+        ):
+            connection.execute(
+                update(postings)
+                .where(postings.c.posting_id == leg.posting_id)
+                .values(amount_fen=leg.amount_fen * 2)
+            )
+            connection.execute(
+                update(ledger_balances)
+                .where(ledger_balances.c.account_id == leg.account_id)
+                .where(ledger_balances.c.ledger_account == leg.ledger_account)
+                .where(ledger_balances.c.reference == (leg.reference or ""))
+                .values(balance_fen=ledger_balances.c.balance_fen + leg.amount_fen)
+            )
+        seq = connection.execute(
+            select(audit_log.c.seq).where(audit_log.c.command == "record_inflows")
+        ).scalar_one()
+    return entry.entry_id, seq
+
+
+def test_both_postings_of_an_entry_changed_with_the_kept_balances_are_caught(fund, history):
+    before = fund.as_(["auditor"]).get_joint_account(history)["available_fen"]["cash_principal"]
+    entry_id, seq = conjure(fund)
+    after = fund.as_(["auditor"]).get_joint_account(history)["available_fen"]["cash_principal"]
+    assert after == before + 100_000_00  # spendable, had nothing noticed
+    report = verify(fund)
+    assert not report["ok"]
+    assert report["first_break"] == (
+        f"journal entry {entry_id} differs from the audit chain (record {seq})"
+    ), report
+
+
+def test_the_changed_entry_rebound_in_a_rewritten_chain_is_caught_by_the_checkpoints(fund, history):
+    entry_id, seq = conjure(fund)
+    # ...and the record binding it rewritten to say the same, every hash after it recomputed.
+    with fund.engine.begin() as connection:
+        row = connection.execute(select(audit_log).where(audit_log.c.seq == seq)).one()
+        detail = json.loads(row.detail)
+        rewritten = 0
+        for entry in detail.get("journal", []):
+            if entry["entry_id"] == entry_id:
+                entry["postings"] = [[a, amount * 2, r] for a, amount, r in entry["postings"]]
+                rewritten += 1
+        assert rewritten == 1, detail
+        connection.execute(
+            update(audit_log)
+            .where(audit_log.c.seq == seq)
+            .values(detail=json.dumps(detail, sort_keys=True, ensure_ascii=False))
+        )
+    recompute_chain(fund.engine)
+    report = verify(fund)
+    assert not report["ok"]
+    assert "differs from the checkpoint" in report["first_break"], report
+    assert "history rewritten" in report["first_break"]
+
+
+def test_an_entry_added_or_deleted_behind_the_chain_is_caught(fund, history):
+    from datetime import UTC, datetime
+
+    from fund.adapters.tables import journal_entries
+
+    # A balanced entry of cash out of nowhere, with its kept balances.
+    with fund.engine.begin() as connection:
+        connection.execute(
+            journal_entries.insert().values(
+                entry_id="conjured",
+                account_id=history,
+                kind="inflow:policy_subsidy",
+                source="ICBC-X",
+                created_at=datetime.now(UTC),
+                created_by="user:li.fin",
+            )
+        )
+        for ledger_account, amount in (
+            ("cash_income", 5_000_00),
+            ("income_policy_subsidy", -5_000_00),
+        ):
+            connection.execute(
+                postings.insert().values(
+                    entry_id="conjured",
+                    account_id=history,
+                    ledger_account=ledger_account,
+                    amount_fen=amount,
+                )
+            )
+            connection.execute(
+                ledger_balances.insert().values(
+                    account_id=history,
+                    ledger_account=ledger_account,
+                    reference="",
+                    balance_fen=amount,
+                )
+            )
+    report = verify(fund)
+    assert report["first_break"] == "journal entry conjured is not in the audit chain", report
+    with fund.engine.begin() as connection:
+        connection.execute(journal_entries.delete().where(journal_entries.c.entry_id == "conjured"))
+        connection.execute(postings.delete().where(postings.c.entry_id == "conjured"))
+        connection.execute(
+            ledger_balances.delete().where(
+                ledger_balances.c.ledger_account.in_(["cash_income", "income_policy_subsidy"])
+            )
+        )
+    assert verify(fund)["ok"]
+    # An entry of the books deleted: first its journal row, then its postings too.
+    with fund.engine.begin() as connection:
+        entry = connection.execute(
+            select(journal_entries).where(journal_entries.c.kind == "outflow:advance")
+        ).first()
+        connection.execute(
+            journal_entries.delete().where(journal_entries.c.entry_id == entry.entry_id)
+        )
+    report = verify(fund)  # its postings are still there, under an entry that is not
+    assert not report["ok"]
+    assert report["first_break"].startswith(
+        f"journal entry {entry.entry_id} differs from the audit chain"
+    )
+    with fund.engine.begin() as connection:
+        connection.execute(postings.delete().where(postings.c.entry_id == entry.entry_id))
+    report = verify(fund)
+    assert report["first_break"].startswith(f"journal entry {entry.entry_id} bound by record")
+    assert report["first_break"].endswith("is missing")

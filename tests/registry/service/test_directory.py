@@ -1,6 +1,7 @@
 """The directory through RegistryService's entrypoints, on a real database: organisations and
 their history, village groups and agents, users and sign-in, seals and signing keys."""
 
+import dataclasses
 import threading
 import uuid
 from types import SimpleNamespace
@@ -21,9 +22,10 @@ from registry.exceptions import (
     UserRejected,
 )
 from registry.service import RegistryService
-from sanbao_common.access import verify_token
+from sanbao_common.access import Forbidden, verify_token
 from sanbao_common.context import Caller
 from sanbao_common.crypto import (
+    fingerprint,
     new_signing_key,
     public_key_text,
     sign,
@@ -31,6 +33,7 @@ from sanbao_common.crypto import (
     totp,
 )
 from sanbao_common.db import DatabaseHandle, create_database_engine
+from sanbao_common.seals import RegistrarSignatureRejected, SealNotEffective
 from testkit import fake_access, principal
 
 COUNTY = "532501"
@@ -55,14 +58,20 @@ def settings(token_keys):
 def as_(db, settings, token_keys):
     """A registry worker acting for a given caller."""
 
-    def make(roles=("county_admin",), kind="county_coop", scope=COUNTY, username="admin"):
+    def make(
+        roles=("county_admin",), kind="county_coop", scope=COUNTY, username="admin", org_id=None
+    ):
         context = SimpleNamespace(caller=lambda: Caller(COUNTY, f"user:{username}", "corr"))
+        who = principal(roles, kind=kind, scope=scope, username=username)
+        if org_id:
+            who = dataclasses.replace(who, organisation_id=org_id)
         return worker_factory(
             RegistryService,
             db=db,
             context=context,
             token_key=token_keys.private_key,
-            access=fake_access(principal(roles, kind=kind, scope=scope, username=username)),
+            access=fake_access(who),
+            registrar_keys=token_keys.registrar.keys,
         )
 
     return make
@@ -323,31 +332,115 @@ def seal_statement(org_id, seal_key, purpose="seal", **fields):
     return statement, sign(seal_key, statement_bytes(statement))
 
 
-def test_a_seal_must_prove_it_holds_its_private_half(tree):
+def member(as_, org, username="member"):
+    """A worker acting for a member of `org` (its seal is submitted by its own people)."""
+    return as_(roles=("finance",), kind=org["kind"], scope=org["org_id"], username=username,
+               org_id=org["org_id"])  # fmt: skip
+
+
+def registrar_desk(as_, tree):
+    """The finance bureau's registrar, sending confirmations its pinned key signed."""
+    return as_(roles=("auditor",), kind="finance_bureau", scope=COUNTY, username="cai.registrar",
+               org_id="org-finance-bureau")  # fmt: skip
+
+
+def confirmed_seal(as_, tree, token_keys, org, seal_key=None, replaces=None):
+    seal_key = seal_key or new_signing_key()
+    member(as_, org).register_seal(org["org_id"], *seal_statement(org["org_id"], seal_key), key())
+    confirmation, signature = token_keys.registrar.confirmation(
+        org["org_id"], org["kind"], seal_key, replaces=replaces
+    )
+    registrar_desk(as_, tree).confirm_seal(confirmation, signature, key())
+    return seal_key
+
+
+def certificate(org, person, personal, limit_fen=5_000_000):
+    return {
+        "user_id": person["user_id"],
+        "public_key": public_key_text(personal),
+        "limit_fen": limit_fen,
+        "issued_at": "2026-11-28T00:00:00+00:00",
+    }
+
+
+def test_a_seal_must_prove_it_holds_its_private_half(tree, as_):
     seal_key, other = new_signing_key(), new_signing_key()
     statement, _ = seal_statement(tree.hr["org_id"], seal_key)
     with pytest.raises(SealRejected):
-        tree.admin.register_seal(
+        member(as_, tree.hr).register_seal(
             tree.hr["org_id"], statement, sign(other, statement_bytes(statement)), key()
         )
-    registered = tree.admin.register_seal(
+    registered = member(as_, tree.hr).register_seal(
         tree.hr["org_id"], statement, sign(seal_key, statement_bytes(statement)), key()
     )
-    assert len(registered["fingerprint"].split()) == 16
+    assert len(registered["fingerprint"].split()) == 16 and registered["status"] == "pending"
 
 
-def test_only_an_organisations_own_seal_can_make_its_signatories(tree, as_, token_keys):
-    county_seal, hr_seal = new_signing_key(), new_signing_key()
-    for org, seal_key in ((tree.county, county_seal), (tree.hr, hr_seal)):
-        tree.admin.register_seal(org["org_id"], *seal_statement(org["org_id"], seal_key), key())
+def test_nobody_outside_an_organisation_submits_its_seal(tree, as_):
+    # The review's attack: an auditor (or the county admin) registering an HR company's seal
+    # first, so the company could never register its own.
+    squatter = new_signing_key()
+    for outsider in (registrar_desk(as_, tree), tree.admin):
+        with pytest.raises(SealRejected, match="member of its own organisation"):
+            outsider.register_seal(
+                tree.hr["org_id"], *seal_statement(tree.hr["org_id"], squatter), key()
+            )
+
+
+def test_one_admin_alone_cannot_make_a_seal_count(tree, as_, token_keys):
+    """The single-admin path of the review: create an HR company, 'its' user, 'its' seal, certify
+    'its' signatory. It stops at the first step that needs the second organisation."""
+    admin, shell = tree.admin, tree.hr  # the admin registered this "HR company" in `tree`
+    person = new_user(tree, roles=("hr_operator",), org=shell, username="shell.hr")
+    fake_seal = new_signing_key()
+    as_person = member(as_, shell, username="shell.hr")
+    as_person.register_seal(shell["org_id"], *seal_statement(shell["org_id"], fake_seal), key())
+    personal = new_signing_key()
+    statement, signature = seal_statement(
+        shell["org_id"], fake_seal, "certify", **certificate(shell, person, personal)
+    )
+    with pytest.raises(SealNotEffective):
+        admin.enroll_signing_key(statement, signature, key())
+    # A "registrar" key of the admin's own: not pinned, so its confirmation counts for nothing.
+    own_key = new_signing_key()
+    confirmation, forged = token_keys.registrar.confirmation(
+        shell["org_id"], "hr_company", fake_seal, key=own_key
+    )
+    with pytest.raises(RegistrarSignatureRejected):
+        registrar_desk(as_, tree).confirm_seal(confirmation, forged, key())
+    # The admin's token cannot send confirmations at all, nor can the company's own people
+    # (even with a confirmation the registrar signed: it comes from the other organisation).
+    with pytest.raises(Forbidden):
+        admin.confirm_seal(confirmation, forged, key())
+    real, real_signature = token_keys.registrar.confirmation(
+        shell["org_id"], "hr_company", fake_seal
+    )
+    with pytest.raises(Forbidden):
+        as_person.confirm_seal(real, real_signature, key())
+    with pytest.raises(SealRejected, match="another organisation"):
+        as_(roles=("auditor",), kind="hr_company", scope=shell["org_id"], username="x",
+            org_id=shell["org_id"]).confirm_seal(real, real_signature, key())  # fmt: skip
+    assert [s["status"] for s in admin.list_seals(org_id=shell["org_id"])] == ["pending"]
+
+
+def test_a_squatted_submission_cannot_block_the_real_seal(tree, as_, token_keys):
+    squatter, real = new_signing_key(), new_signing_key()
+    rogue = member(as_, tree.hr, username="rogue")
+    rogue.register_seal(tree.hr["org_id"], *seal_statement(tree.hr["org_id"], squatter), key())
+    confirmed_seal(as_, tree, token_keys, tree.hr, real)
+    states = {
+        s["fingerprint"]: s["status"] for s in tree.admin.list_seals(org_id=tree.hr["org_id"])
+    }
+    assert states == {fingerprint(squatter): "superseded", fingerprint(real): "effective"}
+    assert tree.admin.list_seals(status="pending") == []
+
+
+def test_only_an_organisations_own_confirmed_seal_can_make_its_signatories(tree, as_, token_keys):
+    county_seal = confirmed_seal(as_, tree, token_keys, tree.county)
+    hr_seal = confirmed_seal(as_, tree, token_keys, tree.hr)
     hr_person = new_user(tree, roles=("hr_operator",), org=tree.hr, username="wang.hr")
     personal = new_signing_key()
-    certify = {
-        "user_id": hr_person["user_id"],
-        "public_key": public_key_text(personal),
-        "limit_fen": 5_000_000,
-        "issued_at": "2026-11-28T00:00:00+00:00",
-    }
+    certify = certificate(tree.hr, hr_person, personal)
     # The county administrator holds the county cooperative's seal, not the HR company's.
     forged, forged_signature = seal_statement(tree.hr["org_id"], county_seal, "certify", **certify)
     with pytest.raises(SealRejected, match="not signed by this organisation's seal"):
@@ -358,7 +451,13 @@ def test_only_an_organisations_own_seal_can_make_its_signatories(tree, as_, toke
     )
     with pytest.raises(SigningKeyRejected, match="not an active member"):
         tree.admin.enroll_signing_key(as_county, county_signature, key())
-    # The HR company's own seal can.
+    # A certificate with a field more (or less) than a certificate has is refused.
+    padded, padded_signature = seal_statement(
+        tree.hr["org_id"], hr_seal, "certify", **certify, note="也可签批其他账户"
+    )
+    with pytest.raises(SigningKeyRejected, match="exactly the fields"):
+        tree.admin.enroll_signing_key(padded, padded_signature, key())
+    # The HR company's own confirmed seal can.
     statement, signature = seal_statement(tree.hr["org_id"], hr_seal, "certify", **certify)
     enrolled = tree.admin.enroll_signing_key(statement, signature, key())
     assert enrolled["limit_fen"] == 5_000_000 and enrolled["revoked_at"] is None
@@ -379,6 +478,92 @@ def test_only_an_organisations_own_seal_can_make_its_signatories(tree, as_, toke
     assert (
         "signatory" not in verify_token(token, [token_keys.private_key.public_key()], COUNTY).roles
     )
+
+
+def test_a_replaced_or_revoked_seal_takes_what_it_certified_with_it(tree, as_, token_keys):
+    old = confirmed_seal(as_, tree, token_keys, tree.hr)
+    person = new_user(tree, roles=("hr_operator",), org=tree.hr, username="wang.hr")
+    personal = new_signing_key()
+    tree.admin.enroll_signing_key(
+        *seal_statement(
+            tree.hr["org_id"], old, "certify", **certificate(tree.hr, person, personal)
+        ),
+        key(),
+    )
+    new = new_signing_key()
+    member(as_, tree.hr).register_seal(
+        tree.hr["org_id"], *seal_statement(tree.hr["org_id"], new), key()
+    )
+    # The replacement must name the seal it replaces.
+    confirmation, signature = token_keys.registrar.confirmation(
+        tree.hr["org_id"], "hr_company", new
+    )
+    with pytest.raises(SealRejected, match="replaces"):
+        registrar_desk(as_, tree).confirm_seal(confirmation, signature, key())
+    confirmation, signature = token_keys.registrar.confirmation(
+        tree.hr["org_id"], "hr_company", new, replaces=fingerprint(old)
+    )
+    registrar_desk(as_, tree).confirm_seal(confirmation, signature, key())
+    keys = tree.admin.list_signing_keys(tree.hr["org_id"])
+    assert [k["revoked_at"] is not None for k in keys] == [True]
+    states = {
+        s["fingerprint"]: s["status"] for s in tree.admin.list_seals(org_id=tree.hr["org_id"])
+    }
+    assert states == {fingerprint(old): "revoked", fingerprint(new): "effective"}
+    # The old seal certifies no one any more.
+    again = new_signing_key()
+    with pytest.raises(SealRejected):
+        tree.admin.enroll_signing_key(
+            *seal_statement(
+                tree.hr["org_id"], old, "certify", **certificate(tree.hr, person, again)
+            ),
+            key(),
+        )
+    # A lost seal is revoked by the registrar's signed revocation, sent by the organisation.
+    statement, signature = token_keys.registrar.revocation(tree.hr["org_id"], fingerprint(new))
+    with pytest.raises(SealRejected, match="its organisation or the registrar"):
+        member(as_, tree.county).revoke_seal(statement, signature, key())
+    forged = sign(new_signing_key(), statement_bytes(statement))
+    with pytest.raises(RegistrarSignatureRejected):
+        member(as_, tree.hr).revoke_seal(statement, forged, key())
+    assert member(as_, tree.hr).revoke_seal(statement, signature, key())["status"] == "revoked"
+    assert tree.admin.list_seals(status="effective") == []
+
+
+def test_seal_audit_names_what_an_upgraded_county_must_redo(tree, as_, token_keys, db):
+    hr_seal = confirmed_seal(as_, tree, token_keys, tree.hr)
+    person = new_user(tree, roles=("hr_operator",), org=tree.hr, username="wang.hr")
+    personal = new_signing_key()
+    tree.admin.enroll_signing_key(
+        *seal_statement(
+            tree.hr["org_id"], hr_seal, "certify", **certificate(tree.hr, person, personal)
+        ),
+        key(),
+    )
+    pending = new_signing_key()
+    member(as_, tree.county).register_seal(
+        tree.county["org_id"], *seal_statement(tree.county["org_id"], pending), key()
+    )
+    assert tree.admin.audit_seals() == [
+        {"kind": "seal", "org_id": tree.county["org_id"], "fingerprint": fingerprint(pending),
+         "status": "pending",
+         "problem": "not confirmed by a seal registrar: it opens nothing and certifies no one"}
+    ]  # fmt: skip
+    # A seal made effective behind the registrar's back (a database edit) is named too, and so
+    # is every key it certified.
+    from sqlalchemy import update
+
+    from registry.adapters.tables import seals
+
+    with db.unit_of_work() as uow:
+        uow.connection.execute(
+            update(seals)
+            .where(seals.c.fingerprint == fingerprint(hr_seal))
+            .values(confirmation_signature=sign(new_signing_key(), b"x"))
+        )
+        uow.commit()
+    kinds = sorted(f["kind"] for f in tree.admin.audit_seals())
+    assert kinds == ["certificate", "seal", "seal"]
 
 
 def test_the_bootstrap_runs_once(db, settings):

@@ -110,6 +110,14 @@ class Books:
     # -- seals, as registry relays them --------------------------------------------------------
 
     def save_seal(self, seal: SealRecord, status: str) -> None:
+        """Keep a seal; an effective one is the organisation's only effective seal."""
+        if status == "effective":
+            self.connection.execute(
+                update(seals)
+                .where(seals.c.org_id == seal.org_id, seals.c.status == "effective")
+                .where(seals.c.fingerprint != seal.fingerprint)
+                .values(status="revoked")
+            )
         values = {
             "org_id": seal.org_id,
             "org_kind": seal.org_kind,

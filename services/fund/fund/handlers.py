@@ -161,7 +161,9 @@ def _reseal_terms(books: Books, account: a.JointAccount) -> dict | None:
     if account.status != a.OPEN or not changed_seals(books, account) or len(effective) < 2:
         return None
     county_org, hr_org = account.parties
-    return account.resealed(effective[county_org].fingerprint, effective[hr_org].fingerprint).terms()
+    return account.resealed(
+        effective[county_org].fingerprint, effective[hr_org].fingerprint
+    ).terms()
 
 
 def changed_seals(books: Books, account: a.JointAccount) -> list[str]:

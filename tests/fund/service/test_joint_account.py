@@ -211,7 +211,9 @@ def test_a_key_certified_by_a_seal_that_is_not_the_accounts_does_not_count(fund,
     rogue = Party("org-hr-company", "hr_company")  # same organisation id, another seal
     fund.certify(rogue, "rogue.sign")
     proposal = advance(fund, account)
-    with pytest.raises(SignatureRejected, match="not certified for this signatory by this account's seal"):
+    with pytest.raises(
+        SignatureRejected, match="not certified for this signatory by this account's seal"
+    ):
         fund.sign_as(rogue, "rogue.sign", proposal)()
 
 

@@ -46,6 +46,7 @@ from sanbao_common.crypto import (
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.money import format_yuan
+from sanbao_common.seals import parse_registrar_keys
 
 COUNTY, COUNTY_ORG, HR_ORG = "532501", "org-county", "org-hr"
 ROUNDS, CREDITS_PER_ROUND, ADVANCES_PER_ROUND = 20, 1000, 5
@@ -71,7 +72,7 @@ def _who(user: str, org: str, roles) -> Principal:
 class Desk:
     """FundService in this process, acting for the account's people."""
 
-    def __init__(self, db: DatabaseHandle):
+    def __init__(self, db: DatabaseHandle, registrar=None):
         from fund import handlers
         from fund.service import FundService
 
@@ -79,6 +80,48 @@ class Desk:
         self.checkpoint_key = new_signing_key()
         self.seals = {COUNTY_ORG: new_signing_key(), HR_ORG: new_signing_key()}
         self.signers: dict[str, tuple] = {}
+        # The finance bureau's seal registrar: a seal counts only with its confirmation.
+        self.registrar = registrar or new_signing_key()
+        self.registrar_keys = parse_registrar_keys(public_key_text(self.registrar))
+
+    def confirm_seals(self) -> None:
+        """registry's `seal_confirmed` for both parties' seals, as the fund's consumer applies
+        them (each confirmation verified against the pinned registrar key)."""
+        events = []
+        for org, seal in self.seals.items():
+            kind = "county_coop" if org == COUNTY_ORG else "hr_company"
+            confirmation = {
+                "purpose": "confirm_seal",
+                "county": COUNTY,
+                "organisation_id": org,
+                "organisation_kind": kind,
+                "fingerprint": fingerprint(seal),
+                "public_key": public_key_text(seal),
+                "filing_ref": "bench",
+                "replaces": None,
+                "registrar": fingerprint(self.registrar),
+                "confirmed_at": "2026-01-01T00:00:00+00:00",
+            }
+            events.append(
+                SimpleNamespace(
+                    type="seal_confirmed",
+                    actor="user:bench.registrar",
+                    correlation_id="bench",
+                    payload={
+                        "org_id": org,
+                        "org_kind": kind,
+                        "fingerprint": fingerprint(seal),
+                        "public_key": public_key_text(seal),
+                        "confirmation": confirmation,
+                        "confirmation_signature": sign(
+                            self.registrar, statement_bytes(confirmation)
+                        ),
+                    },
+                )
+            )
+        with self.db.unit_of_work() as uow:
+            self.handlers.apply_seals(uow, events, COUNTY, self.registrar_keys)
+            uow.commit()
 
     def as_(self, user, org, roles):
         context = SimpleNamespace(caller=lambda: Caller(COUNTY, f"user:{user}", "bench"))
@@ -89,9 +132,11 @@ class Desk:
             access=KnownCallerAccess(_who(user, org, roles)),
             checkpoint_key=self.checkpoint_key,
             registry=SimpleNamespace(list_audit_checkpoints=lambda s: []),
+            registrar_keys=self.registrar_keys,
         )
 
     def open_account(self) -> str:
+        self.confirm_seals()
         admin = self.as_("admin", COUNTY_ORG, ["county_admin"])
         view = admin.prepare_joint_account(
             {
@@ -136,6 +181,7 @@ class Desk:
                     "limit_fen": None,
                     "certificate": certificate,
                     "seal_signature": sign(self.seals[org], statement_bytes(certificate)),
+                    "seal_fingerprint": fingerprint(self.seals[org]),
                 },
             )
             with self.db.unit_of_work() as uow:
@@ -263,6 +309,7 @@ def rpc_rate(url: str, workdir: Path) -> tuple[dict, dict]:
     from fund.service import FundService
 
     token_key, checkpoint = new_signing_key(), workdir / "checkpoint.pem"
+    registrar = new_signing_key()  # pinned in the service's configuration, as in a county's
     save_private_key(new_signing_key(), checkpoint, None)
     with scratch_vhost() as amqp_uri:
         apply_topology(amqp_uri)
@@ -273,6 +320,7 @@ def rpc_rate(url: str, workdir: Path) -> tuple[dict, dict]:
             "LOG_LEVEL": "WARNING",
             "max_workers": 20,
             "TOKEN_PUBLIC_KEYS": public_key_text(token_key),
+            "SEAL_REGISTRAR_KEYS": public_key_text(registrar),
         }
         section = {
             "DATABASE_URL": url,
@@ -282,7 +330,7 @@ def rpc_rate(url: str, workdir: Path) -> tuple[dict, dict]:
         config = dict(common, fund=config_schema("fund").load({**common, "fund": section})["fund"])
         with nameko_config.patch(config):
             engine = create_database_engine(url, pool_size=2)
-            desk = Desk(DatabaseHandle(engine, threading.Lock()))
+            desk = Desk(DatabaseHandle(engine, threading.Lock()), registrar)
             account = desk.open_account()
             runner = ServiceRunner()
             runner.add_service(FundService)

@@ -78,6 +78,8 @@ def token_key_env_for(workdir: Path) -> dict:
         "TOKEN_PUBLIC_KEYS": public_key_text(load_private_key(token, None)),
         "TOKEN_SIGNING_KEY_FILE": str(token),
         "CHECKPOINT_SIGNING_KEY_FILE": str(checkpoint),
+        # registry's witness keeps only the checkpoints the fund's own key signed.
+        "FUND_CHECKPOINT_PUBLIC_KEYS": public_key_text(load_private_key(checkpoint, None)),
     }
 
 

@@ -42,6 +42,7 @@ from sanbao_common.messaging.admin import (
     with_credentials,
 )
 from sanbao_common.messaging.topology import user_name
+from sanbao_common.seals import parse_registrar_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
@@ -152,6 +153,18 @@ def ensure_key(var_dir: Path, name: str) -> str:
     return public_key_text(load_private_key(path, None))
 
 
+def pinned_registrar_keys() -> list[str]:
+    """The fingerprints of the seal registrar keys SEAL_REGISTRAR_KEYS (the operator's
+    environment) pins; a value that is not such keys stops make run before anything starts."""
+    try:
+        return sorted(parse_registrar_keys(os.environ.get("SEAL_REGISTRAR_KEYS")))
+    except ValueError as exc:
+        fail(
+            f"SEAL_REGISTRAR_KEYS is not a comma-separated list of base64 Ed25519 public keys "
+            f"({exc}); use the public key `sanbao registrar new` printed"
+        )
+
+
 def service_config(service: str) -> dict:
     try:
         return load_config(ROOT / "services" / service / "config.yml", service)
@@ -182,8 +195,12 @@ def main() -> None:
     county = os.environ.get("COUNTY", "532501")
     var_dir = Path(os.environ.get("SANBAO_VAR_DIR", ROOT / "var")) / county
     os.environ.setdefault("TOKEN_PUBLIC_KEYS", ensure_key(var_dir, "token-signing-key.pem"))
-    ensure_key(var_dir, "fund-checkpoint-key.pem")
+    # registry's witness keeps only the checkpoints the fund's own key signed.
+    os.environ.setdefault(
+        "FUND_CHECKPOINT_PUBLIC_KEYS", ensure_key(var_dir, "fund-checkpoint-key.pem")
+    )
     ensure_data_key(var_dir)
+    registrars = pinned_registrar_keys()
     configs = {service: service_config(service) for service in SERVICES}
     county = configs["registry"]["COUNTY"]
     admin_uri = os.environ.get("SANBAO_ADMIN_AMQP_URI") or default_admin_uri(county)
@@ -275,6 +292,15 @@ def main() -> None:
         time.sleep(0.2)
 
     print_status(configs, processes, logs)
+    if registrars:
+        say(f"seal registrar keys pinned (fingerprints): {'; '.join(registrars)}")
+    else:
+        say(
+            "no seal registrar key is pinned (SEAL_REGISTRAR_KEYS is empty): no seal takes effect, "
+            "so no joint account can open until the finance bureau's registrar key is pinned "
+            "(`sanbao registrar new --out registrar.pem` on the registrar's machine, then "
+            "SEAL_REGISTRAR_KEYS=<its public key> make run)"
+        )
     say("try:  .venv/bin/sanbao login admin        (then: sanbao password change)")
     say("      .venv/bin/sanbao status")
     say(

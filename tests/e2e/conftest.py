@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from sanbao_common.crypto import public_key_text
 from sanbao_common.messaging.admin import (
     ManagementApi,
     apply_topology,
@@ -26,6 +27,16 @@ from testkit import ROOT, SERVICES, TEST_COUNTY, free_port
 
 BIN = Path(sys.executable).parent
 API_URI = "http://guest:guest@127.0.0.1:15672"
+REGISTRAR = "the seal registrar's passphrase"  # the registrar key file's
+
+
+def table_value(text: str, label: str) -> str:
+    """The value `sanbao` shows next to `label` in a record table."""
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 2 and cells[1] == label:
+            return cells[2]
+    raise AssertionError(f"{label} not shown in:\n{text}")
 
 
 class RunningStack:
@@ -46,6 +57,8 @@ class RunningStack:
             TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
             DATA_KEY_FILE=str(token_keys.data_key_path),
             CHECKPOINT_SIGNING_KEY_FILE=str(token_keys.checkpoint_path),
+            # registry's witness keeps only the checkpoints the fund's own key signed.
+            FUND_CHECKPOINT_PUBLIC_KEYS=public_key_text(token_keys.checkpoint_key),
             PASSWORD_SCRYPT_N="1024",
             XDG_CONFIG_HOME=str(logs / "config"),
         )
@@ -56,6 +69,17 @@ class RunningStack:
             self.env[f"{upper}_DATABASE_URL"] = databases[service]
             self.env[f"{upper}_HTTP_ADDRESS"] = self.addresses[service]
         self.processes: dict[str, subprocess.Popen] = {}
+        self.homes: dict[str, tuple[str, str, str]] = {}  # username -> home, password, user id
+        self.registrar_org: str | None = None
+
+    def pin_registrar(self) -> None:
+        """The finance bureau's seal registrar makes its key with `sanbao registrar new`; the
+        county pins its public half (SEAL_REGISTRAR_KEYS) before the stack starts."""
+        self.registrar_key, self.registrar_passphrase = str(self.logs / "registrar.pem"), REGISTRAR
+        made = self.cli("registrar", "new", "--out", self.registrar_key, passphrase=REGISTRAR)
+        assert made.returncode == 0, made.stderr
+        self.registrar_public = table_value(made.stdout, "public key")
+        self.env["SEAL_REGISTRAR_KEYS"] = self.registrar_public
 
     def start(self, *services: str) -> None:
         for service in services or SERVICES:
@@ -131,7 +155,64 @@ class RunningStack:
         signed_in = self.cli("login", "admin", "--password-stdin", stdin=password)
         assert signed_in.returncode == 0, signed_in.stderr
 
-    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    def cli_as(self, username: str | None, *args: str, **options) -> subprocess.CompletedProcess:
+        """`sanbao ARGS` signed in as `username` (their own token), or as the administrator."""
+        home = self.homes[username][0] if username else self.env["XDG_CONFIG_HOME"]
+        return self.cli(*args, home=home, **options)
+
+    def ok_as(self, username: str | None, *args: str, **options) -> str:
+        result = self.cli_as(username, *args, **options)
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result.stdout
+
+    def person(self, username: str, org: str, role: str, name: str = "王芳") -> str:
+        """A user of `org` created by the administrator, signed in through `sanbao` with a home
+        (and token) of their own; returns their user id."""
+        created = self.ok_as(
+            None, "user", "create", "--username", username, "--name", name, "--org", org,
+            "--role", role,
+        )  # fmt: skip
+        home = str(self.logs / "homes" / username)
+        os.makedirs(home)
+        one_time, password = table_value(created, "one_time_password"), f"{username} long secret"
+        self.homes[username] = (home, password, table_value(created, "user_id"))
+        self.ok_as(username, "login", username, "--password-stdin", stdin=one_time)
+        self.ok_as(username, "password", "change", "--stdin", stdin=f"{one_time}\n{password}\n")
+        self.sign_in(username)
+        return self.homes[username][2]
+
+    def sign_in(self, username: str) -> None:
+        """Sign in (again: a new token picks up roles granted since, like a signatory's)."""
+        self.ok_as(username, "login", username, "--password-stdin", stdin=self.homes[username][1])
+
+    def registrar_desk(self, username: str = "cai.registrar") -> str:
+        """The finance bureau, and its auditor who sends the registrar's confirmations."""
+        if self.registrar_org is None:
+            registered = self.ok_as(
+                None, "org", "register", "--kind", "finance_bureau", "--name", "个旧市财政局",
+                "--code", TEST_COUNTY,
+            )  # fmt: skip
+            self.registrar_org = table_value(registered, "org_id")
+            self.person(username, self.registrar_org, "auditor", name="蔡文静")
+        return username
+
+    def confirm_seal(self, seal_fingerprint: str, filing_ref: str, *extra: str) -> str:
+        """The registrar's auditor confirms a submitted seal with the pinned registrar key."""
+        return self.ok_as(
+            self.registrar_desk(), "seal", "confirm", "--registrar-key", self.registrar_key,
+            "--fingerprint", seal_fingerprint, "--filing-ref", filing_ref, *extra,
+            passphrase=REGISTRAR,
+        )  # fmt: skip
+
+    def cli(
+        self, *args: str, stdin: str | None = None, home: str | None = None, passphrase=None
+    ) -> subprocess.CompletedProcess:
+        """`sanbao ARGS`; `home` holds the token to use, `passphrase` opens a key file."""
+        env = dict(self.env)
+        if home:
+            env["XDG_CONFIG_HOME"] = home
+        if passphrase:
+            env["SANBAO_KEY_PASSPHRASE"] = passphrase
         return subprocess.run(
             [
                 str(BIN / "sanbao"),
@@ -141,7 +222,7 @@ class RunningStack:
                 self.admin_uri,
                 *args,
             ],
-            env=self.env,
+            env=env,
             input=stdin,
             capture_output=True,
             text=True,
@@ -167,6 +248,7 @@ def broker_users(rabbit_uri):
 @pytest.fixture
 def running_stack(rabbit_uri, broker_users, databases, tmp_path, token_keys):
     stack = RunningStack(rabbit_uri, broker_users, databases, tmp_path, token_keys)
+    stack.pin_registrar()
     stack.start()
     yield stack
     stack.stop()

@@ -1,10 +1,11 @@
 """The fund end to end, as the two organisations' people work it through `sanbao` on a running
-stack: seals and signatories, the joint account opened by both seals, principal in, an advance
-proposed and approved by one signatory of each organisation, the books verified against the
-checkpoints registry keeps, a statement exported."""
+stack: seals submitted by their own organisations and confirmed by the finance bureau's seal
+registrar (a key the county pinned), signatories, the joint account opened by both seals,
+principal in, an advance proposed and approved by one signatory of each organisation, the books
+verified against the checkpoints registry keeps, a statement exported. And the attacker's path:
+no one person makes a seal count."""
 
 import csv
-import os
 import time
 
 import pytest
@@ -18,6 +19,16 @@ def value(text: str, label: str) -> str:
         if len(cells) > 2 and cells[1] == label:
             return cells[2]
     raise AssertionError(f"{label} not shown in:\n{text}")
+
+
+def retried(attempt, within=30):
+    """The fund learns of seals and signatories from registry's events: retry until it has."""
+    deadline = time.monotonic() + within
+    while True:
+        result = attempt()
+        if result.returncode == 0 or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
 
 
 def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
@@ -35,27 +46,59 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
     county_org = value(ok("whoami"), "organisation_id")
     hr_org = value(ok("org", "register", "--kind", "hr_company", "--name", "红河人力资源有限公司",
                       "--credit-code", "91532501MA6K2XQ93P"), "org_id")  # fmt: skip
-    homes = {}
+    homes = stack.homes  # username -> home (their token), password, user id
 
     def person(username, org, role):
-        created = ok("user", "create", "--username", username, "--name", "王芳", "--org", org,
-                     "--role", role)  # fmt: skip
-        home = str(tmp_path / username)
-        os.makedirs(home)
-        one_time, password = value(created, "one_time_password"), f"{username} long password"
-        ok("login", username, "--password-stdin", stdin=one_time, home=home)
-        ok("password", "change", "--stdin", stdin=f"{one_time}\n{password}\n", home=home)
-        homes[username] = (home, password, value(created, "user_id"))
+        stack.person(username, org, role)  # created, password changed, signed in
 
     person("li.fin", county_org, "finance")
     person("chen.sign", county_org, "coop_operator")
     person("hr.fin", hr_org, "finance")
     person("zhou.sign", hr_org, "hr_operator")
 
+    # The county administrator alone cannot make the HR company a seal: it is not theirs.
+    squatted = stack.cli("seal", "new", "--org", hr_org, "--out", str(tmp_path / "squat.pem"))
+    assert squatted.returncode == 1
+    assert squatted.stderr.startswith("error [SEAL_REJECTED] "), squatted.stderr
+    assert "Traceback" not in squatted.stderr
+
+    # Each organisation submits its own seal, signed in as one of its people.
     seals = {}
-    for org, name in ((county_org, "county"), (hr_org, "hr")):
-        shown = ok("seal", "new", "--org", org, "--out", str(tmp_path / f"{name}-seal.pem"))
+    for org, name, username in ((county_org, "county", None), (hr_org, "hr", "hr.fin")):
+        shown = ok("seal", "new", "--org", org, "--out", str(tmp_path / f"{name}-seal.pem"),
+                   home=homes[username][0] if username else admin_home)  # fmt: skip
+        assert value(shown, "status") == "pending"
+        assert "registrar" in shown  # it says it waits for the registrar's confirmation
         seals[name] = value(shown, "fingerprint")
+    # Not yet in effect: it certifies no one.
+    early = stack.cli("seal", "certify", "--seal", str(tmp_path / "hr-seal.pem"), "--org", hr_org,
+                      "--user", homes["zhou.sign"][2], "--public-key", "x")  # fmt: skip
+    assert early.returncode == 1 and early.stderr.startswith("error [SEAL_NOT_EFFECTIVE] ")
+
+    # The finance bureau's seal registrar: an auditor of the bureau, with the pinned key.
+    registrar = stack.registrar_desk()
+    queue = stack.ok_as(registrar, "seal", "pending")
+    assert seals["county"] in queue and seals["hr"] in queue
+    # A confirmation signed by a key the county did not pin is refused.
+    rogue = tmp_path / "rogue-registrar.pem"
+    ok("registrar", "new", "--out", str(rogue))
+    forged = stack.cli_as(registrar, "seal", "confirm", "--registrar-key", str(rogue),
+                          "--fingerprint", seals["hr"], "--filing-ref", "伪造")  # fmt: skip
+    assert forged.returncode == 1
+    assert forged.stderr.startswith("error [REGISTRAR_SIGNATURE_REJECTED] "), forged.stderr
+    # Nor can the county administrator confirm with the real registrar key: not an auditor.
+    stolen = stack.cli("seal", "confirm", "--registrar-key", stack.registrar_key, "--fingerprint",
+                       seals["hr"], "--filing-ref", "个旧财金备〔2026〕7号",
+                       passphrase=stack.registrar_passphrase)  # fmt: skip
+    assert stolen.returncode == 1 and stolen.stderr.startswith("error [FORBIDDEN] ")
+    for name, filing in (("county", "个旧财金备〔2026〕6号"), ("hr", "个旧财金备〔2026〕7号")):
+        confirmed = stack.confirm_seal(seals[name], filing)
+        assert value(confirmed, "status") == "effective"
+        assert seals[name] in confirmed  # the registrar compares it with the paper filing
+    assert seals["hr"] not in stack.ok_as(registrar, "seal", "pending")
+    listed = ok("seal", "list", "--org", hr_org)
+    assert seals["hr"] in listed and "effective" in listed
+
     for username, org, seal in (("chen.sign", county_org, "county"), ("zhou.sign", hr_org, "hr")):
         public = value(ok("keys", "new", "--out", str(tmp_path / f"{username}.pem")), "public key")
         ok("seal", "certify", "--seal", str(tmp_path / f"{seal}-seal.pem"), "--org", org,
@@ -65,12 +108,17 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
         home, password, _ = homes[username]
         ok("login", username, "--password-stdin", stdin=password, home=home)
 
-    prepared = ok("fund", "prepare", "--agreement", "个旧人社劳务〔2026〕7号", "--county-org",
-                  county_org, "--hr-org", hr_org, "--principal", "200000.00", "--start",
-                  "2026-01-01", "--end", "2028-12-31", "--county-seal", seals["county"],
-                  "--hr-seal", seals["hr"])  # fmt: skip
-    account = value(prepared, "account_id")
-    ok("fund", "seal", account, "--org", county_org, "--seal", str(tmp_path / "county-seal.pem"))
+    # The terms name the parties' confirmed seals; the fund fills them in.
+    prepare = ("fund", "prepare", "--agreement", "个旧人社劳务〔2026〕7号", "--county-org",
+               county_org, "--hr-org", hr_org, "--principal", "200000.00", "--start",
+               "2026-01-01", "--end", "2028-12-31")  # fmt: skip
+    prepared = retried(lambda: stack.cli(*prepare))
+    assert prepared.returncode == 0, prepared.stderr
+    account = value(prepared.stdout, "account_id")
+    sealed = ok("fund", "seal", account, "--org", county_org, "--seal",
+                str(tmp_path / "county-seal.pem"))  # fmt: skip
+    assert value(sealed, "county_cooperative_seal") == seals["county"]
+    assert value(sealed, "hr_company_seal") == seals["hr"]
     opened = ok("fund", "seal", account, "--org", hr_org, "--seal", str(tmp_path / "hr-seal.pem"))
     assert value(opened, "status") == "open"
 
@@ -81,14 +129,9 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
     proposal = value(proposed, "proposal")
 
     # The fund learns of the signatories from registry's events; wait until it has.
-    deadline = time.monotonic() + 30
-    while True:
-        stack.env["XDG_CONFIG_HOME"] = homes["chen.sign"][0]
-        signed = stack.cli("fund", "sign", proposal, "--key", str(tmp_path / "chen.sign.pem"))
-        stack.env["XDG_CONFIG_HOME"] = admin_home
-        if signed.returncode == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    signed = retried(lambda: stack.cli("fund", "sign", proposal, "--key",
+                                       str(tmp_path / "chen.sign.pem"),
+                                       home=homes["chen.sign"][0]))  # fmt: skip
     assert signed.returncode == 0, signed.stderr
     refused = stack.cli("fund", "sign", proposal, "--key", str(tmp_path / "chen.sign.pem"))
     assert refused.returncode == 1  # the administrator's token is not chen's: not a signatory

@@ -188,9 +188,16 @@ def test_an_hr_company_certifies_its_signatory_with_its_own_seal(signed_in_stack
         "hr_operator",
     )
     user_id = value(person, "user_id")
-    seal = ok("seal", "new", "--org", hr, "--out", str(tmp_path / "hr-seal.pem"))
+    # The HR company's own person submits its seal; the finance bureau's registrar confirms it.
+    stack.person("zhou.hr", hr, "hr_operator", name="周明")
+    seal = stack.ok_as(
+        "zhou.hr", "seal", "new", "--org", hr, "--out", str(tmp_path / "hr-seal.pem")
+    )
     assert len(value(seal, "fingerprint").split()) == 16
     assert oct((tmp_path / "hr-seal.pem").stat().st_mode & 0o777) == "0o600"
+    assert value(seal, "status") == "pending"
+    stack.confirm_seal(value(seal, "fingerprint"), "个旧财金备〔2026〕7号")
+    assert "nothing to redo" in ok("seal", "audit")
     personal = ok("keys", "new", "--out", str(tmp_path / "wang.pem"))
     public_key = value(personal, "public key")
     enrolled = ok(

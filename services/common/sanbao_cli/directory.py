@@ -329,7 +329,8 @@ def _new_key_file(out: str, passphrase: str):
 
 @cli.group()
 def seal():
-    """An organisation's seal (印鉴): the key that certifies who may sign for it."""
+    """An organisation's seal (印鉴): the key that certifies who may sign for it, in effect once
+    the finance bureau's seal registrar confirms it."""
 
 
 @seal.command("new")
@@ -339,7 +340,8 @@ def seal():
 @KEY_OPTION
 @click.pass_obj
 def seal_new(session: Session, org_id, out, passphrase, idempotency_key):
-    """Create your organisation's seal key, keep it in OUT, and register its public half."""
+    """Create your organisation's seal key, keep it in OUT, and submit its public half (as a
+    member of the organisation); it counts once the finance bureau's seal registrar confirms it."""
     key = _new_key_file(out, passphrase)
     statement = {
         "purpose": "seal",

@@ -59,8 +59,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "candidates.read": EVERYONE,
     "events.replay": frozenset({COUNTY_ADMIN}),
     "fund.prepare": frozenset({COUNTY_ADMIN}),
-    # The seal's signature over the terms is what is checked, against the seal confirmed for
-    # the organisation; the caller must be of the organisation that seals.
+    # The seal's signature over the terms is what is checked, against the seal a registrar
+    # confirmed for the organisation: whoever relays it, only that seal's holder can make it.
     "fund.seal": EVERYONE,
     "fund.record": frozenset({FINANCE}),
     "fund.propose": frozenset({FINANCE, COUNTY_ADMIN, HR_OPERATOR}),

@@ -608,7 +608,8 @@ def sign_outflow(
     signatory = None
     if found is not None:
         signatory, certificate, seal_signature = found
-        a.check_certificate(account, signatory, certificate, seal_signature)
+        if not signatory.revoked:  # a revoked key is refused as such by add_signature
+            a.check_certificate(account, signatory, certificate, seal_signature)
     now = _now()
     signed = a.add_signature(account, proposal, principal.user_id, signatory, signature, now)
     events = [
@@ -622,7 +623,7 @@ def sign_outflow(
     ]
     entry_id = None
     if a.fully_signed(account, signed):
-        _check_signatories_current(books, signed)
+        _check_signatories_current(books, account, signed)
         entry_id, entry = _pay(books, account, signed, caller)
         signed = replace(signed, status=a.PAID, version=signed.version + 1)
         events.append(
@@ -671,9 +672,11 @@ def sign_outflow(
     return signed
 
 
-def _check_signatories_current(books: Books, proposal: a.Proposal) -> None:
-    """No payment on a signature whose key was revoked after it signed (revoking drops such
-    signatures from pending proposals; this holds even for one that escaped that)."""
+def _check_signatories_current(books: Books, account: a.JointAccount, proposal: a.Proposal) -> None:
+    """At payment, every signature on the proposal still counts: its key not revoked since it
+    signed (revoking drops such signatures from pending proposals; this holds even for one that
+    escaped that) and certified by the seal the account's terms name now (a re-sealing since may
+    have replaced the seal that certified it)."""
     for _, _, key_fingerprint, _ in proposal.signatures:
         found = books.signatory(key_fingerprint)
         if found is None or found[0].revoked:
@@ -682,6 +685,7 @@ def _check_signatories_current(books: Books, proposal: a.Proposal) -> None:
                 message_zh="该付款申请上有签批所用密钥已被撤销",
                 key=key_fingerprint,
             )
+        a.check_certificate(account, *found)
 
 
 def _charged_to_hr(amount_fen: int) -> list:
@@ -693,9 +697,8 @@ def _charged_to_hr(amount_fen: int) -> list:
     ]
 
 
-def _pay(books: Books, account: a.JointAccount, proposal: a.Proposal, caller: Caller):
-    """Post the payment, checking the cash where it is posted: never below zero."""
-    totals = books.balances(account.account_id)
+def payment_entry(proposal: a.Proposal) -> tuple[ledger.Posting, ...]:
+    """The one balanced entry that pays a proposal: the same whether it is posted or checked."""
     postings: list[ledger.Posting] = []
     for line in proposal.lines:
         if proposal.kind == "advance":
@@ -726,7 +729,13 @@ def _pay(books: Books, account: a.JointAccount, proposal: a.Proposal, caller: Ca
                 ledger.Posting("advances_outstanding", -line.amount_fen, line.reference),
                 *_charged_to_hr(line.amount_fen),
             ]
-    entry = ledger.entry(*postings)
+    return ledger.entry(*postings)
+
+
+def _pay(books: Books, account: a.JointAccount, proposal: a.Proposal, caller: Caller):
+    """Post the payment, checking the cash where it is posted: never below zero."""
+    totals = books.balances(account.account_id)
+    entry = payment_entry(proposal)
     if proposal.kind == "write_off":  # the claim is still there to give up, checked as it goes
         outstanding = books.outstanding_advances(account.account_id)
         for reference, amount_fen in _claims(proposal.lines).items():
@@ -1050,8 +1059,9 @@ def verify(
                     f"account {account.account_id}: advance {reference} outstanding below zero"
                 )
         problems += _seal_problems(books, account, county, registrar_keys or {})
+        problems += _outflow_problems(books, account)
         for proposal in books.proposals(account.account_id, account.county, a.PAID):
-            problems += _payment_problems(books, account, proposal)
+            problems += _payment_problems(books, account, proposal, county, registrar_keys or {})
     return {
         "records": len(records),
         "checkpoints": len(checkpoints),
@@ -1087,14 +1097,54 @@ def _seal_problems(
     return []
 
 
-def _certifying_seal(books: Books, signatory: a.Signatory) -> str | None:
-    """The public key of the seal that certified the signatory, if the fund knows it (the
-    account's own seal key is used otherwise)."""
+def _certifying_seal(
+    books: Books, signatory: a.Signatory, county: str, registrar_keys: dict
+) -> str | None:
+    """The public key of the seal that certified the signatory, if the fund knows it as a seal a
+    registrar confirmed for the signatory's organisation (the account's own seal key is used
+    otherwise)."""
     seal = books.seal(signatory.seal_fingerprint) if signatory.seal_fingerprint else None
-    return seal.public_key if seal is not None and seal.org_id == signatory.org_id else None
+    if seal is None or seal.org_id != signatory.org_id:
+        return None
+    try:
+        seals.check_confirmation(seal, county, registrar_keys)
+    except DomainError:
+        return None
+    return seal.public_key
 
 
-def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposal) -> list[str]:
+def _outflow_problems(books: Books, account: a.JointAccount) -> list[str]:
+    """Money leaves only by paying a proposal: every outflow entry is the one entry of a paid
+    proposal (whose signatures `_payment_problems` checks), posting exactly what paying it
+    posts, and every paid proposal has that entry."""
+    paid = {p.proposal_id: p for p in books.proposals(account.account_id, account.county, a.PAID)}
+    problems, seen = [], set()
+    for entry in books.entries(account.account_id):
+        if not entry["kind"].startswith("outflow:"):
+            continue
+        proposal = paid.get(entry["source"])
+        if proposal is None or entry["source"] in seen:
+            problems.append(
+                f"journal entry {entry['entry_id']} pays out without a paid proposal of its own"
+            )
+            continue
+        seen.add(proposal.proposal_id)
+        if entry["kind"] != f"outflow:{proposal.kind}" or tuple(entry["postings"]) != payment_entry(
+            proposal
+        ):
+            problems.append(
+                f"journal entry {entry['entry_id']} is not what proposal "
+                f"{proposal.proposal_id} pays"
+            )
+    problems += [
+        f"paid proposal {p} has no entry in the journal" for p in sorted(paid.keys() - seen)
+    ]
+    return problems
+
+
+def _payment_problems(
+    books: Books, account: a.JointAccount, proposal: a.Proposal, county: str, registrar_keys: dict
+) -> list[str]:
     orgs = set()
     for org_id, user_id, key_fingerprint, signature in proposal.signatures:
         found = books.signatory(key_fingerprint)
@@ -1103,7 +1153,11 @@ def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposa
         signatory, certificate, seal_signature = found
         try:
             a.check_certificate(
-                account, signatory, certificate, seal_signature, _certifying_seal(books, signatory)
+                account,
+                signatory,
+                certificate,
+                seal_signature,
+                _certifying_seal(books, signatory, county, registrar_keys),
             )
         except Exception:  # noqa: BLE001 - any failure here is a break to report
             return [f"payment {proposal.proposal_id}: a signatory's certificate does not verify"]
@@ -1128,8 +1182,11 @@ def _payment_problems(books: Books, account: a.JointAccount, proposal: a.Proposa
 
 def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> None:
     """Seals confirmed or revoked in the directory, each verified here against the pinned
-    registrar keys rather than taken on registry's word. A confirmation that does not verify
-    changes nothing. A seal no longer in effect freezes the accounts whose terms name it."""
+    registrar keys rather than taken on registry's word. A seal's state only moves forward
+    (confirmed, then revoked), whatever order the events arrive in or however often one is
+    replayed; a confirmation that does not verify, or that would displace the organisation's
+    effective seal without naming it in `replaces`, changes nothing. A seal no longer in effect
+    freezes the accounts whose terms name it."""
     books = Books(uow.connection)
     books.lock()
     for event in events:
@@ -1137,36 +1194,66 @@ def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> N
         caller = Caller(county, f"system:fund for {event.actor}", event.correlation_id)
         try:
             if event.type == "seal_confirmed":
-                record = seals.SealRecord(
-                    payload["org_id"],
-                    payload["org_kind"],
-                    payload["fingerprint"],
-                    payload["public_key"],
-                    payload["confirmation"],
-                    payload["confirmation_signature"],
-                )
-                seals.check_confirmation(record, county, registrar_keys)
-                replaced = payload["confirmation"]["replaces"]
-                if replaced:
-                    books.revoke_seal(
-                        replaced,
-                        {"replaced_by": record.fingerprint, "confirmation": record.confirmation},
-                        record.confirmation_signature,
-                    )
-                books.save_seal(record, "effective")
+                applied = _apply_confirmation(books, payload, county, registrar_keys)
             else:
-                seals.check_revocation(
-                    payload["revocation"], payload["revocation_signature"], county, registrar_keys
-                )
-                books.revoke_seal(
-                    payload["fingerprint"], payload["revocation"], payload["revocation_signature"]
-                )
+                applied = _apply_revocation(books, payload, county, registrar_keys)
         except (seals.SealNotEffective, seals.RegistrarSignatureRejected, KeyError) as exc:
-            log.warning("%s of seal %s ignored: %s", event.type, payload.get("fingerprint"), exc)
+            applied = str(exc)
+        if applied is not True:
+            log.warning(
+                "%s of seal %s ignored: %s", event.type, payload.get("fingerprint"), applied
+            )
             continue
         detail = {k: payload.get(k) for k in ("org_id", "fingerprint", "confirmation")}
         detail["revocation"] = payload.get("revocation")
         audit(books, caller, event.type, None, detail)
+
+
+def _apply_confirmation(books: Books, payload: dict, county: str, registrar_keys: dict):
+    record = seals.SealRecord(
+        payload["org_id"],
+        payload["org_kind"],
+        payload["fingerprint"],
+        payload["public_key"],
+        payload["confirmation"],
+        payload["confirmation_signature"],
+    )
+    seals.check_confirmation(record, county, registrar_keys)
+    known = books.seal(record.fingerprint)
+    if known is not None and known.revoked:
+        return "the seal was revoked or replaced: a confirmation cannot bring it back"
+    if known is not None:
+        return "already in effect"
+    current = books.effective_seal(record.org_id)
+    replaces = record.confirmation["replaces"]
+    if current is not None and current.fingerprint != replaces:
+        return f"it does not replace the effective seal {current.fingerprint}"
+    if replaces:
+        books.revoke_seal(
+            replaces,
+            record.org_id,
+            {"replaced_by": record.fingerprint, "confirmation": record.confirmation},
+            record.confirmation_signature,
+        )
+    books.confirm_seal(record)
+    return True
+
+
+def _apply_revocation(books: Books, payload: dict, county: str, registrar_keys: dict):
+    revocation = payload["revocation"]
+    seals.check_revocation(revocation, payload["revocation_signature"], county, registrar_keys)
+    known = books.seal(revocation["fingerprint"])
+    if known is not None and known.org_id != revocation["organisation_id"]:
+        return "the revocation names another organisation than the seal's"
+    if known is not None and known.revoked:
+        return "already revoked"
+    books.revoke_seal(
+        revocation["fingerprint"],
+        revocation["organisation_id"],
+        revocation,
+        payload["revocation_signature"],
+    )
+    return True
 
 
 def apply_signing_keys(uow: UnitOfWork, events) -> None:
@@ -1186,7 +1273,7 @@ def apply_signing_keys(uow: UnitOfWork, events) -> None:
             )
         else:
             books.lock()  # the drops below append to the audit chain
-            books.revoke_signatory(payload["fingerprint"], _now())
+            books.revoke_signatory(payload["fingerprint"], _now(), payload)
             _drop_signatures(uow, books, event, payload["fingerprint"])
 
 

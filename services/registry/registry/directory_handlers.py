@@ -539,6 +539,8 @@ def confirm_seal(
     row = repo.seal(str(confirmation.get("fingerprint", "")))
     if row is None:
         raise SealNotFound(fingerprint=confirmation.get("fingerprint"))
+    repo.lock_seals_of(row.org_id)
+    row = repo.seal(row.fingerprint)
     org = _organisation(repo, row.org_id)
     if principal.organisation_id == org.org_id:
         raise SealRejected(
@@ -608,6 +610,8 @@ def revoke_seal(
     row = repo.seal(statement["fingerprint"])
     if row is None or row.org_id != statement["organisation_id"]:
         raise SealNotFound(fingerprint=statement["fingerprint"])
+    repo.lock_seals_of(row.org_id)
+    row = repo.seal(row.fingerprint)
     if principal.organisation_id != row.org_id and AUDITOR not in principal.roles:
         raise SealRejected(
             message_en="a seal's revocation is sent by its organisation or the registrar's side",

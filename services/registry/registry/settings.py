@@ -1,8 +1,25 @@
 """registry's own configuration keys (its section of config.yml), validated at start."""
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from sanbao_common.config import ServiceSectionSchema
+
+
+def _checkpoint_keys(value: str) -> None:
+    from sanbao_common.crypto import load_public_key
+
+    keys = [part for part in value.split(",") if part.strip()]
+    if not keys:
+        raise ValidationError(
+            "no fund checkpoint key: without it the county's witness keeps no checkpoint of the "
+            "fund's audit chain; make run pins the fund's, elsewhere set it to the base64 public "
+            "half of the fund's CHECKPOINT_SIGNING_KEY_FILE"
+        )
+    for key in keys:
+        try:
+            load_public_key(key.strip())
+        except ValueError:
+            raise ValidationError("not a base64 Ed25519 public key (32 bytes)") from None
 
 
 class Settings(ServiceSectionSchema):
@@ -28,4 +45,4 @@ class Settings(ServiceSectionSchema):
     WORKING_AGE_MAX = fields.Integer(load_default=64, validate=validate.Range(min=40, max=80))
     # The fund's checkpoint keys (base64 public halves, comma-separated): the county's witness
     # keeps only checkpoints of the fund's audit chain signed by one of them.
-    FUND_CHECKPOINT_PUBLIC_KEYS = fields.String(load_default="")
+    FUND_CHECKPOINT_PUBLIC_KEYS = fields.String(required=True, validate=_checkpoint_keys)

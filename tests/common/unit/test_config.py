@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ("registry", "dispatch", "fund", "settlement", "notify")
 # The public half of a freshly generated Ed25519 key: every service needs one to check tokens.
 KEY = public_key_text(new_signing_key())
-ENV = {"TOKEN_PUBLIC_KEYS": KEY}
+ENV = {"TOKEN_PUBLIC_KEYS": KEY, "FUND_CHECKPOINT_PUBLIC_KEYS": KEY}
 
 
 def test_substitution_takes_the_environment_then_the_default():
@@ -115,3 +115,17 @@ def test_passwords_never_appear_in_messages():
         redact_url("postgresql://fund:s3cret@db:5432/fund") == "postgresql://fund:***@db:5432/fund"
     )
     assert redact_url("sqlite:////var/x.sqlite") == "sqlite:////var/x.sqlite"
+
+
+def test_registry_refuses_to_start_without_the_funds_pinned_checkpoint_key():
+    """Without it the county's witness would keep no checkpoint, and verify would have nothing
+    out of the fund's reach to check its chain against."""
+    environ = {"TOKEN_PUBLIC_KEYS": KEY}
+    with pytest.raises(ConfigError, match="FUND_CHECKPOINT_PUBLIC_KEYS: no fund checkpoint key"):
+        load_config(ROOT / "services/registry/config.yml", "registry", environ=environ)
+
+
+def test_a_registrar_key_that_is_not_a_key_is_refused():
+    environ = dict(ENV, SEAL_REGISTRAR_KEYS="not-a-key")
+    with pytest.raises(ConfigError, match="SEAL_REGISTRAR_KEYS"):
+        load_config(ROOT / "services/fund/config.yml", "fund", environ=environ)

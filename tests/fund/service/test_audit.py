@@ -326,3 +326,50 @@ def test_an_entry_added_or_deleted_behind_the_chain_is_caught(fund, history):
     report = verify(fund)
     assert report["first_break"].startswith(f"journal entry {entry.entry_id} bound by record")
     assert report["first_break"].endswith("is missing")
+
+
+def test_a_payment_appended_with_its_audit_record_but_no_signed_proposal_is_caught(fund, history):
+    """Someone who can write to the fund's database but holds no key appends, after the last
+    checkpoint, a write-off nobody signed and the audit record that binds it: the chain holds,
+    but money left without a paid proposal of its own."""
+    from fund import handlers
+    from fund.domain import ledger
+    from sanbao_common.context import Caller
+
+    assert verify(fund)["ok"]
+    with fund.db.unit_of_work() as uow:
+        books = Books(uow.connection)
+        entry = ledger.entry(
+            ledger.Posting("write_offs", 1000_00),
+            ledger.Posting("advances_outstanding", -1000_00, "b0"),
+            ledger.Posting("shortfall_receivable", 1000_00),
+            ledger.Posting("charged_to_hr", -1000_00),
+        )
+        books.post(history, "forged-1", "outflow:write_off", entry, by="user:x", source="p-x")
+        handlers.audit(
+            books,
+            Caller("532501", "user:zhou.sign", "corr"),
+            "sign_outflow",
+            history,
+            {"proposal_id": "p-x", "status": "paid", "entry_id": "forged-1"},
+        )
+        uow.commit()
+    report = verify(fund)
+    assert not report["ok"]
+    assert "journal entry forged-1 pays out without a paid proposal" in report["first_break"]
+    # A second entry reusing a genuine paid proposal (and its valid signatures) is caught too.
+    with fund.db.unit_of_work() as uow:
+        books = Books(uow.connection)
+        genuine = next(e for e in books.entries(history) if e["kind"] == "outflow:advance")
+        books.post(
+            history,
+            "forged-2",
+            "outflow:advance",
+            ledger.entry(*genuine["postings"]),
+            by="user:x",
+            source=genuine["source"],
+        )
+        handlers.audit(books, Caller("532501", "user:x", "corr"), "sign_outflow", history, {})
+        uow.commit()
+    problems = verify(fund)["problems"]
+    assert any("forged-2 pays out without a paid proposal of its own" in p for p in problems)

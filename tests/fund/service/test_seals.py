@@ -268,3 +268,121 @@ def test_verify_names_an_account_opened_under_unconfirmed_seals(fund):
     report = fund.as_(["auditor"], user="audit").verify_books()
     assert not report["ok"]
     assert any(account in p and "no registrar confirmed" in p for p in report["problems"])
+
+
+# -- events out of order, replayed or re-addressed: a seal's state only moves forward -----------
+
+
+def seal_status(fund, seal_fingerprint):
+    from sqlalchemy import select
+
+    from fund.adapters.tables import seals
+
+    with fund.db.reader() as uow:
+        return uow.connection.execute(
+            select(seals.c.status).where(seals.c.fingerprint == seal_fingerprint)
+        ).scalar()
+
+
+def revoked_event(fund, org_id, seal_fingerprint, *, addressed_to=None):
+    statement, signature = fund.registrar.revocation(org_id, seal_fingerprint)
+    return SimpleNamespace(
+        type="seal_revoked",
+        actor="user:someone",
+        correlation_id="corr",
+        payload={
+            "org_id": org_id,
+            "fingerprint": addressed_to or seal_fingerprint,
+            "revocation": statement,
+            "revocation_signature": signature,
+        },
+    )
+
+
+def test_a_replayed_confirmation_cannot_bring_a_replaced_seal_back(fund):
+    account = funded(fund)
+    old = fund.seal_event(fund.hr)  # the genuine confirmation of the lost seal, kept by anyone
+    fund.new_seal(fund.hr)
+    fund.relay(old)  # published again (a broker administrator, a registry database writer)
+    assert seal_status(fund, old.payload["fingerprint"]) == "revoked"
+    assert seal_status(fund, fund.hr.seal_fingerprint) == "effective"
+    with pytest.raises(AccountFrozen):
+        advance(fund, account)
+
+
+def test_a_revocation_that_arrives_before_its_confirmation_still_holds(fund):
+    confirmation = fund.seal_event(fund.hr)
+    fund.relay(revoked_event(fund, HR_ORG, fund.hr.seal_fingerprint))
+    fund.relay(fund.seal_event(fund.county), confirmation)
+    assert seal_status(fund, fund.hr.seal_fingerprint) == "revoked"
+    with pytest.raises(SealNotEffective):
+        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+
+
+def test_a_genuine_revocation_cannot_be_readdressed_to_another_seal(fund):
+    account = funded(fund)
+    squatter = new_signing_key()
+    fund.relay(
+        revoked_event(
+            fund, "org-squatter", fingerprint(squatter), addressed_to=fund.county.seal_fingerprint
+        )
+    )
+    assert seal_status(fund, fund.county.seal_fingerprint) == "effective"
+    assert advance(fund, account)["status"] == "pending"
+
+
+def test_a_key_revoked_before_its_enrolment_arrives_never_counts(fund):
+    account = funded(fund)
+    personal = new_signing_key()
+    certificate = {
+        "purpose": "certify",
+        "organisation_id": HR_ORG,
+        "county": COUNTY,
+        "user_id": "zhou2.sign",
+        "public_key": public_key_text(personal),
+        "limit_fen": None,
+        "issued_at": "2026-11-30T00:00:00+00:00",
+    }
+    from fund import handlers
+
+    revocation = SimpleNamespace(
+        type="signing_key_revoked",
+        actor="user:registry",
+        correlation_id="corr",
+        payload={
+            "fingerprint": fingerprint(personal),
+            "org_id": HR_ORG,
+            "user_id": "zhou2.sign",
+            "public_key": public_key_text(personal),
+            "limit_fen": None,
+        },
+    )
+    with fund.db.unit_of_work() as uow:  # the two events travel on queues of their own
+        handlers.apply_signing_keys(uow, [revocation])
+        uow.commit()
+    _enrol(
+        fund,
+        fund.hr,
+        "zhou2.sign",
+        personal,
+        certificate,
+        sign(fund.hr.seal, canonical(certificate)),
+    )
+    proposal = advance(fund, account)
+    fund.sign_as(fund.county, "chen.sign", proposal)()
+    with pytest.raises(SignatureRejected, match="revoked"):
+        fund.sign_as(fund.hr, "zhou2.sign", proposal)()
+
+
+def test_a_signature_certified_by_the_replaced_seal_does_not_complete_a_payment(fund):
+    account = funded(fund)
+    proposal = advance(fund, account)
+    fund.sign_as(fund.hr, "zhou.sign", proposal)()  # certified by the seal about to be replaced
+    fund.new_seal(fund.hr)  # and registry's revocation of zhou's key has not arrived yet
+    for party in (fund.county, fund.hr):
+        terms = admin(fund).get_joint_account(account)["reseal_terms"]
+        admin(fund).reseal_joint_account(
+            account, party.org_id, sign(party.seal, canonical(terms)), key()
+        )
+    with pytest.raises(SignatureRejected, match="not certified for this signatory"):
+        fund.sign_as(fund.county, "chen.sign", proposal)()

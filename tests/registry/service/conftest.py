@@ -12,6 +12,7 @@ from registry.roster_import import RosterImporter
 from registry.service import RegistryService
 from registry.settings import Settings
 from sanbao_common.context import Caller
+from sanbao_common.crypto import public_key_text
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from testkit import TEST_COUNTY, fake_access
 
@@ -32,6 +33,7 @@ def registry_settings(databases, token_keys):
             "TOKEN_SIGNING_KEY_FILE": str(token_keys.path),
             "DATA_KEY_FILE": str(token_keys.data_key_path),
             "STALE_AFTER_DAYS": 30,
+            "FUND_CHECKPOINT_PUBLIC_KEYS": public_key_text(token_keys.checkpoint_key),
         }
     )
     with nameko_config.patch({"COUNTY": TEST_COUNTY, "registry": settings}):

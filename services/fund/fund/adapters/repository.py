@@ -109,20 +109,14 @@ class Books:
 
     # -- seals, as registry relays them --------------------------------------------------------
 
-    def save_seal(self, seal: SealRecord, status: str) -> None:
-        """Keep a seal; an effective one is the organisation's only effective seal."""
-        if status == "effective":
-            self.connection.execute(
-                update(seals)
-                .where(seals.c.org_id == seal.org_id, seals.c.status == "effective")
-                .where(seals.c.fingerprint != seal.fingerprint)
-                .values(status="revoked")
-            )
+    def confirm_seal(self, seal: SealRecord) -> None:
+        """Keep a confirmed seal as its organisation's effective one. The caller has checked
+        that it is not revoked and that it replaces the organisation's current one, if any."""
         values = {
             "org_id": seal.org_id,
             "org_kind": seal.org_kind,
             "public_key": seal.public_key,
-            "status": status,
+            "status": "effective",
             "confirmation": json.dumps(seal.confirmation, sort_keys=True, ensure_ascii=False),
             "confirmation_signature": seal.confirmation_signature,
         }
@@ -133,16 +127,32 @@ class Books:
                 update(seals).where(seals.c.fingerprint == seal.fingerprint).values(**values)
             )
 
-    def revoke_seal(self, fingerprint: str, revocation: dict, signature: str | None) -> None:
-        self.connection.execute(
-            update(seals)
-            .where(seals.c.fingerprint == fingerprint)
-            .values(
-                status="revoked",
-                revocation=json.dumps(revocation, sort_keys=True, ensure_ascii=False),
-                revocation_signature=signature,
+    def revoke_seal(
+        self, fingerprint: str, org_id: str, revocation: dict, signature: str | None
+    ) -> None:
+        """Revoked for good: a seal not seen yet is kept as revoked, so that its confirmation,
+        arriving later or replayed, can never make it effective."""
+        values = {
+            "status": "revoked",
+            "revocation": json.dumps(revocation, sort_keys=True, ensure_ascii=False),
+            "revocation_signature": signature,
+        }
+        if self.seal(fingerprint) is None:
+            self.connection.execute(
+                insert(seals).values(
+                    fingerprint=fingerprint,
+                    org_id=org_id,
+                    org_kind="",
+                    public_key="",
+                    confirmation="{}",
+                    confirmation_signature="",
+                    **values,
+                )
             )
-        )
+        else:
+            self.connection.execute(
+                update(seals).where(seals.c.fingerprint == fingerprint).values(**values)
+            )
 
     def seal(self, fingerprint: str) -> SealRecord | None:
         row = self.connection.execute(
@@ -198,7 +208,24 @@ class Books:
             )
         )
 
-    def revoke_signatory(self, fingerprint: str, at: datetime) -> None:
+    def revoke_signatory(self, fingerprint: str, at: datetime, record: dict) -> None:
+        """Revoked for good: a key not enrolled yet here (its enrolment may arrive later, on its
+        own queue) is kept as revoked, so that the enrolment cannot make it count."""
+        if self.signatory(fingerprint) is None:
+            self.connection.execute(
+                insert(signatories).values(
+                    fingerprint=fingerprint,
+                    org_id=record.get("org_id") or "",
+                    user_id=record.get("user_id") or "",
+                    public_key=record.get("public_key") or "",
+                    limit_fen=record.get("limit_fen"),
+                    certificate="{}",
+                    seal_signature="",
+                    seal_fingerprint=record.get("seal_fingerprint"),
+                    revoked_at=at,
+                )
+            )
+            return
         self.connection.execute(
             update(signatories)
             .where(signatories.c.fingerprint == fingerprint)

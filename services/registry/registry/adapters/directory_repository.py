@@ -196,6 +196,13 @@ class DirectoryRepository:
 
     # -- seals and signing keys --------------------------------------------------------------
 
+    def lock_seals_of(self, org_id: str) -> None:
+        """Changes to one organisation's seals apply one at a time (PostgreSQL; SQLite's writers
+        are serialised already), so two confirmations can never leave two effective seals."""
+        self.connection.execute(
+            select(organisations.c.org_id).where(organisations.c.org_id == org_id).with_for_update()
+        )
+
     def seal(self, fingerprint: str):
         return self.connection.execute(
             select(seals).where(seals.c.fingerprint == fingerprint)

@@ -572,14 +572,7 @@ def confirm_seal(
     events = []
     if current is not None:
         retired = {"replaced_by": row.fingerprint, "confirmation": confirmation}
-        repo.update_seal(
-            current.fingerprint,
-            status=REVOKED,
-            revocation=json.dumps(retired, ensure_ascii=False),
-            revocation_signature=signature,
-            revoked_at=now,
-        )
-        events += _revoke_keys_of_seal(repo, caller, current.fingerprint, retired, now)
+        events += _retire_seal(repo, caller, current.fingerprint, retired, signature, now)
     for other in repo.seals(org.org_id, PENDING):
         if other.fingerprint != row.fingerprint:
             repo.update_seal(other.fingerprint, status=SUPERSEDED)
@@ -619,22 +612,24 @@ def revoke_seal(
         )
     if row.status in (REVOKED, SUPERSEDED):
         raise SealRejected(message_en="already revoked", message_zh="已注销", status=row.status)
-    now = _now()
-    repo.update_seal(
-        row.fingerprint,
-        status=REVOKED,
-        revocation=json.dumps(statement, ensure_ascii=False),
-        revocation_signature=signature,
-        revoked_at=now,
-    )
-    events = _revoke_keys_of_seal(repo, caller, row.fingerprint, statement, now)
+    events = _retire_seal(repo, caller, row.fingerprint, statement, signature, _now())
     view = seal_view(repo.seal(row.fingerprint))
     write_events(uow, [_event("seal_revoked", caller, view, _seal_record_id(view), 3), *events])
     return view
 
 
-def _revoke_keys_of_seal(repo, caller: Caller, seal_fingerprint: str, why: dict, now) -> list:
-    """Keys a seal certified stop counting with it."""
+def _retire_seal(
+    repo, caller: Caller, seal_fingerprint: str, why: dict, signature: str, now
+) -> list:
+    """A seal revoked (or replaced) under the registrar's signature, and every key it certified
+    with it: the `signing_key_revoked` events to publish."""
+    repo.update_seal(
+        seal_fingerprint,
+        status=REVOKED,
+        revocation=json.dumps(why, ensure_ascii=False),
+        revocation_signature=signature,
+        revoked_at=now,
+    )
     events = []
     for key in repo.signing_keys(seal_fingerprint=seal_fingerprint):
         if key.revoked_at is not None:

@@ -968,6 +968,7 @@ def gauge_figures(books: Books, now: datetime | None = None) -> dict:
                 "available_fen": view["available_fen"],
                 "advances_outstanding_fen": view["balances_fen"].get("advances_outstanding", 0),
                 "pending_outflows": len(waiting),
+                "frozen_for": view["frozen_for"],
                 "next_expiry_seconds": min(
                     (
                         (datetime.fromisoformat(p["expires_at"]) - now).total_seconds()

@@ -25,6 +25,11 @@ next_expiry_seconds = Gauge(
     "Seconds until the first waiting proposal expires unsigned (absent when none waits)",
     _ACCOUNT,
 )
+frozen = Gauge(
+    "sanbao_fund_account_frozen",
+    "1 while a party's seal changed since the terms were sealed: no outflow until both re-seal",
+    _ACCOUNT,
+)
 records_since_checkpoint = Gauge(
     "sanbao_fund_audit_records_since_checkpoint",
     "Audit records after the last signed checkpoint: rewriting them would not be detected yet",
@@ -34,7 +39,13 @@ checkpoint_age_seconds = Gauge(
     "Seconds since the last signed checkpoint of the audit chain (absent before the first)",
 )
 
-_PER_ACCOUNT = (available_fen, advances_outstanding_fen, pending_outflows, next_expiry_seconds)
+_PER_ACCOUNT = (
+    available_fen,
+    advances_outstanding_fen,
+    pending_outflows,
+    next_expiry_seconds,
+    frozen,
+)
 
 
 def show(figures: dict) -> None:
@@ -47,6 +58,7 @@ def show(figures: dict) -> None:
             available_fen.labels(*labels, cash).set(amount)
         advances_outstanding_fen.labels(*labels).set(account["advances_outstanding_fen"])
         pending_outflows.labels(*labels).set(account["pending_outflows"])
+        frozen.labels(*labels).set(1 if account["frozen_for"] else 0)
         if account["next_expiry_seconds"] is not None:
             next_expiry_seconds.labels(*labels).set(account["next_expiry_seconds"])
     records_since_checkpoint.set(figures["records_since_checkpoint"])

@@ -14,3 +14,8 @@ roster_imports = Gauge(
     "Roster imports by status (validating and applying ones are under way or were interrupted)",
     ["status"],
 )
+seals = Gauge(
+    "sanbao_registry_seals",
+    "Organisations' seals by status (pending ones wait for the seal registrar's confirmation)",
+    ["status"],
+)

@@ -838,5 +838,8 @@ class RegistryService(ServiceBase):
         with self.db.reader() as uow:
             metrics.labourers_registered.set(handlers.count_labourers(uow))
             metrics.labourers_stale.set(handlers.count_labourers(uow, stale_before=stale_before))
+            seal_counts = DirectoryRepository(uow.connection).seal_counts()
+        for status in ("pending", "effective", "revoked", "superseded"):
+            metrics.seals.labels(status).set(seal_counts.get(status, 0))
         for status, count in self.roster_imports.importer().count_by_status().items():
             metrics.roster_imports.labels(status).set(count)

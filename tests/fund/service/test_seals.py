@@ -32,6 +32,14 @@ def fund(databases):
     engine.dispose()
 
 
+def gauge(fund, name, **labels):
+    """The fund's gauge as a scrape would show it, refreshed from the books."""
+    from prometheus_client import REGISTRY
+
+    fund.as_(["auditor"], user="audit").refresh_gauges()
+    return REGISTRY.get_sample_value(name, {**labels, "agreement": "个旧人社劳务〔2026〕1号"})
+
+
 def admin(fund):
     return fund.as_(["county_admin"], user="admin")
 
@@ -184,6 +192,7 @@ def test_a_changed_seal_freezes_outflows_until_both_parties_reseal(fund):
     fund.new_seal(fund.hr)  # the registrar replaced the HR company's (lost) seal
     view = admin(fund).get_joint_account(account)
     assert view["frozen_for"] == [HR_ORG]
+    assert gauge(fund, "sanbao_fund_account_frozen", account=account) == 1
     with pytest.raises(AccountFrozen):
         advance(fund, account)
     with pytest.raises(AccountFrozen):  # nor does a proposal signed before the change get paid
@@ -204,6 +213,7 @@ def test_a_changed_seal_freezes_outflows_until_both_parties_reseal(fund):
         )
     view = admin(fund).get_joint_account(account)
     assert view["frozen_for"] == [] and view["amendment"] == 1
+    assert gauge(fund, "sanbao_fund_account_frozen", account=account) == 0
     # The old seal certified zhou.sign: that certificate no longer counts; a new one does.
     fresh = advance(fund, account)
     fund.sign_as(fund.county, "chen.sign", fresh)()

@@ -49,7 +49,7 @@ def db(databases):
 @pytest.fixture
 def settings(token_keys):
     section = {"TOKEN_TTL_SECONDS": 600, "LOGIN_MAX_FAILURES": 3, "LOGIN_LOCKOUT_SECONDS": 600,
-               "PASSWORD_SCRYPT_N": 1024}  # fmt: skip
+               "PASSWORD_SCRYPT_N": 1024, "STALE_AFTER_DAYS": 180}  # fmt: skip
     with nameko_config.patch({"COUNTY": COUNTY, "registry": section}):
         yield
 
@@ -433,6 +433,10 @@ def test_a_squatted_submission_cannot_block_the_real_seal(tree, as_, token_keys)
     }
     assert states == {fingerprint(squatter): "superseded", fingerprint(real): "effective"}
     assert tree.admin.list_seals(status="pending") == []
+    from prometheus_client import REGISTRY
+
+    tree.admin.refresh_gauges()
+    assert REGISTRY.get_sample_value("sanbao_registry_seals", {"status": "superseded"}) == 1
 
 
 def test_only_an_organisations_own_confirmed_seal_can_make_its_signatories(tree, as_, token_keys):

@@ -221,6 +221,12 @@ class DirectoryRepository:
             query = query.where(seals.c.status == status)
         return list(self.connection.execute(query))
 
+    def seal_counts(self) -> dict[str, int]:
+        rows = self.connection.execute(
+            select(seals.c.status, func.count()).group_by(seals.c.status)
+        )
+        return {status: int(count) for status, count in rows}
+
     def add_seal(self, **values) -> None:
         self.connection.execute(insert(seals).values(**values))
 

@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, func, select
 from dispatch.adapters.tables import candidates
 from rabbit_node import RabbitNode
 from registry.adapters.tables import labourers
+from sanbao_common.crypto import public_key_text
 from sanbao_common.messaging.admin import (
     ManagementApi,
     apply_topology,
@@ -69,6 +70,7 @@ class Stack:
             TOKEN_PUBLIC_KEYS=token_keys.public,
             TOKEN_SIGNING_KEY_FILE=str(token_keys.path),
             DATA_KEY_FILE=str(token_keys.data_key_path),
+            FUND_CHECKPOINT_PUBLIC_KEYS=public_key_text(token_keys.checkpoint_key),
         )
         self.processes: dict[str, subprocess.Popen] = {}
         for service in ("registry", "dispatch"):

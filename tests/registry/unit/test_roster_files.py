@@ -290,6 +290,19 @@ def test_xlsx_keeps_every_digit_of_id_numbers_as_text():
     assert sheet.column_dimensions["A"].number_format == "@"  # new entries stay text too
 
 
+def test_free_text_outside_the_text_columns_is_never_a_formula():
+    """An export's free text (a remark, a skill) is not among the columns forced to text; a
+    clerk's or an attacker's `=cmd|...` there must still open as text, not run."""
+    hostile = ['=cmd|" /C calc"!A0', "+SUM(1,2)", "@SUM(A1)", '-2+3+cmd|"/C calc"!A0']
+    data = write_table("xlsx", ["身份证号", "备注"], [["532501199003150013", v] for v in hostile],
+                       text_columns={0})  # fmt: skip
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    cells = [load_workbook(io.BytesIO(data)).active.cell(row=i + 2, column=2) for i in range(4)]
+    assert [(c.data_type, c.value) for c in cells] == [("s", v) for v in hostile]
+
+
 def test_a_value_that_looks_like_a_formula_stays_text():
     data = write_table("xlsx", ["备注"], [['=HYPERLINK("x")']])
     cell = load_workbook(io.BytesIO(data)).active["A2"]

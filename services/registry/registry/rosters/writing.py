@@ -42,8 +42,9 @@ def write_table(
     """The table as a CSV ("csv") or XLSX ("xlsx") file.
 
     `text_columns` holds 0-based column indexes written as text (None: every column); other
-    columns keep ints as numbers. `title` adds a row above the header (merged across the table
-    in XLSX), as townships' own rosters have.
+    columns keep ints as numbers. Strings are text cells in every column, never formulas.
+    `title` adds a row above the header (merged across the table in XLSX), as townships' own
+    rosters have.
     """
     if text_columns is None:
         text_columns = set(range(len(headers)))
@@ -103,7 +104,11 @@ def _xlsx(
     for row in rows:
         sheet.append(
             [
-                _text_cell(sheet, value) if index in text_columns and value is not None else value
+                # Every string is a string cell, whatever its column: openpyxl would write a
+                # free text starting with "=" as a live formula.
+                _text_cell(sheet, value)
+                if isinstance(value, str) or (index in text_columns and value is not None)
+                else value
                 for index, value in enumerate(row)
             ]
         )

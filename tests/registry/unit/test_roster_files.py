@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from datetime import date
@@ -301,6 +302,46 @@ def test_free_text_outside_the_text_columns_is_never_a_formula():
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     cells = [load_workbook(io.BytesIO(data)).active.cell(row=i + 2, column=2) for i in range(4)]
     assert [(c.data_type, c.value) for c in cells] == [("s", v) for v in hostile]
+
+
+HOSTILE = '=HYPERLINK("http://example.invalid","点击")'
+
+
+def _formula_elements(xlsx: bytes) -> list[str]:
+    """Every <f> (formula) element in every worksheet of the workbook."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        return [
+            name
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/")
+            and re.search(rb"<f[ >/]", archive.read(name)) is not None
+        ]
+
+
+@pytest.mark.parametrize("kind", ["export", "template", "error report", "statement"])
+def test_no_kind_of_workbook_we_write_holds_a_formula(kind, tmp_path):
+    """Each kind of XLSX the project writes, with a hostile text where a clerk's free text goes:
+    a roster export (streamed), the template (titled, built in memory), an import's error report
+    and a fund statement (sanbao_common.spreadsheets)."""
+    row = generate_roster_rows(1, county="532501", seed=3)[0]
+    row["skills"] = HOSTILE
+    if kind == "export":  # as registry.export_labourers writes it
+        from registry.roster_export import EXPORT_COLUMNS, TEXT_COLUMNS, export_headers
+
+        values = [row.get(column) for column in EXPORT_COLUMNS]
+        data = write_table("xlsx", export_headers(), [values], text_columns=TEXT_COLUMNS)
+    elif kind == "template":
+        data = roster_bytes([row], "xlsx", title=HOSTILE)
+    elif kind == "error report":
+        data = error_report("xlsx", [(3, "skills", HOSTILE)])
+    else:
+        from sanbao_common.spreadsheets import write_rows
+
+        write_rows(tmp_path / "s.xlsx", [["source"], [HOSTILE]], sheet_title="statement")
+        data = (tmp_path / "s.xlsx").read_bytes()
+    assert _formula_elements(data) == []
+    texts = [c.value for r in load_workbook(io.BytesIO(data)).active.iter_rows() for c in r]
+    assert HOSTILE in texts
 
 
 def test_a_value_that_looks_like_a_formula_stays_text():

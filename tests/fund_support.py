@@ -52,6 +52,7 @@ class Fund:
     """FundService workers acting for given people, on one database."""
 
     def __init__(self, engine):
+        self.engine = engine
         self.db = DatabaseHandle(engine, threading.Lock())
         self.checkpoint_key = new_signing_key()
         self.county = Party(COUNTY_ORG, "county_coop")
@@ -165,7 +166,6 @@ class Fund:
     def certify(self, party: Party, user: str, limit_fen: int | None = None, revoke=False) -> str:
         """The party's seal certifies a new personal key for `user` (as registry relays it)."""
         personal = new_signing_key()
-        party.signatories[user] = personal
         certificate = {
             "purpose": "certify",
             "organisation_id": party.org_id,
@@ -175,8 +175,25 @@ class Fund:
             "limit_fen": limit_fen,
             "issued_at": datetime.now(UTC).isoformat(),
         }
+        seal_signature = sign(party.seal, statement_bytes(certificate))
+        self.enrol(party, user, personal, certificate, seal_signature, limit_fen)
+        return fingerprint(personal)
+
+    def enrol(
+        self,
+        party: Party,
+        user: str,
+        personal,
+        certificate: dict,
+        seal_signature: str,
+        limit_fen: int | None = None,
+    ):
+        """registry's `signing_key_enrolled` for `user`'s key with `limit_fen`, carrying whatever
+        certificate and seal signature it is given (an attacker's too), as the fund applies it."""
         event = SimpleNamespace(
             type="signing_key_enrolled",
+            actor="user:admin",
+            correlation_id="corr",
             payload={
                 "fingerprint": fingerprint(personal),
                 "org_id": party.org_id,
@@ -184,17 +201,22 @@ class Fund:
                 "public_key": public_key_text(personal),
                 "limit_fen": limit_fen,
                 "certificate": certificate,
-                "seal_signature": sign(party.seal, statement_bytes(certificate)),
+                "seal_signature": seal_signature,
                 "seal_fingerprint": party.seal_fingerprint,
             },
         )
         with self.db.unit_of_work() as uow:
             handlers.apply_signing_keys(uow, [event])
             uow.commit()
-        return fingerprint(personal)
+        party.signatories[user] = personal
 
     def revoke(self, fingerprint_: str) -> None:
-        event = SimpleNamespace(type="signing_key_revoked", payload={"fingerprint": fingerprint_})
+        event = SimpleNamespace(
+            type="signing_key_revoked",
+            actor="user:admin",
+            correlation_id="corr",
+            payload={"fingerprint": fingerprint_},
+        )
         with self.db.unit_of_work() as uow:
             handlers.apply_signing_keys(uow, [event])
             uow.commit()

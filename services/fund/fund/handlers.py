@@ -114,6 +114,7 @@ def account_view(books: Books, account: a.JointAccount, now: datetime | None = N
     totals = books.balances(account.account_id)
     reserved = books.reserved(account.account_id, now)
     pending = books.proposals(account.account_id, account.county, a.PENDING)
+    frozen_for = changed_seals(books, account)
     return {
         **account.terms(),
         "status": account.status,
@@ -122,8 +123,8 @@ def account_view(books: Books, account: a.JointAccount, now: datetime | None = N
         "seals_waiting_for": [o for o in account.parties if o not in account.seal_signatures],
         # Parties whose seal changed since the terms were sealed: outflows wait for re-sealing,
         # both parties' current seals signing `reseal_terms` (`reseal_signed_by` so far).
-        "frozen_for": changed_seals(books, account),
-        "reseal_terms": _reseal_terms(books, account),
+        "frozen_for": frozen_for,
+        "reseal_terms": _reseal_terms(books, account, frozen_for),
         "reseal_signed_by": sorted((account.reseal or {}).get("seal_signatures", {})),
         "balances_fen": totals,
         "available_fen": {
@@ -155,10 +156,12 @@ def _effective_seals(books: Books, account: a.JointAccount) -> dict:
     return {org: seal for org, seal in found.items() if seal is not None}
 
 
-def _reseal_terms(books: Books, account: a.JointAccount) -> dict | None:
+def _reseal_terms(books: Books, account: a.JointAccount, frozen_for: list[str]) -> dict | None:
     """The amended terms both parties' current seals sign to unfreeze the account, if any."""
+    if account.status != a.OPEN or not frozen_for:
+        return None
     effective = _effective_seals(books, account)
-    if account.status != a.OPEN or not changed_seals(books, account) or len(effective) < 2:
+    if len(effective) < 2:
         return None
     county_org, hr_org = account.parties
     return account.resealed(
@@ -1031,9 +1034,10 @@ def verify(
     chain = first_break(records, checkpoints)
     if chain:
         problems.append(chain)
-    journal = journal_break(records, books.journal())  # every posting, as the chain bound it
-    if journal:
-        problems.append(journal)
+    journal = books.journal()  # every entry as stored, in the form the chain binds
+    journal_problem = journal_break(records, journal)
+    if journal_problem:
+        problems.append(journal_problem)
     for account in books.accounts():
         derived = books.balances_from_postings(account.account_id)
         kept = books.kept_balances(account.account_id)
@@ -1060,7 +1064,9 @@ def verify(
                     f"account {account.account_id}: advance {reference} outstanding below zero"
                 )
         problems += _seal_problems(books, account, county, registrar_keys or {})
-        problems += _outflow_problems(books, account)
+        problems += _outflow_problems(
+            books, account, [e for e in journal if e["account_id"] == account.account_id]
+        )
         for proposal in books.proposals(account.account_id, account.county, a.PAID):
             problems += _payment_problems(books, account, proposal, county, registrar_keys or {})
     return {
@@ -1114,14 +1120,15 @@ def _certifying_seal(
     return seal.public_key
 
 
-def _outflow_problems(books: Books, account: a.JointAccount) -> list[str]:
-    """Money leaves only by paying a proposal: every outflow entry is the one entry of a paid
-    proposal (whose signatures `_payment_problems` checks), posting exactly what paying it
-    posts, and every paid proposal has that entry."""
+def _outflow_problems(books: Books, account: a.JointAccount, journal: list[dict]) -> list[str]:
+    """Money leaves only by paying a proposal: every outflow entry of the account's `journal`
+    (as `Books.journal` gives it) is the one entry of a paid proposal (whose signatures
+    `_payment_problems` checks), posting exactly what paying it posts, and every paid proposal
+    has that entry."""
     paid = {p.proposal_id: p for p in books.proposals(account.account_id, account.county, a.PAID)}
     problems, seen = [], set()
-    for entry in books.entries(account.account_id):
-        if not entry["kind"].startswith("outflow:"):
+    for entry in journal:
+        if not (entry["kind"] or "").startswith("outflow:"):
             continue
         proposal = paid.get(entry["source"])
         if proposal is None or entry["source"] in seen:
@@ -1130,9 +1137,8 @@ def _outflow_problems(books: Books, account: a.JointAccount) -> list[str]:
             )
             continue
         seen.add(proposal.proposal_id)
-        if entry["kind"] != f"outflow:{proposal.kind}" or tuple(entry["postings"]) != payment_entry(
-            proposal
-        ):
+        pays = [[p.account, p.amount_fen, p.reference] for p in payment_entry(proposal)]
+        if entry["kind"] != f"outflow:{proposal.kind}" or entry["postings"] != pays:
             problems.append(
                 f"journal entry {entry['entry_id']} is not what proposal "
                 f"{proposal.proposal_id} pays"
@@ -1181,6 +1187,12 @@ def _payment_problems(
 # -- signatories, from registry's events ---------------------------------------------------------
 
 
+def _acting_on(event, county: str) -> Caller:
+    """The fund acting because of an event: as itself, on behalf of the event's actor, within
+    the request the event belongs to (what its audit records and events say)."""
+    return Caller(county, f"system:fund for {event.actor}", event.correlation_id)
+
+
 def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> None:
     """Seals confirmed or revoked in the directory, each verified here against the pinned
     registrar keys rather than taken on registry's word. A seal's state only moves forward
@@ -1192,7 +1204,7 @@ def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> N
     books.lock()
     for event in events:
         payload = event.payload
-        caller = Caller(county, f"system:fund for {event.actor}", event.correlation_id)
+        caller = _acting_on(event, county)
         try:
             if event.type == "seal_confirmed":
                 applied = _apply_confirmation(books, payload, county, registrar_keys)
@@ -1283,11 +1295,7 @@ def _drop_signatures(uow: UnitOfWork, books: Books, event, key_fingerprint: str)
     off (audited and announced), so that organisation signs again with a key still valid."""
     for proposal in books.pending_signed_with(key_fingerprint):
         account = _account(books, proposal.account_id)
-        caller = Caller(
-            account.county,
-            f"system:fund for {getattr(event, 'actor', None) or 'registry'}",
-            getattr(event, "correlation_id", None) or uuid.uuid4().hex,
-        )
+        caller = _acting_on(event, account.county)
         kept = tuple(s for s in proposal.signatures if s[2] != key_fingerprint)
         dropped = replace(proposal, signatures=kept, version=proposal.version + 1)
         books.save_proposal(dropped, new=False)

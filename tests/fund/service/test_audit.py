@@ -10,17 +10,7 @@ from sqlalchemy import select, text, update
 from fund.adapters.repository import Books
 from fund.adapters.tables import audit_log, ledger_balances, postings
 from fund.domain.audit import chain_hash
-from fund_support import Fund, in_a_day, key
-from sanbao_common.db import create_database_engine
-
-
-@pytest.fixture
-def fund(databases):
-    engine = create_database_engine(databases["fund"])
-    fund = Fund(engine)
-    fund.engine = engine
-    yield fund
-    engine.dispose()
+from fund_support import in_a_day, key
 
 
 @pytest.fixture

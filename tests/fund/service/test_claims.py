@@ -13,21 +13,11 @@ from fund.adapters.repository import Books
 from fund.adapters.tables import audit_log, proposals, signatories
 from fund.domain import ledger
 from fund.exceptions import AdvanceRejected, SignatureRejected
-from fund_support import COUNTY, Fund, in_a_day, key
+from fund_support import COUNTY, in_a_day, key
 from sanbao_common.context import Caller
 from sanbao_common.crypto import fingerprint
-from sanbao_common.db import create_database_engine
 from sanbao_common.envelope import parse_envelope
 from sanbao_common.messaging.tables import OUTBOX
-
-
-@pytest.fixture
-def fund(databases):
-    engine = create_database_engine(databases["fund"])
-    fund = Fund(engine)
-    fund.engine = engine
-    yield fund
-    engine.dispose()
 
 
 @pytest.fixture

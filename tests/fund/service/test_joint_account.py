@@ -18,17 +18,9 @@ from fund.exceptions import (
     SealSignatureRejected,
     SignatureRejected,
 )
-from fund_support import Fund, in_a_day, key
+from fund_support import in_a_day, key
 from sanbao_common.access import Forbidden
 from sanbao_common.crypto import new_signing_key, public_key_text, sign, statement_bytes
-from sanbao_common.db import create_database_engine
-
-
-@pytest.fixture
-def fund(databases):
-    engine = create_database_engine(databases["fund"])
-    yield Fund(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import pytest
 
 from fund.domain.accounts import TERMS_FIELDS as TERMS
 from fund.exceptions import AccountFrozen, SignatureRejected
-from fund_support import COUNTY, COUNTY_ORG, HR_ORG, Fund, Party, in_a_day, key
+from fund_support import COUNTY, COUNTY_ORG, HR_ORG, Party, in_a_day, key
 from sanbao_common.crypto import fingerprint, new_signing_key, public_key_text, sign
 from sanbao_common.crypto import statement_bytes as canonical
-from sanbao_common.db import create_database_engine
 from sanbao_common.seals import SealNotEffective
 
 TERMS_INPUT = {
@@ -25,19 +24,42 @@ TERMS_INPUT = {
 }
 
 
-@pytest.fixture
-def fund(databases):
-    engine = create_database_engine(databases["fund"])
-    yield Fund(engine)
-    engine.dispose()
-
-
 def gauge(fund, name, **labels):
     """The fund's gauge as a scrape would show it, refreshed from the books."""
     from prometheus_client import REGISTRY
 
     fund.as_(["auditor"], user="audit").refresh_gauges()
     return REGISTRY.get_sample_value(name, {**labels, "agreement": "个旧人社劳务〔2026〕1号"})
+
+
+def seal_status(fund, seal_fingerprint):
+    from sqlalchemy import select
+
+    from fund.adapters.tables import seals
+
+    with fund.db.reader() as uow:
+        return uow.connection.execute(
+            select(seals.c.status).where(seals.c.fingerprint == seal_fingerprint)
+        ).scalar()
+
+
+def revoked_event(fund, org_id, seal_fingerprint, *, addressed_to=None, forged=False):
+    """registry's `seal_revoked` as the registrar signed it, or re-addressed to another seal, or
+    signed by a key of the sender's own."""
+    statement, signature = fund.registrar.revocation(org_id, seal_fingerprint)
+    if forged:
+        signature = sign(new_signing_key(), canonical(statement))
+    return SimpleNamespace(
+        type="seal_revoked",
+        actor="user:someone",
+        correlation_id="corr",
+        payload={
+            "org_id": org_id,
+            "fingerprint": addressed_to or seal_fingerprint,
+            "revocation": statement,
+            "revocation_signature": signature,
+        },
+    )
 
 
 def admin(fund):
@@ -124,35 +146,13 @@ def test_preparing_names_the_confirmed_seals_and_opening_needs_both(fund):
         )
 
 
-def _enrol(fund, party, user, personal, certificate, seal_signature):
-    event = SimpleNamespace(
-        type="signing_key_enrolled",
-        payload={
-            "fingerprint": fingerprint(personal),
-            "org_id": party.org_id,
-            "user_id": user,
-            "public_key": public_key_text(personal),
-            "limit_fen": None,
-            "certificate": certificate,
-            "seal_signature": seal_signature,
-            "seal_fingerprint": party.seal_fingerprint,
-        },
-    )
-    from fund import handlers
-
-    with fund.db.unit_of_work() as uow:
-        handlers.apply_signing_keys(uow, [event])
-        uow.commit()
-    party.signatories[user] = personal
-
-
 def test_a_statement_the_seal_signed_for_another_purpose_certifies_no_one(fund):
     account = funded(fund)
     terms = {k: admin(fund).get_joint_account(account)[k] for k in TERMS}
     # The HR seal's signature over the account's terms is public (joint_account_opened): an
     # attacker presents it as the "certificate" of a key of their own.
     thief = new_signing_key()
-    _enrol(fund, fund.hr, "thief", thief, terms, sign(fund.hr.seal, canonical(terms)))
+    fund.enrol(fund.hr, "thief", thief, terms, sign(fund.hr.seal, canonical(terms)))
     proposal = advance(fund, account)
     fund.sign_as(fund.county, "chen.sign", proposal)()
     with pytest.raises(SignatureRejected, match="not certified for this signatory"):
@@ -178,7 +178,7 @@ def test_every_field_of_a_certificate_binds_the_signatory(fund, field, value):
         "issued_at": "2026-11-30T00:00:00+00:00",
     }
     certificate[field] = value
-    _enrol(fund, fund.hr, "thief", thief, certificate, sign(fund.hr.seal, canonical(certificate)))
+    fund.enrol(fund.hr, "thief", thief, certificate, sign(fund.hr.seal, canonical(certificate)))
     proposal = advance(fund, account)
     fund.sign_as(fund.county, "chen.sign", proposal)()
     with pytest.raises(SignatureRejected, match="not certified for this signatory"):
@@ -226,41 +226,14 @@ def test_a_changed_seal_freezes_outflows_until_both_parties_reseal(fund):
 
 def test_a_revoked_seal_freezes_the_account(fund):
     account = funded(fund)
-    statement, signature = fund.registrar.revocation(HR_ORG, fund.hr.seal_fingerprint)
-    fund.relay(
-        SimpleNamespace(
-            type="seal_revoked",
-            actor="user:cai.registrar",
-            correlation_id="corr",
-            payload={
-                "org_id": HR_ORG,
-                "fingerprint": fund.hr.seal_fingerprint,
-                "revocation": statement,
-                "revocation_signature": signature,
-            },
-        )
-    )
+    fund.relay(revoked_event(fund, HR_ORG, fund.hr.seal_fingerprint))
     with pytest.raises(AccountFrozen):
         advance(fund, account)
 
 
 def test_a_forged_revocation_changes_nothing(fund):
     account = funded(fund)
-    statement, _ = fund.registrar.revocation(HR_ORG, fund.hr.seal_fingerprint)
-    forged = sign(new_signing_key(), canonical(statement))
-    fund.relay(
-        SimpleNamespace(
-            type="seal_revoked",
-            actor="user:someone",
-            correlation_id="corr",
-            payload={
-                "org_id": HR_ORG,
-                "fingerprint": fund.hr.seal_fingerprint,
-                "revocation": statement,
-                "revocation_signature": forged,
-            },
-        )
-    )
+    fund.relay(revoked_event(fund, HR_ORG, fund.hr.seal_fingerprint, forged=True))
     assert advance(fund, account)["status"] == "pending"
 
 
@@ -281,32 +254,6 @@ def test_verify_names_an_account_opened_under_unconfirmed_seals(fund):
 
 
 # -- events out of order, replayed or re-addressed: a seal's state only moves forward -----------
-
-
-def seal_status(fund, seal_fingerprint):
-    from sqlalchemy import select
-
-    from fund.adapters.tables import seals
-
-    with fund.db.reader() as uow:
-        return uow.connection.execute(
-            select(seals.c.status).where(seals.c.fingerprint == seal_fingerprint)
-        ).scalar()
-
-
-def revoked_event(fund, org_id, seal_fingerprint, *, addressed_to=None):
-    statement, signature = fund.registrar.revocation(org_id, seal_fingerprint)
-    return SimpleNamespace(
-        type="seal_revoked",
-        actor="user:someone",
-        correlation_id="corr",
-        payload={
-            "org_id": org_id,
-            "fingerprint": addressed_to or seal_fingerprint,
-            "revocation": statement,
-            "revocation_signature": signature,
-        },
-    )
 
 
 def test_a_replayed_confirmation_cannot_bring_a_replaced_seal_back(fund):
@@ -370,8 +317,7 @@ def test_a_key_revoked_before_its_enrolment_arrives_never_counts(fund):
     with fund.db.unit_of_work() as uow:  # the two events travel on queues of their own
         handlers.apply_signing_keys(uow, [revocation])
         uow.commit()
-    _enrol(
-        fund,
+    fund.enrol(
         fund.hr,
         "zhou2.sign",
         personal,

@@ -1,0 +1,13 @@
+"""The fund's service tier: FundService workers on this test's own database (fund_support)."""
+
+import pytest
+
+from fund_support import Fund
+from sanbao_common.db import create_database_engine
+
+
+@pytest.fixture
+def fund(databases):
+    engine = create_database_engine(databases["fund"])
+    yield Fund(engine)
+    engine.dispose()

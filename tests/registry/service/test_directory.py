@@ -363,6 +363,16 @@ def certificate(org, person, personal, limit_fen=5_000_000):
     }
 
 
+def hr_signatory(tree, hr_seal):
+    """wang.hr of the HR company, with a personal key `hr_seal` certified."""
+    person = new_user(tree, roles=("hr_operator",), org=tree.hr, username="wang.hr")
+    statement = certificate(tree.hr, person, new_signing_key())
+    tree.admin.enroll_signing_key(
+        *seal_statement(tree.hr["org_id"], hr_seal, "certify", **statement), key()
+    )
+    return person
+
+
 def test_a_seal_must_prove_it_holds_its_private_half(tree, as_):
     seal_key, other = new_signing_key(), new_signing_key()
     statement, _ = seal_statement(tree.hr["org_id"], seal_key)
@@ -486,14 +496,7 @@ def test_only_an_organisations_own_confirmed_seal_can_make_its_signatories(tree,
 
 def test_a_replaced_or_revoked_seal_takes_what_it_certified_with_it(tree, as_, token_keys):
     old = confirmed_seal(as_, tree, token_keys, tree.hr)
-    person = new_user(tree, roles=("hr_operator",), org=tree.hr, username="wang.hr")
-    personal = new_signing_key()
-    tree.admin.enroll_signing_key(
-        *seal_statement(
-            tree.hr["org_id"], old, "certify", **certificate(tree.hr, person, personal)
-        ),
-        key(),
-    )
+    person = hr_signatory(tree, old)
     new = new_signing_key()
     member(as_, tree.hr).register_seal(
         tree.hr["org_id"], *seal_statement(tree.hr["org_id"], new), key()
@@ -536,14 +539,7 @@ def test_a_replaced_or_revoked_seal_takes_what_it_certified_with_it(tree, as_, t
 
 def test_seal_audit_names_what_an_upgraded_county_must_redo(tree, as_, token_keys, db):
     hr_seal = confirmed_seal(as_, tree, token_keys, tree.hr)
-    person = new_user(tree, roles=("hr_operator",), org=tree.hr, username="wang.hr")
-    personal = new_signing_key()
-    tree.admin.enroll_signing_key(
-        *seal_statement(
-            tree.hr["org_id"], hr_seal, "certify", **certificate(tree.hr, person, personal)
-        ),
-        key(),
-    )
+    hr_signatory(tree, hr_seal)
     pending = new_signing_key()
     member(as_, tree.county).register_seal(
         tree.county["org_id"], *seal_statement(tree.county["org_id"], pending), key()

@@ -363,3 +363,60 @@ def test_a_payment_appended_with_its_audit_record_but_no_signed_proposal_is_caug
         uow.commit()
     problems = verify(fund)["problems"]
     assert any("forged-2 pays out without a paid proposal of its own" in p for p in problems)
+
+
+def test_a_payment_signed_under_seals_of_the_writers_own_is_caught(fund, history):
+    """Someone who can write to the fund's database makes seals of their own for both parties
+    (seal rows with no registrar's confirmation), signatories certified by them, signs the
+    pending proposal with those keys, marks it paid and binds the payment into the chain: every
+    certificate and signature verifies against the writer's seals, but no registrar confirmed
+    them."""
+    from dataclasses import replace
+
+    from fund import handlers
+    from fund.adapters.tables import seals
+    from fund_support import Party
+    from sanbao_common.context import Caller
+    from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
+
+    with fund.db.reader() as uow:
+        pending = Books(uow.connection).proposals(history, "532501", "pending")[0]
+    signatures = []
+    for real in (fund.county, fund.hr):
+        forged = Party(real.org_id, real.kind)
+        with fund.engine.begin() as connection:
+            connection.execute(
+                seals.insert().values(
+                    fingerprint=forged.seal_fingerprint,
+                    org_id=real.org_id,
+                    org_kind=real.kind,
+                    public_key=public_key_text(forged.seal),
+                    status="revoked",  # not the party's effective seal: nothing looks frozen
+                    confirmation="{}",
+                    confirmation_signature="",
+                )
+            )
+        fund.certify(forged, f"mallory.{real.kind}")
+        personal = forged.signatories[f"mallory.{real.kind}"]
+        signatures.append(
+            (
+                real.org_id,
+                f"mallory.{real.kind}",
+                fingerprint(personal),
+                sign(personal, statement_bytes(pending.statement())),
+            )
+        )
+    with fund.db.unit_of_work() as uow:
+        books = Books(uow.connection)
+        paid = replace(pending, signatures=tuple(signatures), status="paid")
+        entry = handlers.payment_entry(paid)
+        books.post(history, "forged-pay", "outflow:advance", entry, by="x", source=paid.proposal_id)
+        books.save_proposal(paid, "forged-pay", new=False)
+        handlers.audit(books, Caller("532501", "user:x", "corr"), "sign_outflow", history, {})
+        uow.commit()
+    report = verify(fund)
+    assert not report["ok"]
+    assert any(
+        f"payment {pending.proposal_id}: a signatory's certificate does not verify" in problem
+        for problem in report["problems"]
+    )

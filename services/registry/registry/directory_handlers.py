@@ -502,12 +502,14 @@ def register_seal(
         submitted_by=caller.actor,
     )
     view = seal_view(repo.seal(seal_fingerprint))
-    write_events(uow, [_event("seal_submitted", caller, view, _seal_record_id(view), 1)])
+    write_events(uow, [_event("seal_submitted", caller, view, _record_id(view["fingerprint"]), 1)])
     return view
 
 
-def _seal_record_id(view: dict) -> str:
-    return view["fingerprint"].replace(" ", "")  # the 64 hex digits, without the paper spacing
+def _record_id(key_fingerprint: str) -> str:
+    """A seal's or key's event record id: its fingerprint's 64 hex digits, without the spacing
+    the paper form has."""
+    return key_fingerprint.replace(" ", "")
 
 
 def seal_record(row, org) -> seals.SealRecord:
@@ -584,7 +586,9 @@ def confirm_seal(
         confirmed_at=now,
     )
     view = dict(seal_view(repo.seal(row.fingerprint)), org_kind=org.kind)
-    write_events(uow, [_event("seal_confirmed", caller, view, _seal_record_id(view), 2), *events])
+    write_events(
+        uow, [_event("seal_confirmed", caller, view, _record_id(view["fingerprint"]), 2), *events]
+    )
     return view
 
 
@@ -614,7 +618,9 @@ def revoke_seal(
         raise SealRejected(message_en="already revoked", message_zh="已注销", status=row.status)
     events = _retire_seal(repo, caller, row.fingerprint, statement, signature, _now())
     view = seal_view(repo.seal(row.fingerprint))
-    write_events(uow, [_event("seal_revoked", caller, view, _seal_record_id(view), 3), *events])
+    write_events(
+        uow, [_event("seal_revoked", caller, view, _record_id(view["fingerprint"]), 3), *events]
+    )
     return view
 
 
@@ -641,7 +647,7 @@ def _retire_seal(
             record, seal_fingerprint=seal_fingerprint, revocation=revocation, seal_signature=None
         )
         events.append(
-            _event("signing_key_revoked", caller, payload, key.fingerprint.replace(" ", ""), 2)
+            _event("signing_key_revoked", caller, payload, _record_id(key.fingerprint), 2)
         )
     return events
 
@@ -720,7 +726,7 @@ def enroll_signing_key(
     payload = dict(
         record, seal_fingerprint=seal.fingerprint, certificate=statement, seal_signature=signature
     )
-    record_id = key_fingerprint.replace(" ", "")  # the 64 hex digits, without the paper spacing
+    record_id = _record_id(key_fingerprint)
     write_events(uow, [_event("signing_key_enrolled", caller, payload, record_id, 1)])
     return record
 
@@ -742,7 +748,7 @@ def revoke_signing_key(
     payload = dict(
         record, seal_fingerprint=seal.fingerprint, revocation=statement, seal_signature=signature
     )
-    record_id = key.fingerprint.replace(" ", "")
+    record_id = _record_id(key.fingerprint)
     write_events(uow, [_event("signing_key_revoked", caller, payload, record_id, 2)])
     return record
 

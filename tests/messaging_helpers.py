@@ -21,7 +21,7 @@ def labourer_state(sample, *, person_id=None, version=1, county="532501") -> dic
         "id_number_masked": mask_id_number(id_number),
         "phone_masked": None,
         "sex": "female",
-        "birth_date": "1990-03-15",
+        "birth_year": 1990,
         "village_code": f"{county}001201",
         "village_group": None,
         "household_id": None,

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import MetaData, Table, select, text
 
 from fund.adapters.repository import Books
 from registry.adapters.tables import labourers
 from sanbao_common.db import create_database_engine
 from sanbao_common.migrations import SchemaNotCurrent, check_current, head_revision, upgrade
+from sanbao_common.privacy import mask_id_number, mask_phone
 from testkit import SERVICES, service_dir
 
 
@@ -39,7 +40,7 @@ def test_migrating_twice_changes_nothing(databases):
 
 def test_a_database_behind_the_code_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    with pytest.raises(SchemaNotCurrent, match="revision none, the code needs 0008"):
+    with pytest.raises(SchemaNotCurrent, match="revision none, the code needs 0009"):
         check_current(service_dir("registry"), url)
 
 
@@ -81,7 +82,7 @@ def test_0005_seals_the_id_numbers_and_phones_already_registered(
     assert id_number not in dump and phone not in dump
     assert key.decrypt(row.id_sealed) == id_number and key.decrypt(row.phone_sealed) == phone
     assert row.id_hash == key.lookup_hash(id_number)
-    assert row.id_masked == id_number[:6] + "********" + id_number[-4:]
+    assert row.id_masked == mask_id_number(id_number)
     assert (row.status, row.version, row.skills) == ("active", 1, [])
 
 
@@ -242,3 +243,108 @@ def test_registry_0008_keeps_existing_seals_pending_and_remembers_who_certified(
         engine.dispose()
     assert tuple(seal) == ("org-hr", "pending")
     assert key.seal_fingerprint == "aaaa bbbb"
+
+
+def _insert(connection, table_name: str, **values) -> None:
+    table = Table(table_name, MetaData(), autoload_with=connection)
+    connection.execute(table.insert(), values)
+
+
+def test_registry_0009_remasks_and_scrubs_birth_dates_from_every_stored_copy(
+    empty_database, sample
+):
+    """What a copy of registry's database showed before (the birth date beside the masked form,
+    in the labourers table, in events kept for 30 days and in stored replies, the roster files)
+    is gone after the upgrade; the birth year stays."""
+    url = empty_database
+    upgrade(service_dir("registry"), url, "0008")
+    id_number, phone = sample.id_number("532501", birth_year_range=(1990, 1990)), sample.phone()
+    born = id_number[6:10] + "-" + id_number[10:12] + "-" + id_number[12:14]
+    old_id_mask, old_phone_mask = (
+        id_number[:6] + "********" + id_number[-4:],
+        phone[:3] + "****" + phone[-4:],
+    )
+    old_person = {"person_id": "p-1", "id_number_masked": old_id_mask,
+                  "phone_masked": old_phone_mask, "birth_date": born, "sex": "male"}  # fmt: skip
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        _insert(connection, "labourers", person_id="p-1", name="李建国", id_hash="h", id_sealed="s",
+                id_masked=old_id_mask, sex="male", birth_date=date.fromisoformat(born),
+                phone_sealed="s", phone_masked=old_phone_mask, village_code="532501001201",
+                status="active", skills=[], intention_regions=[], intention_industries=[],
+                training_intention=[], confirmed_at=at, confirmed_by="user:admin",
+                registered_at=at, registered_by="user:admin", version=1)  # fmt: skip
+        _insert(connection, "people_history", record_kind="labourer", record_id="p-1",
+                field="phone", before=old_phone_mask, after="139****0000", changed_at=at,
+                changed_by="user:admin", source="rpc")  # fmt: skip
+        body = {"type": "labourer_registered", "payload": {"people": [old_person]}}
+        _insert(connection, "outbox", event_id=str(uuid.uuid4()), event_type="labourer_registered",
+                body=json.dumps(body), created_at=at)  # fmt: skip
+        _insert(connection, "idempotency_keys", key="k-1", method="register_labourer",
+                request_sha256="0" * 64, response=json.dumps(dict(old_person, name="李建国")),
+                created_at=at)  # fmt: skip
+        for import_id, status in (("i-done", "done"), ("i-running", "applying")):
+            _insert(connection, "roster_imports", import_id=import_id, filename="花名册.csv",
+                    content=id_number.encode(), content_sha256="0" * 64, status=status,
+                    total_rows=1, valid_rows=1, applied_rows=0, registered=0, updated=0,
+                    confirmed=0, started_at=at, started_by="user:admin",
+                    scope="532501")  # fmt: skip
+    upgrade(service_dir("registry"), url)
+    try:
+        with engine.connect() as connection:
+            person = connection.execute(text("SELECT * FROM labourers")).one()._mapping
+            history = Table("people_history", MetaData(), autoload_with=connection)
+            entry = connection.execute(select(history.c.before, history.c.after)).one()
+            stored_body = connection.execute(text("SELECT body FROM outbox")).scalar_one()
+            reply = connection.execute(text("SELECT response FROM idempotency_keys")).scalar_one()
+            files = dict(
+                connection.execute(text("SELECT import_id, content FROM roster_imports")).all()
+            )
+            everything = " ".join(
+                str(value)
+                for table in ("labourers", "people_history", "outbox", "idempotency_keys")
+                for row in connection.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+                for value in row
+            )
+    finally:
+        engine.dispose()
+    assert "birth_date" not in person and person["birth_year"] == 1990
+    assert (person["id_masked"], person["phone_masked"]) == (
+        mask_id_number(id_number),
+        mask_phone(phone),
+    )
+    assert list(entry) == [
+        mask_phone(phone),
+        "139********",
+    ]
+    (scrubbed,) = json.loads(stored_body)["payload"]["people"]
+    assert scrubbed == {
+        "person_id": "p-1", "id_number_masked": mask_id_number(id_number),
+        "phone_masked": mask_phone(phone), "birth_year": 1990, "sex": "male",
+    }  # fmt: skip
+    assert json.loads(reply)["birth_year"] == 1990 and "birth_date" not in json.loads(reply)
+    for secret in (born, born.replace("-", ""), old_id_mask, old_phone_mask):
+        assert secret not in everything
+    assert bytes(files["i-done"]) == b"" and bytes(files["i-running"]) == id_number.encode()
+
+
+def test_dispatch_0004_keeps_the_birth_year_of_the_pool_and_remasks(empty_database, sample):
+    url = empty_database
+    upgrade(service_dir("dispatch"), url, "0003")
+    id_number = sample.id_number("532501", birth_year_range=(1985, 1985))
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        _insert(connection, "candidates", person_id="p-1", name="王芳",
+                id_number_masked=id_number[:6] + "********" + id_number[-4:], sex="female",
+                birth_date=date(1985, 6, 1), village_code="532501001201", poor=True,
+                willing_to_go=True, skills=[], intention_regions=[], status="active", version=1,
+                events_applied=1, updated_at=datetime(2026, 11, 1, tzinfo=UTC))  # fmt: skip
+    upgrade(service_dir("dispatch"), url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT * FROM candidates")).one()._mapping
+    finally:
+        engine.dispose()
+    assert "birth_date" not in row and row["birth_year"] == 1985
+    assert row["id_number_masked"] == mask_id_number(id_number)

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from sanbao_common.privacy import mask_id_number
+
 pytestmark = pytest.mark.e2e
 
 
@@ -37,7 +39,7 @@ def test_a_labourer_registered_with_sanbao_is_counted_by_dispatch(signed_in_stac
         "13769347503",
     )
     assert registered.returncode == 0, registered.stderr
-    assert id_number[:6] + "********" + id_number[-4:] in registered.stdout
+    assert mask_id_number(id_number) in registered.stdout
     assert id_number in registered.stdout  # the county's administrator sees it in full
 
     wait_for_metric(signed_in_stack, "dispatch", "sanbao_dispatch_candidates", 1.0)

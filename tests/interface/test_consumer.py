@@ -95,6 +95,26 @@ def test_a_late_older_version_does_not_roll_the_record_back(dispatch, pool, stac
     assert (version, name) == (2, newer["payload"]["people"][0]["name"])
 
 
+def test_an_event_written_before_birth_dates_left_is_kept_as_a_birth_year(
+    dispatch, pool, stack_config, sample
+):
+    """Events registry published before the upgrade (birth date, old masked form) may still sit
+    in dispatch's queue: the pool keeps only what it keeps today."""
+    event = labourer_event(sample)
+    (person,) = event["payload"]["people"]
+    masked_today = person["id_number_masked"]
+    person.pop("birth_year")
+    person["birth_date"] = "1990-03-15"
+    person["id_number_masked"] = masked_today[:6] + "********0013"
+    publish(stack_config["AMQP_URI"], "registry.events", "labourer_registered", [event])
+    eventually(lambda: event["record_id"] in applied(pool))
+    with pool.connect() as connection:
+        row = connection.execute(
+            select(candidates).where(candidates.c.person_id == event["record_id"])
+        ).one()
+    assert (row.birth_year, row.id_number_masked) == (1990, masked_today[:6] + "*" * 11 + "3")
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

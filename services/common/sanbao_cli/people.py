@@ -139,7 +139,7 @@ def show_labourer(title: str, person: dict) -> None:
         "phone": person.get("phone"),
         "phone (masked)": person.get("phone_masked"),
         "sex": person.get("sex"),
-        "birth date": person.get("birth_date"),
+        "birth year": person.get("birth_year"),
         "village": person["village_code"],
         "village group": person.get("village_group"),
         "household": household,

@@ -35,6 +35,9 @@ CHUNK = 1000  # rows per transaction: fewer commits (each an fsync), short write
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 # An import is "validating", then "applying" (a chunk at a time), then "done"; or "failed".
 STATUSES = ("validating", "applying", "done", "failed")
+# The file (ID numbers and phones in full) is kept only while a restarted registry may need it to
+# resume; a finished import keeps its name, hash, counts and refused rows.
+FILE_DROPPED = {"content": b""}
 STATUS_COLUMNS = (
     "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
     "updated", "confirmed", "failure", "started_at", "finished_at", "started_by", "scope",
@@ -187,6 +190,7 @@ class RosterImporter:
                         total_rows=total,
                         valid_rows=len(valid),
                         finished_at=None if valid else datetime.now(UTC),
+                        **({} if valid else FILE_DROPPED),
                     )
                 ).rowcount
                 if validated != 1:  # another process got there first
@@ -219,6 +223,7 @@ class RosterImporter:
                         applied_rows=end,
                         status="done" if done else "applying",
                         finished_at=datetime.now(UTC) if done else None,
+                        **(FILE_DROPPED if done else {}),
                     )
                 ).rowcount
                 if claimed != 1:
@@ -252,7 +257,12 @@ class RosterImporter:
             uow.connection.execute(
                 update(roster_imports)
                 .where(roster_imports.c.import_id == import_id)
-                .values(status="failed", failure=reason[:2000], finished_at=datetime.now(UTC))
+                .values(
+                    status="failed",
+                    failure=reason[:2000],
+                    finished_at=datetime.now(UTC),
+                    **FILE_DROPPED,
+                )
             )
             uow.commit()
 

@@ -17,7 +17,14 @@ from registry.adapters.people_repository import Criteria
 from registry.adapters.roster_imports import RosterImports
 from registry.adapters.token_signer import TokenSigner
 from registry.domain.measures import is_overdue
-from registry.domain.people import ASPECTS, INPUT_COLUMNS, Parser, PersonInput, RowProblem
+from registry.domain.people import (
+    ASPECTS,
+    INPUT_COLUMNS,
+    Parser,
+    PersonInput,
+    RowProblem,
+    within_age,
+)
 from registry.exceptions import (
     ImportNotFound,
     LabourerMerged,
@@ -49,7 +56,7 @@ from registry.schemas import (
     UserSchema,
     VillageGroupSchema,
 )
-from sanbao_common.access import AREA_KINDS, OutOfScope
+from sanbao_common.access import AREA_KINDS, Forbidden, OutOfScope
 from sanbao_common.base import ServiceBase
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
@@ -57,7 +64,7 @@ from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
 from sanbao_common.rpc import load, rpc
 from sanbao_common.seals import RegistrarKeys
-from sanbao_common.validators import InvalidCode, parse_division_code
+from sanbao_common.validators import InvalidCode, id_number_birth_date, parse_division_code
 
 MAX_BATCH = 1000
 MIN_REASON = 4  # "核查身份" is a reason; "x" is not
@@ -72,6 +79,28 @@ _org, _user, _group, _key = (
 
 def _settings() -> dict:
     return config["registry"]
+
+
+def _age_check_request(on, min_age, max_age) -> tuple[date, tuple[int | None, int | None]]:
+    problems: dict[str, list[str]] = {}
+    try:
+        day = date.fromisoformat(on) if isinstance(on, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        problems["on"] = ["a date, YYYY-MM-DD"]
+    for name, value in (("min_age", min_age), ("max_age", max_age)):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 150
+        ):
+            problems[name] = ["whole years, 0 to 150"]
+    if min_age is None and max_age is None:
+        problems["min_age"] = ["give min_age, max_age or both"]
+    elif not problems and min_age is not None and max_age is not None and min_age > max_age:
+        problems["max_age"] = ["not below min_age"]
+    if problems:
+        raise InvalidInput(problems)
+    return day, (min_age, max_age)
 
 
 def _division(code: str, field: str):
@@ -581,6 +610,31 @@ class RegistryService(ServiceBase):
     def get_labourer(self, person_id: str) -> dict:
         with self.db.reader() as uow:
             return self._reveal(self._labourer_reply(uow, self._visible(uow, person_id)))
+
+    @rpc(permission="labourers.read")
+    def check_age(
+        self, person_id: str, on: str, min_age: int | None = None, max_age: int | None = None
+    ) -> dict:
+        """Whether a person's exact age on a date lies within limits: pass or fail and nothing
+        more, and only to a caller who may see this person unmasked. The birth date itself
+        stays inside the sealed ID number (docs/access.md "Masked forms")."""
+        day, limits = _age_check_request(on, min_age, max_age)
+        with self.db.reader() as uow:
+            record = self._visible(uow, person_id)
+        if not self.access.principal.sees_unmasked(record["village_code"]):
+            raise Forbidden(
+                message_en="only those who see this person's ID number in full may check an "
+                "exact age",
+                message_zh="只有可查看此人完整身份证号的人员才能核验确切年龄",
+            )
+        born = id_number_birth_date(self.data_key.decrypt(record["id_sealed"]))
+        return {
+            "person_id": person_id,
+            "on": day.isoformat(),
+            "min_age": limits[0],
+            "max_age": limits[1],
+            "passes": within_age(born, day, *limits),
+        }
 
     @rpc(permission="labourers.disclose")
     def disclose_labourer(self, person_id: str, reason: str) -> dict:

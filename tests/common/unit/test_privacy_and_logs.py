@@ -8,28 +8,36 @@ import pytest
 
 from sanbao_common.context import correlation_id_var
 from sanbao_common.logs import setup_logging
-from sanbao_common.privacy import mask_id_number, mask_phone, mask_text
+from sanbao_common.privacy import mask_id_number, mask_phone, mask_text, remask
 
 ID_NUMBER = "532501199003150013"
 PHONE = "13769347503"
 
 
 def test_masked_forms_keep_only_what_tells_records_apart():
-    assert mask_id_number(ID_NUMBER) == "532501********0013"
-    assert mask_id_number("11010519491231002X") == "110105********002X"
-    assert mask_phone(PHONE) == "137****7503"
+    assert mask_id_number(ID_NUMBER) == "532501***********3"
+    assert mask_id_number("11010519491231002X") == "110105***********X"
+    assert mask_id_number("532501900315001") == "532501*********"  # no check digit to keep
+    assert mask_phone(PHONE) == "137********"
+
+
+def test_an_earlier_masked_form_is_remasked_without_the_number():
+    assert remask("532501********0013") == mask_id_number(ID_NUMBER)
+    assert remask("137****7503") == mask_phone(PHONE)
+    assert remask(mask_id_number(ID_NUMBER)) == mask_id_number(ID_NUMBER)  # already today's
+    assert remask(None) is None
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (f"id {ID_NUMBER} ok", "id 532501********0013 ok"),
-        ("id 11010519491231002x.", "id 110105********002x."),
-        ("old id 532501900315001 here", "old id 532501*****5001 here"),
-        (f"call {PHONE}", "call 137****7503"),
-        ("call +86 137 6934 7503", "call 137****7503"),
-        ("call 137-6934-7503", "call 137****7503"),
-        (f"{{'id_number': '{ID_NUMBER}'}}", "{'id_number': '532501********0013'}"),
+        (f"id {ID_NUMBER} ok", "id 532501***********3 ok"),
+        ("id 11010519491231002x.", "id 110105***********x."),
+        ("old id 532501900315001 here", "old id 532501********* here"),
+        (f"call {PHONE}", "call 137********"),
+        ("call +86 137 6934 7503", "call 137********"),
+        ("call 137-6934-7503", "call 137********"),
+        (f"{{'id_number': '{ID_NUMBER}'}}", "{'id_number': '532501***********3'}"),
     ],
 )
 def test_text_is_masked_wherever_the_numbers_sit(text, expected):
@@ -75,7 +83,7 @@ def test_message_arguments_are_masked(log_lines):
     logging.getLogger("sanbao.test").warning("duplicate %s phone %s", ID_NUMBER, PHONE)
     (line,) = log_lines()
     assert ID_NUMBER not in json.dumps(line) and PHONE not in json.dumps(line)
-    assert "532501********0013" in line["message"]
+    assert "532501***********3" in line["message"]
 
 
 def test_extra_fields_are_masked(log_lines):
@@ -83,7 +91,7 @@ def test_extra_fields_are_masked(log_lines):
         "registered", extra={"person": {"id_number": ID_NUMBER, "phones": [PHONE]}}
     )
     (line,) = log_lines()
-    assert line["person"] == {"id_number": "532501********0013", "phones": ["137****7503"]}
+    assert line["person"] == {"id_number": "532501***********3", "phones": ["137********"]}
 
 
 def test_exception_tracebacks_are_masked(log_lines):
@@ -96,7 +104,7 @@ def test_exception_tracebacks_are_masked(log_lines):
         logging.getLogger("sanbao.test").exception("failed")
     (line,) = log_lines()
     assert "Traceback" in line["exc"]
-    assert ID_NUMBER not in line["exc"] and "532501********0013" in line["exc"]
+    assert ID_NUMBER not in line["exc"] and "532501***********3" in line["exc"]
 
 
 @pytest.mark.parametrize("library", ["nameko.containers", "kombu.connection", "amqp", "eventlet"])

@@ -3,15 +3,19 @@ store, what they write to the outbox, what they refuse, and how a retried comman
 
 import json
 import uuid
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound
-from sanbao_common.access import OutOfScope
+from registry.roster_import import COUNTY_TIME
+from sanbao_common.access import Forbidden, OutOfScope
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.idempotency import IdempotencyKeyInvalid, IdempotencyKeyReused
 from sanbao_common.messaging.tables import OUTBOX
+from sanbao_common.privacy import mask_id_number
+from sanbao_common.validators import id_number_check_digit
 from testkit import principal
 
 
@@ -45,7 +49,7 @@ def person(sample, **changes):
 def test_registering_stores_the_person_and_its_event_together(service, db, sample):
     data = person(sample)
     reply = service.register_labourer(data, key())
-    assert reply["id_number_masked"] == data["id_number"][:6] + "********" + data["id_number"][-4:]
+    assert reply["id_number_masked"] == mask_id_number(data["id_number"])
     # A cooperative's operator sees the people of its own area in full.
     assert (reply["id_number"], reply["phone"]) == (data["id_number"], data["phone"])
     (event,) = outbox(db)
@@ -187,7 +191,7 @@ def test_who_sees_personal_data_unmasked(registry_worker, sample, role, kind, sc
     reply = reader.get_labourer(person_id)
     assert (data["id_number"] in str(reply)) is unmasked
     assert (data["phone"] in str(reply)) is unmasked
-    assert reply["id_number_masked"] == data["id_number"][:6] + "********" + data["id_number"][-4:]
+    assert reply["id_number_masked"] == mask_id_number(data["id_number"])
 
 
 def test_a_village_operator_cannot_reach_another_village(registry_worker, sample):
@@ -209,3 +213,113 @@ def test_a_village_operator_cannot_reach_another_village(registry_worker, sample
     # and it cannot register people elsewhere
     with pytest.raises(OutOfScope):
         village.register_labourer(person(sample, village_code="532501002205"), key())
+
+
+# -- exact ages: checked by registry, the birth date never leaves it ----------------------------
+
+
+def id_number_born(day: str, sequence: str = "031") -> str:
+    """A valid ID number of Gejiu (532501) born on `day` (YYYY-MM-DD); odd sequence: a man."""
+    first17 = "532501" + day.replace("-", "") + sequence
+    return first17 + id_number_check_digit(first17)
+
+
+@pytest.mark.parametrize(
+    ("on", "min_age", "max_age", "passes"),
+    [
+        ("2026-03-09", 16, None, False),  # the day before the 16th birthday
+        ("2026-03-10", 16, None, True),  # the birthday itself
+        ("2026-03-10", 16, 45, True),
+        ("2055-03-09", None, 45, True),  # 45 until the day before turning 46
+        ("2056-03-10", None, 45, False),
+        ("2026-03-10", 17, 45, False),
+    ],
+)
+def test_an_exact_age_limit_is_checked_on_the_day_and_answered_pass_or_fail(
+    service, on, min_age, max_age, passes
+):
+    person_id = service.register_labourer(
+        {"name": "杨小军", "id_number": id_number_born("2010-03-10"),
+         "village_code": "532501001201"},
+        key(),
+    )["person_id"]  # fmt: skip
+    reply = service.check_age(person_id, on, min_age, max_age)
+    assert reply == {
+        "person_id": person_id, "on": on, "min_age": min_age, "max_age": max_age,
+        "passes": passes,
+    }  # fmt: skip
+
+
+def test_a_leap_day_birthday_comes_on_the_first_of_march_in_other_years(service):
+    person_id = service.register_labourer(
+        {"name": "李春梅", "id_number": id_number_born("2008-02-29", "042"),
+         "village_code": "532501001201"},
+        key(),
+    )["person_id"]  # fmt: skip
+    assert service.check_age(person_id, "2026-02-28", 18)["passes"] is False
+    assert service.check_age(person_id, "2026-03-01", 18)["passes"] is True
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "scope"),
+    [
+        ("hr_operator", "hr_company", "org-hr"),
+        ("auditor", "audit_bureau", "org-audit"),
+        ("finance", "county_coop", "532501"),
+        ("signatory", "hr_company", "org-hr"),
+    ],
+)
+def test_who_sees_only_the_masked_form_cannot_probe_a_birth_date_with_age_checks(
+    registry_worker, service, sample, role, kind, scope
+):
+    """Asked often enough, pass/fail answers would give the birthday away: only those who may
+    see the ID number in full get them."""
+    person_id = service.register_labourer(person(sample), key())["person_id"]
+    prober = registry_worker(principal([role], kind=kind, scope=scope))
+    with pytest.raises(Forbidden):
+        prober.check_age(person_id, "2026-11-30", 16)
+
+
+def test_another_village_cannot_check_an_age_nor_learn_the_person_exists(registry_worker, service):
+    person_id = service.register_labourer(
+        {"name": "杨小军", "id_number": id_number_born("1990-05-01"),
+         "village_code": "532501002205"},
+        key(),
+    )["person_id"]  # fmt: skip
+    village = registry_worker(
+        principal(["coop_operator"], kind="village_coop", scope="532501001201")
+    )
+    with pytest.raises(LabourerNotFound):
+        village.check_age(person_id, "2026-11-30", 16)
+
+
+@pytest.mark.parametrize(
+    ("on", "min_age", "max_age"),
+    [("30/11/2026", 16, None), ("2026-11-30", None, None), ("2026-11-30", 46, 45),
+     ("2026-11-30", -1, None), ("2026-11-30", "16", None), ("2026-11-30", True, None)],
+)  # fmt: skip
+def test_an_age_check_needs_a_date_and_sensible_limits(service, sample, on, min_age, max_age):
+    person_id = service.register_labourer(person(sample), key())["person_id"]
+    with pytest.raises(InvalidInput):
+        service.check_age(person_id, on, min_age, max_age)
+
+
+def test_working_age_is_judged_by_birth_year_so_the_registration_day_reveals_no_birthday(
+    service,
+):
+    """Registered on any day of this year, someone born 16 years ago is 16 this year: born on
+    31 December they are registered too, so seeing the day a person was registered tells
+    nothing about which day of their birth year they were born."""
+    youngest = datetime.now(COUNTY_TIME).year - 16
+    reply = service.register_labourer(
+        {"name": "杨小军", "id_number": id_number_born(f"{youngest}-12-31"),
+         "village_code": "532501001201"},
+        key(),
+    )  # fmt: skip
+    assert reply["birth_year"] == youngest and "birth_date" not in reply
+    with pytest.raises(InvalidInput, match=f"born in {youngest + 1}"):
+        service.register_labourer(
+            {"name": "杨小华", "id_number": id_number_born(f"{youngest + 1}-01-01"),
+             "village_code": "532501001201"},
+            key(),
+        )  # fmt: skip

@@ -1,6 +1,6 @@
 """dispatch's own tables. Alembic migrations in services/dispatch/alembic/ create them."""
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
 
 from sanbao_common.messaging.tables import inbox_table
 
@@ -13,7 +13,7 @@ candidates = Table(
     Column("name", String(50), nullable=False),
     Column("id_number_masked", String(18), nullable=False),
     Column("sex", String(6), nullable=False),
-    Column("birth_date", Date, nullable=False),
+    Column("birth_year", Integer, nullable=False),
     Column("village_code", String(12), nullable=False, index=True),
     # What matching needs of the four clears (registry's labourer events carry them).
     Column("poor", Boolean, nullable=False),

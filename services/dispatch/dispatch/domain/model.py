@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 
 @dataclass(frozen=True)
@@ -12,7 +11,7 @@ class Candidate:
     name: str
     id_number_masked: str
     sex: str
-    birth_date: date
+    birth_year: int  # never the date: exact ages are registry's to check (check_age)
     village_code: str
     version: int  # the registry record's version this copy reflects
     poor: bool = False

@@ -52,7 +52,8 @@ labourers = Table(
     Column("id_sealed", String(120), nullable=False),
     Column("id_masked", String(18), nullable=False),
     Column("sex", String(6), nullable=False),
-    Column("birth_date", Date, nullable=False),
+    # The birth date stays inside the sealed ID number; the year is what matching needs.
+    Column("birth_year", Integer, nullable=False),
     Column("phone_sealed", String(120)),
     Column("phone_masked", String(11)),
     Column("village_code", String(12), nullable=False, index=True),

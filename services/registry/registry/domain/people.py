@@ -125,7 +125,7 @@ class PersonInput:
     name: str
     id_number: str
     sex: str
-    birth_date: date
+    birth_year: int  # all that is kept outside the sealed ID number (docs/access.md)
     columns: frozenset[str]  # which input columns were given: the others are left as they are
     phone: str | None = None
     village_code: str = ""
@@ -155,8 +155,23 @@ class Rules:
     working_age_max: int = 64
 
 
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on `day` (someone born on 29 February turns a year older on 1 March
+    in other years)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def within_age(born: date, day: date, min_age: int | None, max_age: int | None) -> bool:
+    """Whether someone born on `born` is at least `min_age` and at most `max_age` years old on
+    `day` (a limit of 16 to 45 takes a 45-year-old up to the day before their 46th birthday)."""
+    age = age_on(born, day)
+    return (min_age is None or age >= min_age) and (max_age is None or age <= max_age)
+
+
+def age_in_year(birth_year: int, today: date) -> int:
+    """The age a person reaches this calendar year: working age is judged on it, so that the day
+    someone was registered tells nothing about their birthday (decision 0010)."""
+    return today.year - birth_year
 
 
 def _list(text: str | None) -> list[str]:
@@ -291,23 +306,23 @@ class Parser:
                 name=name,
                 id_number=id_number,
                 sex="male" if int(id_number[16]) % 2 else "female",
-                birth_date=date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])),
+                birth_year=int(id_number[6:10]),
                 columns=frozenset(row),
                 village_code=village,
             )
             # Judged only when the person is new: someone registered at working age stays
             # updatable after leaving it.
-            age = _age(person.birth_date, rules.today)
+            age = age_in_year(person.birth_year, rules.today)
             if not rules.working_age_min <= age <= rules.working_age_max:
                 person.age_problem = RowProblem(
                     "id_number",
-                    f"年龄{age}岁，不在劳动年龄（{rules.working_age_min}–"
-                    f"{rules.working_age_max}岁）内",
-                    f"aged {age}, outside working age {rules.working_age_min}–"
-                    f"{rules.working_age_max}",
+                    f"{person.birth_year}年出生，今年{age}岁，不在劳动年龄"
+                    f"（{rules.working_age_min}–{rules.working_age_max}岁）内",
+                    f"born in {person.birth_year}, {age} this year: outside working age "
+                    f"{rules.working_age_min}–{rules.working_age_max}",
                 )
         optional = PersonInput(
-            name="", id_number="", sex="", birth_date=rules.today, columns=frozenset()
+            name="", id_number="", sex="", birth_year=rules.today.year, columns=frozenset()
         )
         target = person or optional
         for column, handler in _OPTIONAL:

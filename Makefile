@@ -41,10 +41,17 @@ $(STAMP): requirements.lock services/*/pyproject.toml
 run: $(STAMP)
 	$(BIN)/python deploy/local/stack.py
 
+# What tests and benchmarks need (RabbitMQ, its management API, PostgreSQL), started if it is
+# installed and stopped; each target runs it itself, so each works on a fresh machine.
+PREREQUISITES := AMQP_TEST_URI=$(AMQP_TEST_URI) RABBITMQ_API_URI=$(RABBIT_API_URI) \
+  $(BIN)/python deploy/local/prerequisites.py
+
 test: $(STAMP)
+	$(PREREQUISITES) --postgres
 	$(NAMEKO_TEST) tests
 
 test-sqlite: $(STAMP)
+	$(PREREQUISITES)
 	$(NAMEKO_TEST) tests --db sqlite
 
 lint: $(STAMP)
@@ -52,6 +59,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check services tests bench deploy
 
 bench: $(STAMP)
+	$(PREREQUISITES) --postgres
 	$(BIN)/python bench/run.py
 
 # Re-pin everything after changing requirements.in.

@@ -13,9 +13,7 @@ import argparse
 import fcntl
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from prerequisites import ensure_broker, ensure_management, fail, say  # beside this file
 
 from sanbao_common.config import ConfigError, load_config, redact_url
 from sanbao_common.crypto import (
@@ -34,7 +33,6 @@ from sanbao_common.crypto import (
 )
 from sanbao_common.local import DEFAULT_API_URI, broker_secrets_file, default_admin_uri
 from sanbao_common.messaging.admin import (
-    BrokerAdminError,
     ManagementApi,
     apply_topology,
     provision_users,
@@ -50,70 +48,6 @@ HEALTH_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60
-
-
-def say(message: str) -> None:
-    print(f"[stack] {message}", flush=True)
-
-
-def fail(message: str) -> None:
-    print(f"[stack] error: {message}", file=sys.stderr, flush=True)
-    sys.exit(1)
-
-
-def broker_answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def ensure_broker(amqp_uri: str) -> None:
-    parts = urlsplit(amqp_uri)
-    host, port = parts.hostname, parts.port or 5672
-    if broker_answers(host, port):
-        return
-    local = host in ("127.0.0.1", "localhost", "::1")
-    if not local:
-        fail(f"no broker answers at {host}:{port} (AMQP_URI); start it or point AMQP_URI elsewhere")
-    if shutil.which("rabbitmq-server") is None:
-        fail(
-            f"no broker answers at {host}:{port} and RabbitMQ is not installed here. Install it "
-            "(Debian: apt-get install rabbitmq-server) or run one in a container "
-            "(docker compose -f deploy/compose.yml up -d rabbitmq), then run make run again."
-        )
-    say("RabbitMQ is installed but not running: starting it (rabbitmq-server -detached)")
-    subprocess.run(["rabbitmq-server", "-detached"], check=False)
-    deadline = time.monotonic() + 90
-    while not broker_answers(host, port):
-        if time.monotonic() > deadline:
-            fail("RabbitMQ did not start within 90 s; see /var/log/rabbitmq/")
-        time.sleep(1)
-
-
-def ensure_management(api: ManagementApi) -> None:
-    for attempt in range(2):
-        try:
-            api.overview()
-            return
-        except (requests.RequestException, BrokerAdminError):
-            if attempt or shutil.which("rabbitmq-plugins") is None:
-                break
-            say("enabling RabbitMQ's management plugin (rabbitmq-plugins enable ...)")
-            subprocess.run(
-                ["rabbitmq-plugins", "enable", "rabbitmq_management"],
-                check=False,
-                stdout=subprocess.DEVNULL,
-            )
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    api.overview()
-                    return
-                except (requests.RequestException, BrokerAdminError):
-                    time.sleep(1)
-    fail(f"RabbitMQ's management API does not answer at {api.base} (RABBITMQ_API_URI)")
 
 
 def provision_broker(admin_uri: str, api: ManagementApi, county: str, secrets_file: Path) -> dict:

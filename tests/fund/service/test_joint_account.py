@@ -3,9 +3,9 @@ principal in, advances out under two signatures, vouchers, write-offs and the sh
 principal back, closed; and every way a payment must not happen."""
 
 import pytest
+from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
+from fund_contract.signing import TERMS_FIELDS as TERMS
 
-from fund.domain.accounts import PROPOSAL_FIELDS as PROPOSAL
-from fund.domain.accounts import TERMS_FIELDS as TERMS
 from fund.exceptions import (
     AccountNotOpen,
     AdvanceRejected,

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from prometheus_client import REGISTRY
+from registry_contract.rosters import COLUMNS
 from sqlalchemy import func, select, text
 
 from registry.adapters.tables import (
@@ -18,7 +19,6 @@ from registry.adapters.tables import (
     roster_imports,
 )
 from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound, RosterRefused
-from registry.rosters.columns import COLUMNS
 from registry.rosters.reading import open_roster
 from registry.rosters.samples import generate_roster_rows, roster_bytes
 from registry.rosters.writing import write_table

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from registry_contract.rosters import COLUMNS, column_key, header_for
 
-from registry.rosters.columns import COLUMNS, column_key, header_for
 from registry.rosters.reading import RosterUnreadable, open_roster
 from registry.rosters.samples import (
     BAD_KINDS,

@@ -41,18 +41,6 @@ OUTFLOW_KINDS = {
 PENDING, PAID, REJECTED, EXPIRED = "pending", "paid", "rejected", "expired"
 
 
-# The fields of an account's terms a seal signs, and of a proposal a signatory signs: a client
-# picks them out of the account or proposal it is shown and signs their canonical JSON
-# (`statement_bytes`), the same bytes `terms()` and `statement()` give here.
-TERMS_FIELDS = (
-    "purpose", "account_id", "agreement_ref", "county", "county_cooperative", "hr_company",
-    "principal_fen", "term_start", "term_end", "county_cooperative_seal", "hr_company_seal",
-)  # fmt: skip
-PROPOSAL_FIELDS = (
-    "purpose", "proposal_id", "account_id", "county", "kind", "amount_fen", "lines", "expires_at",
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class JointAccount:
     account_id: str

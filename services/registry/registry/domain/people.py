@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from registry_contract.vocabularies import EMPLOYMENT_STATUSES, INPUT_COLUMNS
+
 from sanbao_common.validators import (
     InvalidCode,
     normalize_id_number,
@@ -23,14 +25,6 @@ from sanbao_common.validators import (
 # -- vocabularies --------------------------------------------------------------------------------
 
 # Employment situation: code -> the label townships write; then the other words they use.
-EMPLOYMENT_STATUSES = {
-    "at_home": "在家务农",
-    "in_county": "县内务工",
-    "in_province": "省内县外务工",
-    "outside_province": "省外务工",
-    "unemployed": "失业",
-    "unable_to_work": "无劳动能力",
-}
 _EMPLOYMENT_WORDS = (
     {label: code for code, label in EMPLOYMENT_STATUSES.items()}
     | {
@@ -522,7 +516,8 @@ _OPTIONAL = (
     ("earliest_start", _start),
     ("training_intention", _training),
 )
-INPUT_COLUMNS = ("name", "id_number", "village_code") + tuple(c for c, _ in _OPTIONAL)
+if {"name", "id_number", "village_code", *(c for c, _ in _OPTIONAL)} != set(INPUT_COLUMNS):
+    raise RuntimeError("the parser and registry_contract.vocabularies.INPUT_COLUMNS differ")
 
 
 def as_text(value) -> str:

@@ -8,12 +8,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_contract.signing import TERMS_FIELDS as TERMS
 from nameko.testing.services import worker_factory
 
 from fund import handlers
 from fund.service import FundService
+from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
+from fund_contract.signing import TERMS_FIELDS as TERMS
 from sanbao_common.context import Caller
 from sanbao_common.crypto import (
     fingerprint,

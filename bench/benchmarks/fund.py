@@ -22,8 +22,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import eventlet
-from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_contract.signing import TERMS_FIELDS as TERMS
 from nameko import config as nameko_config
 from nameko.runners import ServiceRunner
 from nameko.standalone.rpc import ClusterRpcClient
@@ -32,6 +30,8 @@ from sqlalchemy import insert
 
 from benchmarks.common import scratch_vhost
 from benchmarks.stack import scratch_databases
+from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
+from fund_contract.signing import TERMS_FIELDS as TERMS
 from sanbao_common.access import KnownCallerAccess, Principal, issue_token
 from sanbao_common.config import config_schema
 from sanbao_common.context import Caller

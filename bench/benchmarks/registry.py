@@ -24,12 +24,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcClient
-from registry_contract.rosters import COLUMNS
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, select
 
 from benchmarks.common import scratch_vhost
 from benchmarks.stack import ServiceProcess, scratch_databases
 from registry.rosters.samples import generate_roster_rows, roster_bytes
+from registry_contract.rosters import COLUMNS
 from sanbao_common.access import issue_token
 from sanbao_common.crypto import load_private_key
 from sanbao_common.messaging.admin import apply_topology

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from fund_contract.signing import PROPOSAL_FIELDS, TERMS_FIELDS
 
+from fund_contract.signing import PROPOSAL_FIELDS, TERMS_FIELDS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.directory import KEY_OPTION, PASSPHRASE, _load_key

@@ -16,10 +16,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from registry_contract.vocabularies import EMPLOYMENT_STATUSES, INPUT_COLUMNS
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from registry_contract.vocabularies import EMPLOYMENT_STATUSES, INPUT_COLUMNS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.directory import KEY_OPTION

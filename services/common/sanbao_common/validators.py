@@ -80,8 +80,9 @@ def _id_birth_date(number: str) -> date:
     except ValueError:
         raise InvalidCode(
             "birth_date",
-            f"ID number has no such birth date ({number[6:14]})",
-            f"身份证号中的出生日期不存在（{number[6:14]}）",
+            # The digits are not echoed: a refusal is stored, and a typo sits near a birth date.
+            "ID number has no such birth date",
+            "身份证号中的出生日期不存在",
         ) from None
 
 
@@ -112,8 +113,8 @@ def normalize_id_number(text: str, *, today: date | None = None) -> str:
     if born.year < _ID_EARLIEST_YEAR or born > today:
         raise InvalidCode(
             "birth_date",
-            f"ID number birth date is out of range ({born.isoformat()})",
-            f"身份证号中的出生日期超出范围（{born.isoformat()}）",
+            f"ID number birth date is out of range (born in {born.year})",
+            f"身份证号中的出生日期超出范围（{born.year}年）",
         )
     if id_number_check_digit(number[:17]) != number[17]:
         raise InvalidCode("check_digit", "ID number check digit is wrong", "身份证号校验码错误")

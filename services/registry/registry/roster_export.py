@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 
-from registry_contract.rosters import header_for
 from sqlalchemy import select
 
 from registry.adapters.people_repository import Criteria, PeopleRepository
 from registry.adapters.tables import users
 from registry.domain.people import EMPLOYMENT_STATUSES, skills_text
+from registry_contract.rosters import header_for
 from sanbao_common.crypto import DataKey
 from sanbao_common.money import format_yuan
 

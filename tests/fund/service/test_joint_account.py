@@ -3,8 +3,6 @@ principal in, advances out under two signatures, vouchers, write-offs and the sh
 principal back, closed; and every way a payment must not happen."""
 
 import pytest
-from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_contract.signing import TERMS_FIELDS as TERMS
 
 from fund.exceptions import (
     AccountNotOpen,
@@ -18,6 +16,8 @@ from fund.exceptions import (
     SealSignatureRejected,
     SignatureRejected,
 )
+from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
+from fund_contract.signing import TERMS_FIELDS as TERMS
 from fund_support import in_a_day, key
 from sanbao_common.access import Forbidden
 from sanbao_common.crypto import new_signing_key, public_key_text, sign, statement_bytes

@@ -6,9 +6,9 @@ freezes outflows until both parties re-seal the terms."""
 from types import SimpleNamespace
 
 import pytest
-from fund_contract.signing import TERMS_FIELDS as TERMS
 
 from fund.exceptions import AccountFrozen, SignatureRejected
+from fund_contract.signing import TERMS_FIELDS as TERMS
 from fund_support import COUNTY, COUNTY_ORG, HR_ORG, Party, in_a_day, key
 from sanbao_common.crypto import fingerprint, new_signing_key, public_key_text, sign
 from sanbao_common.crypto import statement_bytes as canonical

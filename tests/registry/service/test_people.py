@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 from prometheus_client import REGISTRY
-from registry_contract.rosters import COLUMNS
 from sqlalchemy import func, select, text
 
 from registry.adapters.tables import (
@@ -22,6 +21,7 @@ from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound, Ros
 from registry.rosters.reading import open_roster
 from registry.rosters.samples import generate_roster_rows, roster_bytes
 from registry.rosters.writing import write_table
+from registry_contract.rosters import COLUMNS
 from sanbao_common.access import Forbidden
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.tables import OUTBOX

@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from registry_contract.rosters import COLUMNS, column_key, header_for
 
 from registry.rosters.reading import RosterUnreadable, open_roster
 from registry.rosters.samples import (
@@ -19,6 +18,7 @@ from registry.rosters.samples import (
     roster_bytes,
 )
 from registry.rosters.writing import error_report, write_table
+from registry_contract.rosters import COLUMNS, column_key, header_for
 from sanbao_common.validators import InvalidCode, id_number_birth_date, normalize_id_number
 
 MINIMAL = "姓名,身份证号,村代码\r\n李秀英,11010519491231002X,532501001201\r\n"

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from registry_contract.vocabularies import EMPLOYMENT_STATUSES, INPUT_COLUMNS
-
 from sanbao_common.validators import (
     InvalidCode,
     normalize_id_number,

@@ -23,8 +23,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from registry_contract.rosters import REQUIRED_KEYS, column_key, header_for
 
+from registry_contract.rosters import REQUIRED_KEYS, column_key, header_for
 from sanbao_common.spreadsheets import from_csv_cell
 
 HEADER_SCAN_ROWS = 10  # non-empty rows searched for the header: titles and notes sit above it

@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 from itertools import cycle
 
 from openpyxl import Workbook
-from registry_contract.rosters import COLUMNS
 
 from registry.domain.people import EMPLOYMENT_STATUSES
 from registry.rosters.writing import write_table
+from registry_contract.rosters import COLUMNS
 from sanbao_common.sample_data import SampleData
 from sanbao_common.validators import id_number_check_digit
 

@@ -18,8 +18,8 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from registry_contract.rosters import header_for
 
+from registry_contract.rosters import header_for
 from sanbao_common.spreadsheets import csv_bytes
 
 Value = str | int | None

@@ -11,6 +11,9 @@ after its last attempt it is parked in the handler's dead-letter queue with the 
 that cannot be read (not JSON, not an envelope, an unknown schema version, another county) is
 parked at once. Nothing is acknowledged before its outcome is safe: a crash at any point means
 redelivery, which the inbox makes harmless.
+
+Long because the hub's steps (consume, hand out, settle, retry or park) share one AMQP session's
+channels and in-flight deliveries; kept in one class they need no state passed between modules.
 """
 
 from __future__ import annotations

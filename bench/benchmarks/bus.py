@@ -26,7 +26,8 @@ from sqlalchemy import create_engine, func, select
 
 from benchmarks.common import resident_mib, scratch_vhost
 from benchmarks.stack import ServiceProcess, scratch_databases
-from registry.domain.people import Parser, Rules
+from registry.people.domain import Rules
+from registry.people.parsing import Parser
 from sanbao_common.access import KnownCallerAccess, Principal
 from sanbao_common.context import Caller
 from sanbao_common.crypto import DataKey
@@ -65,11 +66,11 @@ def core_command(db: DatabaseHandle, person: dict, context) -> None:
     """registry's own handler for one person in one transaction: the labourer row and its
     `labourer_registered` event in the outbox, committed together (no RPC argument validation,
     no idempotency key: those are the command layer's cost, measured by the full variant)."""
-    from registry import handlers
+    from registry.people import registration
 
     parsed, _ = PARSER.parse(person)
     with db.unit_of_work() as uow:
-        handlers.apply_people(uow, [(0, parsed)], context, register_only=True)
+        registration.apply_people(uow, [(0, parsed)], context, register_only=True)
         uow.commit()
 
 
@@ -80,7 +81,7 @@ def run_slice(
     `precommitted` the commands all run first and the clock starts when the relay does (the bus
     alone: relay, broker, consumer)."""
     from dispatch.adapters.tables import candidates
-    from registry import handlers
+    from registry.people import registration
     from registry.service import RegistryService
 
     with (
@@ -121,7 +122,7 @@ def run_slice(
         for person in persons:
             work.put(person)
 
-        core = handlers.Context(caller=context.caller(), key=data_key)
+        core = registration.Context(caller=context.caller(), key=data_key)
 
         def produce():
             while not work.empty():

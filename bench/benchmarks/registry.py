@@ -28,11 +28,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from benchmarks.common import scratch_vhost
 from benchmarks.stack import ServiceProcess, scratch_databases
-from registry.rosters.samples import generate_roster_rows, roster_bytes
 from registry_contract.rosters import COLUMNS
 from sanbao_common.access import issue_token
 from sanbao_common.crypto import load_private_key
 from sanbao_common.messaging.admin import apply_topology
+from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 
 ROWS, BAD_FRACTION = 100_000, 0.02
 

@@ -18,13 +18,13 @@ from openpyxl import load_workbook
 from sqlalchemy import MetaData, create_engine, select
 
 from messaging_helpers import drain
-from registry.rosters.samples import generate_roster_rows, roster_bytes
 from reidentify import People, Scanner
 from sanbao_cli.client import CliError, StackClient
 from sanbao_common.messaging.admin import connect
 from sanbao_common.messaging.topology import events_exchange
 from sanbao_common.privacy import mask_id_number, mask_phone
 from sanbao_common.sample_data import SampleData
+from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 from testkit import SERVICES, TEST_COUNTY, eventually
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from registry.rosters.samples import generate_roster_rows, roster_bytes
+from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 from testkit import eventually
 
 pytestmark = pytest.mark.e2e

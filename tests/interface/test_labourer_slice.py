@@ -207,7 +207,7 @@ def test_a_roster_imported_by_rpc_is_applied_in_the_background_and_reaches_the_p
 ):
     import base64
 
-    from registry.rosters.samples import generate_roster_rows, roster_bytes
+    from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 
     content = roster_bytes(generate_roster_rows(1500, seed=17, bad_fraction=0.02), "xlsx")
     status = rpc.registry.start_roster_import(
@@ -232,7 +232,7 @@ def test_registry_answers_while_it_writes_a_large_export(containers, rpc, token_
 
     import eventlet
 
-    from registry.rosters.samples import generate_roster_rows, roster_bytes
+    from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 
     content = roster_bytes(generate_roster_rows(8000, seed=19), "csv")
     status = rpc.registry.start_roster_import(

@@ -13,11 +13,11 @@ import time
 from sqlalchemy import select
 
 from registry.adapters.tables import households, labourers, people_history, roster_imports
-from registry.roster_import import CHUNK, RosterImporter
-from registry.rosters.samples import generate_roster_rows, roster_bytes
+from registry.rosters.use_cases import CHUNK, RosterImporter
 from sanbao_common.context import Caller
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.tables import OUTBOX
+from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 from testkit import TEST_COUNTY
 
 SETTINGS = {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64}
@@ -28,14 +28,15 @@ CALLER = Caller(TEST_COUNTY, "cli:importer", "import-test")
 IMPORTER = textwrap.dedent(
     """
     import sys, threading, time
-    from registry import handlers, roster_import
+    from registry.people import registration
+    from registry.rosters import use_cases as roster_import
     from sanbao_common.context import Caller
     from sanbao_common.crypto import DataKey
     from sanbao_common.db import DatabaseHandle, create_database_engine
 
     url, key_path, roster_path = sys.argv[1:4]
     chunks = {"n": 0}
-    apply_people = handlers.apply_people
+    apply_people = registration.apply_people
 
     def slow_third_chunk(*args, **kwargs):
         outcome = apply_people(*args, **kwargs)
@@ -45,7 +46,7 @@ IMPORTER = textwrap.dedent(
             time.sleep(60)
         return outcome
 
-    roster_import.handlers.apply_people = slow_third_chunk
+    roster_import.registration.apply_people = slow_third_chunk
     db = DatabaseHandle(create_database_engine(url), threading.Lock())
     importer = roster_import.RosterImporter(
         db, DataKey.load(key_path), "532501", {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64}

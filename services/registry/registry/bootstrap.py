@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from registry import directory_handlers
+from registry.directory import use_cases as directory
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.errors import DomainError
 
@@ -19,7 +19,7 @@ def bootstrap(config: dict, arguments: list[str]) -> int:
     engine = create_database_engine(config["registry"]["DATABASE_URL"], pool_size=1)
     try:
         with DatabaseHandle(engine, threading.Lock()).unit_of_work() as uow:
-            user, password = directory_handlers.bootstrap(
+            user, password = directory.bootstrap(
                 uow, config["COUNTY"], username, config["registry"]["PASSWORD_SCRYPT_N"]
             )
             uow.commit()

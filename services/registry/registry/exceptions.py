@@ -15,12 +15,6 @@ class ConcurrentRegistration(DomainError):
     message_zh = "同一人正在别处同时登记，请重新提交"
 
 
-class OutsideCounty(DomainError):
-    code = "OUTSIDE_COUNTY"
-    message_en = "the village is not in this county"
-    message_zh = "该村不属于本县（市）"
-
-
 class LabourerNotFound(NotFound):
     code = "LABOURER_NOT_FOUND"
     message_en = "no labourer with this id"

@@ -2,8 +2,8 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from registry.domain.measures import KINDS as MEASURE_KINDS
-from registry.domain.measures import STATUSES as MEASURE_STATUSES
+from registry.measures.domain import KINDS as MEASURE_KINDS
+from registry.measures.domain import STATUSES as MEASURE_STATUSES
 from sanbao_common import fields as codes
 from sanbao_common.privacy import mask_phone
 

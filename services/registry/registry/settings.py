@@ -1,6 +1,7 @@
 """registry's own configuration keys (its section of config.yml), validated at start."""
 
 from marshmallow import ValidationError, fields, validate
+from nameko import config as nameko_config
 
 from sanbao_common.config import ServiceSectionSchema
 
@@ -46,3 +47,8 @@ class Settings(ServiceSectionSchema):
     # The fund's checkpoint keys (base64 public halves, comma-separated): the county's witness
     # keeps only checkpoints of the fund's audit chain signed by one of them.
     FUND_CHECKPOINT_PUBLIC_KEYS = fields.String(required=True, validate=_checkpoint_keys)
+
+
+def configured() -> dict:
+    """registry's section of the running service's configuration."""
+    return nameko_config["registry"]

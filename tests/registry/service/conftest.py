@@ -8,7 +8,7 @@ import pytest
 from nameko import config as nameko_config
 from nameko.testing.services import worker_factory
 
-from registry.roster_import import RosterImporter
+from registry.rosters.use_cases import RosterImporter
 from registry.service import RegistryService
 from registry.settings import Settings
 from sanbao_common.context import Caller

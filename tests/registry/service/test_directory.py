@@ -567,7 +567,7 @@ def test_seal_audit_names_what_an_upgraded_county_must_redo(tree, as_, token_key
 
 
 def test_the_bootstrap_runs_once(db, settings):
-    from registry.directory_handlers import bootstrap
+    from registry.directory.use_cases import bootstrap
 
     with db.unit_of_work() as uow:
         user, password = bootstrap(uow, COUNTY, "admin", 1024)

@@ -19,13 +19,13 @@ from registry.adapters.tables import (
 )
 from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound, RosterRefused
 from registry.rosters.reading import open_roster
-from registry.rosters.samples import generate_roster_rows, roster_bytes
-from registry.rosters.writing import write_table
 from registry_contract.rosters import COLUMNS
 from sanbao_common.access import Forbidden
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.tables import OUTBOX
 from sanbao_common.privacy import mask_id_number
+from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
+from sanbao_common.spreadsheets import write_table
 from testkit import principal
 
 VILLAGE = "532501001201"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.exceptions import LabourerAlreadyRegistered, LabourerNotFound
-from registry.roster_import import COUNTY_TIME
+from registry.rosters.use_cases import COUNTY_TIME
 from sanbao_common.access import Forbidden, OutOfScope
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.idempotency import IdempotencyKeyInvalid, IdempotencyKeyReused

@@ -3,7 +3,7 @@ kept first would stand for ever (a checkpoint is never replaced) and hide a rewr
 
 from types import SimpleNamespace
 
-from registry import witness
+from registry.witness import use_cases as witness
 from sanbao_common.checkpoints import checkpoint_statement
 from sanbao_common.crypto import new_signing_key, public_key_text, sign, statement_bytes
 

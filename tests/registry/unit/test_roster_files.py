@@ -11,14 +11,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from registry.rosters.reading import RosterUnreadable, open_roster
-from registry.rosters.samples import (
+from registry.rosters.writing import error_report
+from registry_contract.rosters import COLUMNS, column_key, header_for
+from sanbao_common.sample_rosters import (
     BAD_KINDS,
     awkward_roster_xlsx,
     generate_roster_rows,
     roster_bytes,
 )
-from registry.rosters.writing import error_report, write_table
-from registry_contract.rosters import COLUMNS, column_key, header_for
+from sanbao_common.spreadsheets import write_table
 from sanbao_common.validators import InvalidCode, id_number_birth_date, normalize_id_number
 
 MINIMAL = "姓名,身份证号,村代码\r\n李秀英,11010519491231002X,532501001201\r\n"
@@ -326,7 +327,7 @@ def test_no_kind_of_workbook_we_write_holds_a_formula(kind, tmp_path):
     row = generate_roster_rows(1, county="532501", seed=3)[0]
     row["skills"] = HOSTILE
     if kind == "export":  # as registry.export_labourers writes it
-        from registry.roster_export import EXPORT_COLUMNS, TEXT_COLUMNS, export_headers
+        from registry.rosters.use_cases import EXPORT_COLUMNS, TEXT_COLUMNS, export_headers
 
         values = [row.get(column) for column in EXPORT_COLUMNS]
         data = write_table("xlsx", export_headers(), [values], text_columns=TEXT_COLUMNS)

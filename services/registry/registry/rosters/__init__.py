@@ -1,2 +1,3 @@
-"""Township rosters (花名册) as files: the columns, reading an uploaded CSV/XLSX, writing exports
-and error reports, and generated sample rosters. Pure Python: no database, no messaging."""
+"""Township rosters (花名册): reading an uploaded CSV/XLSX (`reading`, pure), importing it in the
+background and exporting labourers (`use_cases`, `repository`, `background`), and the import
+error report (`writing`). The columns are registry's contract (`registry_contract.rosters`)."""

@@ -45,7 +45,6 @@ ROLE_HOLDERS = {
     "auditor": frozenset({FINANCE_BUREAU, AUDIT_BUREAU}),
 }
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
-GROUP_CODE = re.compile(r"^(\d{12})-(\d{2})$")
 MIN_PASSWORD = 12
 
 

@@ -10,7 +10,7 @@ from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 
 from registry.adapters.data_key import DataKeyProvider
-from registry.roster_import import RosterImporter
+from registry.rosters.use_cases import RosterImporter
 from sanbao_common.context import Caller
 from sanbao_common.db import Database
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
-
-from registry.adapters.tables import audit_witness
+from registry.witness.repository import WitnessRepository
 from sanbao_common.checkpoints import signed_by_pinned_key
 from sanbao_common.db import UnitOfWork
 
@@ -16,6 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def keep(uow: UnitOfWork, events, pinned_keys: str, county: str) -> None:
+    repository = WitnessRepository(uow.connection)
     for event in events:
         payload = event.payload
         # A forged checkpoint kept first would stand forever: a checkpoint is never replaced.
@@ -26,37 +25,18 @@ def keep(uow: UnitOfWork, events, pinned_keys: str, county: str) -> None:
                 event.source,
             )
             continue
-        exists = uow.connection.execute(
-            select(audit_witness.c.seq).where(
-                audit_witness.c.source == event.source, audit_witness.c.seq == payload["seq"]
-            )
-        ).first()
-        if exists:
+        if repository.has(event.source, payload["seq"]):
             continue  # a checkpoint is never replaced: the first one received stands
-        uow.connection.execute(
-            insert(audit_witness).values(
-                source=event.source,
-                seq=payload["seq"],
-                hash=payload["hash"],
-                at=payload["at"],
-                signature=payload["signature"],
-                public_key=payload["public_key"],
-                received_at=datetime.now(UTC),
-            )
+        repository.add(
+            source=event.source,
+            seq=payload["seq"],
+            hash=payload["hash"],
+            at=payload["at"],
+            signature=payload["signature"],
+            public_key=payload["public_key"],
+            received_at=datetime.now(UTC),
         )
 
 
 def checkpoints(uow: UnitOfWork, source: str) -> list[dict]:
-    rows = uow.connection.execute(
-        select(audit_witness).where(audit_witness.c.source == source).order_by(audit_witness.c.seq)
-    )
-    return [
-        {
-            "seq": r.seq,
-            "hash": r.hash,
-            "at": r.at,
-            "signature": r.signature,
-            "public_key": r.public_key,
-        }
-        for r in rows
-    ]
+    return WitnessRepository(uow.connection).checkpoints(source)

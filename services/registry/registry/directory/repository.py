@@ -17,7 +17,7 @@ from registry.adapters.tables import (
     users,
     village_groups,
 )
-from registry.domain.directory import Organisation, User, VillageGroup
+from registry.directory.domain import Organisation, User, VillageGroup
 
 _USER_FIELDS = [c.name for c in users.columns]
 _SECRET_FIELDS = {"password_hash", "totp_secret", "totp_pending"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from registry.adapters.people_repository import Criteria
-from registry.domain.people import EMPLOYMENT_STATUSES, RowProblem, as_text
-from registry.handlers import stale_before
+from registry.people.domain import RowProblem
+from registry.people.parsing import as_text
+from registry.people.repository import Criteria
+from registry.people.use_cases import group_scope, stale_before
+from registry_contract.vocabularies import EMPLOYMENT_STATUSES
 from sanbao_common.access import AREA_KINDS, Access
 from sanbao_common.errors import InvalidInput
 
-MAX_ROSTER_BYTES = 64 * 1024 * 1024  # a county's whole roster as XLSX is a few MB
 FILTERS = frozenset(
     {"area", "village_group", "agent_id", "poor", "employment_status", "willing_to_go", "skill",
      "stale", "household_id"}
@@ -70,19 +71,6 @@ def disclosure_reply(disclosure: dict) -> dict:
         "organisation_id": disclosure["organisation_id"],
         "correlation_id": disclosure["correlation_id"],
     }
-
-
-def status_reply(state: dict) -> dict:
-    return {
-        name: iso(value) if isinstance(value, datetime) else value for name, value in state.items()
-    }
-
-
-def group_scope(principal) -> str | None:
-    """An agent's village group, the whole of their area (DOMAIN.md: agents work their group)."""
-    if principal.organisation_kind in AREA_KINDS and "-" in principal.scope:
-        return principal.scope
-    return None
 
 
 def criteria_from(filters: dict, access: Access, stale_after_days: int) -> Criteria:

@@ -1,18 +1,22 @@
-"""People: labourers, their households and the four clears (四清). Pure Python: no I/O.
-
-One parser turns what a township writes (a roster row, or the same fields sent over RPC) into a
-`PersonInput`, or into the reasons it cannot; `changes` compares it with what is stored. Both
-run once per row of a 100,000-row roster, so they are plain code, not schemas.
-"""
+"""Reading what a township writes — a roster row, or the same fields sent over RPC — into a
+`PersonInput`, or into every reason it cannot be one. Pure Python: no I/O."""
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from registry.people.domain import (
+    HEAD,
+    RELATIONS,
+    SKILL_LEVELS,
+    PersonInput,
+    RowProblem,
+    Rules,
+    skills_text,
+    working_age_problem,
+)
 from registry_contract.vocabularies import EMPLOYMENT_STATUSES, INPUT_COLUMNS
 from sanbao_common.validators import (
     InvalidCode,
@@ -20,8 +24,6 @@ from sanbao_common.validators import (
     normalize_phone,
     parse_division_code,
 )
-
-# -- vocabularies --------------------------------------------------------------------------------
 
 # Employment situation: code -> the label townships write; then the other words they use.
 _EMPLOYMENT_WORDS = (
@@ -39,12 +41,7 @@ _EMPLOYMENT_WORDS = (
     }
     | {code: code for code in EMPLOYMENT_STATUSES}
 )
-# Working away from home: what the county reports as transferred labour (转移就业).
-TRANSFERRED = frozenset({"in_county", "in_province", "outside_province"})
-EMPLOYED = TRANSFERRED
-SKILL_LEVELS = ("初级", "中级", "高级", "技师", "高级技师")
 _CERTIFIED = frozenset({"持证", "有证", "已取证"})
-RELATIONS = ("户主", "配偶", "子女", "父母", "儿媳", "女婿", "孙子女", "兄弟姐妹", "其他")
 _YES = frozenset({"是", "Y", "y", "yes", "true", "1", "√"})
 _NO = frozenset({"否", "N", "n", "no", "false", "0"})
 _NONE_WORDS = frozenset({"无", "没有", "暂无", "-", "/"})
@@ -54,117 +51,6 @@ _SKILL = re.compile(r"^(?P<name>[^()（）]+?)\s*(?:[(（](?P<inside>[^()（）]
 _SKILL_SEPARATOR = re.compile(r"[；;、，,]+(?![^()（）]*[)）])")
 _GROUP = re.compile(r"^第?(?P<n>\d{1,2})组?$")
 _WAGE = re.compile(r"^\d+(\.\d{1,2})?$")
-
-# Columns a roster (or an RPC call) may carry; `fields_of` maps them to the stored fields.
-PROFILE_FIELDS = (
-    "name", "phone", "village_code", "village_group", "household_id", "relation_to_head",
-    "agent_id",
-)  # fmt: skip
-ASPECT_OF = {
-    "employment_status": "employment",
-    "employment_place": "employment",
-    "skills": "skills",
-    "intention_regions": "intention",
-    "intention_industries": "intention",
-    "expected_wage_fen": "intention",
-    "earliest_start": "intention",
-    "training_intention": "training",
-}
-ASPECTS = ("employment", "skills", "intention", "training")
-TRACKED_FIELDS = PROFILE_FIELDS + tuple(ASPECT_OF)
-# Input column -> stored fields it sets (household and agent columns are resolved by the caller).
-COLUMN_FIELDS = {
-    "name": ("name",),
-    "phone": ("phone",),
-    "village_code": ("village_code",),
-    "village_group": ("village_group",),
-    "household_number": ("household_id",),
-    "relation_to_head": ("relation_to_head",),
-    "agent": ("agent_id",),
-    "employment_status": ("employment_status",),
-    "employment_place": ("employment_place",),
-    "skills": ("skills",),
-    "intention_regions": ("intention_regions",),
-    "intention_industries": ("intention_industries",),
-    "expected_wage": ("expected_wage_fen",),
-    "earliest_start": ("earliest_start",),
-    "training_intention": ("training_intention",),
-}
-
-
-class RowProblem(Exception):
-    """One thing wrong with one field of an input row."""
-
-    def __init__(
-        self,
-        column: str,
-        reason_zh: str,
-        reason_en: str,
-        *,
-        code: str = "INVALID_INPUT",
-        registered_as: str | None = None,
-    ):
-        super().__init__(f"{column}: {reason_en}")
-        self.column, self.reason_zh, self.reason_en = column, reason_zh, reason_en
-        self.code = code  # the error code an RPC caller gets for it
-        self.registered_as = registered_as  # the person id an ID number is registered under
-
-
-@dataclass
-class PersonInput:
-    """A person as a township describes them: validated, canonical, not yet resolved against
-    what is stored (household number and agent username are looked up by the caller)."""
-
-    name: str
-    id_number: str
-    sex: str
-    birth_year: int  # all that is kept outside the sealed ID number (docs/access.md)
-    columns: frozenset[str]  # which input columns were given: the others are left as they are
-    phone: str | None = None
-    village_code: str = ""
-    village_group: str | None = None
-    household_number: str | None = None
-    household_head_id: str | None = None
-    relation_to_head: str | None = None
-    poor: bool | None = None
-    poverty_file_number: str | None = None
-    agent: str | None = None
-    employment_status: str | None = None
-    employment_place: str | None = None
-    skills: list = field(default_factory=list)
-    intention_regions: list = field(default_factory=list)
-    intention_industries: list = field(default_factory=list)
-    expected_wage_fen: int | None = None
-    earliest_start: date | None = None
-    training_intention: list = field(default_factory=list)
-    age_problem: RowProblem | None = None  # outside working age: refused if the person is new
-
-
-@dataclass(frozen=True)
-class Rules:
-    county: str
-    today: date  # in Asia/Shanghai: ages and dates are the county's
-    working_age_min: int = 16
-    working_age_max: int = 64
-
-
-def age_on(born: date, day: date) -> int:
-    """Age in whole years on `day` (someone born on 29 February turns a year older on 1 March
-    in other years)."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def within_age(born: date, day: date, min_age: int | None, max_age: int | None) -> bool:
-    """Whether someone born on `born` is at least `min_age` and at most `max_age` years old on
-    `day` (a limit of 16 to 45 takes a 45-year-old up to the day before their 46th birthday)."""
-    age = age_on(born, day)
-    return (min_age is None or age >= min_age) and (max_age is None or age <= max_age)
-
-
-def age_in_year(birth_year: int, today: date) -> int:
-    """The age a person reaches this calendar year: working age is judged on it, so that the day
-    someone was registered tells nothing about their birthday (decision 0010)."""
-    return today.year - birth_year
 
 
 def _list(text: str | None) -> list[str]:
@@ -202,16 +88,6 @@ def parse_skills(text: str | None) -> list[dict]:
                 )
         skills.append({"name": match["name"].strip(), "level": level, "certificate": certificate})
     return skills
-
-
-def skills_text(skills: list[dict]) -> str:
-    parts = []
-    for skill in skills:
-        inside = [
-            t for t in (skill.get("level"), "持证" if skill.get("certificate") else None) if t
-        ]
-        parts.append(skill["name"] + (f"({','.join(inside)})" if inside else ""))
-    return "；".join(parts)
 
 
 def _date(column: str, text: str) -> date:
@@ -305,15 +181,7 @@ class Parser:
             )
             # Judged only when the person is new: someone registered at working age stays
             # updatable after leaving it.
-            age = age_in_year(person.birth_year, rules.today)
-            if not rules.working_age_min <= age <= rules.working_age_max:
-                person.age_problem = RowProblem(
-                    "id_number",
-                    f"{person.birth_year}年出生，今年{age}岁，不在劳动年龄"
-                    f"（{rules.working_age_min}–{rules.working_age_max}岁）内",
-                    f"born in {person.birth_year}, {age} this year: outside working age "
-                    f"{rules.working_age_min}–{rules.working_age_max}",
-                )
+            person.age_problem = working_age_problem(person.birth_year, rules)
         optional = PersonInput(
             name="", id_number="", sex="", birth_year=rules.today.year, columns=frozenset()
         )
@@ -339,7 +207,7 @@ class Parser:
                     "the registered-poor flag belongs to a household: give its number",
                 )
             )
-        if person.poor and person.relation_to_head == "户主" and not person.poverty_file_number:
+        if person.poor and person.relation_to_head == HEAD and not person.poverty_file_number:
             problems.append(
                 RowProblem(
                     "poverty_file_number",
@@ -357,21 +225,6 @@ class Parser:
                     "a household member needs a relation to the head",
                 )
             )
-
-
-def check_intention(state: dict) -> RowProblem | None:
-    """An unemployed person able to work must have an employment intention recorded."""
-    if state.get("employment_status") == "unemployed" and not (
-        state.get("intention_regions")
-        or state.get("intention_industries")
-        or state.get("expected_wage_fen")
-    ):
-        return RowProblem(
-            "employment_status",
-            "失业人员须登记就业意向（意向地区、行业或期望月薪）",
-            "an unemployed person needs an employment intention (regions, industries or wage)",
-        )
-    return None
 
 
 # -- optional columns ----------------------------------------------------------------------------
@@ -530,35 +383,3 @@ def as_text(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
-
-
-def wanted_fields(person: PersonInput) -> dict:
-    """The stored fields this input sets (household and agent ids filled in by the caller)."""
-    return {name: getattr(person, name) for name in _fields_set_by(person.columns)}
-
-
-@functools.cache
-def _fields_set_by(columns: frozenset[str]) -> tuple[str, ...]:
-    """Every row of a roster has the same columns: worked out once per roster."""
-    names = ["name", "village_code"]
-    for column in sorted(columns):
-        for name in COLUMN_FIELDS.get(column, ()):
-            if name not in ("household_id", "agent_id", *names):
-                names.append(name)
-    return tuple(names)
-
-
-def changes(stored: dict, wanted: dict) -> dict[str, tuple]:
-    """field -> (before, after) for every tracked field whose wanted value differs."""
-    return {
-        name: (stored.get(name), value)
-        for name, value in wanted.items()
-        if name in TRACKED_FIELDS and stored.get(name) != value
-    }
-
-
-def willing_to_go(state: dict) -> bool:
-    """Wants to go out to work and is not working now: whom the HR companies look for."""
-    return bool(state.get("intention_regions")) and state.get("employment_status") not in (
-        EMPLOYED | {"unable_to_work"}
-    )

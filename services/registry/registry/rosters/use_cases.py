@@ -1,11 +1,15 @@
-"""Importing a township's roster: staged, chunked, resumable.
+"""Rosters in and out: importing a township's roster (staged, chunked, resumable) and exporting
+labourers in the import template's columns, so that a township can correct an export and import
+it again.
+
+Importing:
 
 1. `stage`: the file is read; one that cannot be read as a whole (format, encoding, header,
    ID numbers stored as numbers) is refused with nothing written; otherwise the file itself is
    stored, to be validated and applied in the background.
 2. `apply`: every row is validated, and the refused ones (row number, column, reason) stored
    with the count of valid ones in one transaction; then the valid rows go through
-   `handlers.apply_people` in chunks, each chunk one transaction that also moves the import's
+   `registration.apply_people` in chunks, each chunk one transaction that also moves the import's
    progress. A registry that dies mid-import resumes
    at the first uncommitted chunk when it starts again; an operator who repeats the import gets
    the same end state, because a row identical to what is stored only confirms it.
@@ -20,16 +24,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
-
-from registry import handlers
-from registry.adapters.tables import roster_import_errors, roster_imports
-from registry.domain.people import Parser, PersonInput, RowProblem, Rules
 from registry.exceptions import ImportNotFound, RosterRefused
+from registry.people import registration
+from registry.people.domain import PersonInput, RowProblem, Rules, skills_text
+from registry.people.parsing import Parser
+from registry.people.repository import Criteria, PeopleRepository
 from registry.rosters.reading import Roster, RosterUnreadable, open_roster
+from registry.rosters.repository import RosterImportRepository
+from registry_contract.rosters import header_for
+from registry_contract.vocabularies import EMPLOYMENT_STATUSES
 from sanbao_common.context import Caller
 from sanbao_common.crypto import DataKey
-from sanbao_common.db import DatabaseHandle
+from sanbao_common.db import DatabaseHandle, UnitOfWork
+from sanbao_common.money import format_yuan
 
 CHUNK = 1000  # rows per transaction: fewer commits (each an fsync), short write locks
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
@@ -38,10 +45,6 @@ STATUSES = ("validating", "applying", "done", "failed")
 # The file (ID numbers and phones in full) is kept only while a restarted registry may need it to
 # resume; a finished import keeps its name, hash, counts and refused rows.
 FILE_DROPPED = {"content": b""}
-STATUS_COLUMNS = (
-    "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
-    "updated", "confirmed", "failure", "started_at", "finished_at", "started_by", "scope",
-)  # fmt: skip
 
 
 def read(data: bytes, filename: str) -> Roster:
@@ -131,10 +134,8 @@ class RosterImporter:
     ) -> dict:
         """Store a roster already `read` for `apply`, inside `uow` (the caller commits, with
         the command's idempotency key)."""
-        started_at = datetime.now(UTC)
         import_id = str(uuid.uuid4())
-        uow.connection.execute(
-            insert(roster_imports),
+        RosterImportRepository(uow.connection).add(
             {
                 "import_id": import_id,
                 "filename": filename[-200:],
@@ -147,11 +148,11 @@ class RosterImporter:
                 "registered": 0,
                 "updated": 0,
                 "confirmed": 0,
-                "started_at": started_at,
+                "started_at": datetime.now(UTC),
                 "finished_at": None,
                 "started_by": caller.actor,
                 "scope": scope,
-            },
+            }
         )
         return self._status(uow, import_id)
 
@@ -170,118 +171,97 @@ class RosterImporter:
             if state["status"] not in ("validating", "applying"):
                 return state
             if roster is None:
-                content = uow.connection.execute(
-                    select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
-                ).scalar_one()
+                content = RosterImportRepository(uow.connection).content(import_id)
         if roster is None:
             roster = self.read(content, state["filename"])
         rules = rules_for(self.county, self.settings, state["started_at"])
         total, valid, problems = self.offload(validate, roster, rules)
-        if state["status"] == "validating":
-            with self.db.unit_of_work() as uow:
-                validated = uow.connection.execute(
-                    update(roster_imports)
-                    .where(
-                        roster_imports.c.import_id == import_id,
-                        roster_imports.c.status == "validating",
-                    )
-                    .values(
-                        status="applying" if valid else "done",
-                        total_rows=total,
-                        valid_rows=len(valid),
-                        finished_at=None if valid else datetime.now(UTC),
-                        **({} if valid else FILE_DROPPED),
-                    )
-                ).rowcount
-                if validated != 1:  # another process got there first
-                    return self._status(uow, import_id)
-                errors = _error_rows(import_id, problems)
-                if errors:
-                    uow.connection.execute(insert(roster_import_errors), errors)
-                uow.commit()
-        context = handlers.Context(
-            caller=caller,
-            key=self.key,
-            scope=state["scope"],
-            source=f"import:{import_id}",
+        if state["status"] == "validating" and not self._record_validation(
+            import_id, total, valid, problems
+        ):
+            return self.status(import_id)  # another process got there first
+        context = registration.Context(
+            caller=caller, key=self.key, scope=state["scope"], source=f"import:{import_id}"
         )
         position = state["applied_rows"]
         while position < len(valid):
-            chunk = valid[position : position + CHUNK]
-            end = position + len(chunk)
-            done = end >= len(valid)
-            with self.db.unit_of_work() as uow:
-                # Claim the chunk first: another process applying the same import (a second
-                # replica resuming it) finds the progress moved and stops.
-                claimed = uow.connection.execute(
-                    update(roster_imports)
-                    .where(
-                        roster_imports.c.import_id == import_id,
-                        roster_imports.c.applied_rows == position,
-                    )
-                    .values(
-                        applied_rows=end,
-                        status="done" if done else "applying",
-                        finished_at=datetime.now(UTC) if done else None,
-                        **(FILE_DROPPED if done else {}),
-                    )
-                ).rowcount
-                if claimed != 1:
-                    break
-                outcome = handlers.apply_people(uow, chunk, context, register_only=False)
-                errors = _error_rows(
-                    import_id,
-                    [(row, p) for row, found in outcome.refused.items() for p in found],
-                )
-                if errors:
-                    uow.connection.execute(insert(roster_import_errors), errors)
-                uow.connection.execute(
-                    update(roster_imports)
-                    .where(roster_imports.c.import_id == import_id)
-                    .values(
-                        registered=roster_imports.c.registered + len(outcome.registered),
-                        updated=roster_imports.c.updated + len(outcome.updated),
-                        confirmed=roster_imports.c.confirmed + len(outcome.confirmed),
-                    )
-                )
-                uow.commit()
+            end = min(position + CHUNK, len(valid))
+            if not self._apply_chunk(import_id, context, valid, position, end):
+                break
             position = end
             time.sleep(0)  # under nameko, let the process answer between chunks
             if progress:
                 progress({"applied_rows": position, "valid_rows": len(valid)})
-        with self.db.reader() as uow:
-            return self._status(uow, import_id)
+        return self.status(import_id)
+
+    def _record_validation(self, import_id: str, total: int, valid: list, problems: list) -> bool:
+        """The counts and the refused rows, once; False if another process recorded them."""
+        with self.db.unit_of_work() as uow:
+            repository = RosterImportRepository(uow.connection)
+            values = {
+                "status": "applying" if valid else "done",
+                "total_rows": total,
+                "valid_rows": len(valid),
+                "finished_at": None if valid else datetime.now(UTC),
+                **({} if valid else FILE_DROPPED),
+            }
+            if not repository.move(import_id, values, status="validating"):
+                return False
+            repository.add_errors(_error_rows(import_id, problems))
+            uow.commit()
+        return True
+
+    def _apply_chunk(self, import_id: str, context, valid: list, position: int, end: int) -> bool:
+        """Rows `position` to `end` applied in one transaction that also moves the import's
+        progress; False if another process (a second replica resuming it) moved it first."""
+        done = end >= len(valid)
+        with self.db.unit_of_work() as uow:
+            repository = RosterImportRepository(uow.connection)
+            # Claim the chunk first: another process applying the same import finds the
+            # progress moved and stops.
+            progressed = {
+                "applied_rows": end,
+                "status": "done" if done else "applying",
+                "finished_at": datetime.now(UTC) if done else None,
+                **(FILE_DROPPED if done else {}),
+            }
+            if not repository.move(import_id, progressed, applied_rows=position):
+                return False
+            outcome = registration.apply_people(
+                uow, valid[position:end], context, register_only=False
+            )
+            repository.add_errors(
+                _error_rows(
+                    import_id, [(row, p) for row, found in outcome.refused.items() for p in found]
+                )
+            )
+            repository.count_applied(
+                import_id, len(outcome.registered), len(outcome.updated), len(outcome.confirmed)
+            )
+            uow.commit()
+        return True
 
     def fail(self, import_id: str, reason: str) -> None:
         with self.db.unit_of_work() as uow:
-            uow.connection.execute(
-                update(roster_imports)
-                .where(roster_imports.c.import_id == import_id)
-                .values(
-                    status="failed",
-                    failure=reason[:2000],
-                    finished_at=datetime.now(UTC),
+            RosterImportRepository(uow.connection).move(
+                import_id,
+                {
+                    "status": "failed",
+                    "failure": reason[:2000],
+                    "finished_at": datetime.now(UTC),
                     **FILE_DROPPED,
-                )
+                },
             )
             uow.commit()
 
     def unfinished(self) -> list[dict]:
         with self.db.reader() as uow:
-            rows = uow.connection.execute(
-                select(roster_imports.c.import_id, roster_imports.c.started_by).where(
-                    roster_imports.c.status.in_(("validating", "applying"))
-                )
-            )
-            return [dict(row._mapping) for row in rows]
+            return RosterImportRepository(uow.connection).unfinished()
 
     def count_by_status(self) -> dict[str, int]:
         """Every status, with how many imports are in it."""
         with self.db.reader() as uow:
-            rows = uow.connection.execute(
-                select(roster_imports.c.status, func.count()).group_by(roster_imports.c.status)
-            )
-            found = dict(rows.all())
+            found = RosterImportRepository(uow.connection).count_by_status()
         return {status: found.get(status, 0) for status in STATUSES}
 
     def status(self, import_id: str) -> dict:
@@ -289,30 +269,80 @@ class RosterImporter:
             return self._status(uow, import_id)
 
     def _status(self, uow, import_id: str) -> dict:
-        row = uow.connection.execute(
-            select(*(roster_imports.c[name] for name in STATUS_COLUMNS)).where(
-                roster_imports.c.import_id == import_id
-            )
-        ).first()
-        if row is None:
+        state = RosterImportRepository(uow.connection).state(import_id)
+        if state is None:
             raise ImportNotFound(import_id=import_id)
-        state = dict(row._mapping)
-        for name in ("started_at", "finished_at"):
-            if state[name] is not None and state[name].tzinfo is None:
-                state[name] = state[name].replace(tzinfo=UTC)
-        state["refused_rows"] = uow.connection.execute(
-            select(func.count(roster_import_errors.c.row_number.distinct())).where(
-                roster_import_errors.c.import_id == import_id
-            )
-        ).scalar_one()
         return state
 
     def errors(self, import_id: str) -> list[dict]:
         with self.db.reader() as uow:
             self._status(uow, import_id)
-            rows = uow.connection.execute(
-                select(roster_import_errors)
-                .where(roster_import_errors.c.import_id == import_id)
-                .order_by(roster_import_errors.c.row_number, roster_import_errors.c.column)
+            return RosterImportRepository(uow.connection).errors(import_id)
+
+
+# -- exporting -----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "name", "id_number", "phone", "village_code", "village_group", "household_number",
+    "relation_to_head", "poor", "poverty_file_number", "employment_status", "employment_place",
+    "skills", "intention_regions", "intention_industries", "expected_wage", "earliest_start",
+    "training_intention", "agent",
+)  # fmt: skip
+# ID numbers and phones are written as text, so Excel keeps every digit.
+TEXT_COLUMNS = {EXPORT_COLUMNS.index("id_number"), EXPORT_COLUMNS.index("phone")}
+_BATCH = 500
+
+
+def export_headers() -> list[str]:
+    return [header_for(column) for column in EXPORT_COLUMNS]
+
+
+def export_rows(
+    uow: UnitOfWork, criteria: Criteria, key: DataKey, sees_unmasked
+) -> tuple[list[list], int]:
+    """The labourers matching `criteria` as rows of EXPORT_COLUMNS; ID numbers and phones in
+    full where `sees_unmasked(village_code)`, masked elsewhere."""
+    repository = PeopleRepository(uow.connection)
+    usernames = repository.usernames()
+    rows: list[list] = []
+    batch: list[dict] = []
+
+    def flush() -> None:
+        households = repository.households_by_id(
+            sorted({r.household_id for r in batch if r.household_id})
+        )
+        for record in batch:
+            household = households.get(record.household_id)
+            unmasked = sees_unmasked(record.village_code)
+            phone = record.phone_sealed
+            rows.append(
+                [
+                    record.name,
+                    key.decrypt(record.id_sealed) if unmasked else record.id_masked,
+                    (key.decrypt(phone) if unmasked else record.phone_masked) if phone else "",
+                    record.village_code,
+                    str(int(record.village_group[-2:])) if record.village_group else "",
+                    household.household_number if household else "",
+                    record.relation_to_head or "",
+                    ("是" if household.poor else "否") if household else "",
+                    (household.poverty_file_number or "") if household else "",
+                    EMPLOYMENT_STATUSES.get(record.employment_status, ""),
+                    record.employment_place or "",
+                    skills_text(record.skills),
+                    "；".join(record.intention_regions),
+                    "；".join(record.intention_industries),
+                    format_yuan(record.expected_wage_fen) if record.expected_wage_fen else "",
+                    record.earliest_start.isoformat() if record.earliest_start else "",
+                    "；".join(record.training_intention),
+                    usernames.get(record.agent_id, "") if record.agent_id else "",
+                ]
             )
-            return [dict(row._mapping) for row in rows]
+        batch.clear()
+        time.sleep(0)  # under nameko, let the process answer between batches
+
+    for record in repository.stream(criteria, batch=_BATCH):
+        batch.append(record)
+        if len(batch) == _BATCH:
+            flush()
+    flush()
+    return rows, len(rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from registry.exceptions import MeasureRefused
+from registry.people.domain import Household, Person, is_poor
 
 KINDS = {"training": "培训", "referral": "推荐就业", "placement": "转移就业", "subsidy": "补贴"}
 STATUSES = ("planned", "in_progress", "done", "cancelled")
@@ -20,10 +21,10 @@ NEXT = {
 EDITABLE = ("description", "owner", "due_date")
 
 
-def check_new(fields: dict, labourer: dict, household: dict | None) -> None:
-    if labourer["status"] != "active":
+def check_new(fields: dict, labourer: Person, household: Household | None) -> None:
+    if labourer.status != "active":
         raise MeasureRefused(message_en="the labourer's record was merged into another")
-    if not (household and household["poor"]):
+    if not is_poor(household):
         raise MeasureRefused(
             message_en="measures are planned for labourers of registered-poor households",
             message_zh="帮扶举措仅针对建档立卡户劳动力",

@@ -1,4 +1,5 @@
-"""Generated township rosters for tests, the demo and the benchmark.
+"""Generated township rosters for tests, the demo and the benchmark (in the kit, so that the CLI
+and the benchmark need no registry code: the columns come from registry's contract package).
 
 A (seed, county) pair names a roster: the same arguments give the same rows on every machine.
 People come from `sanbao_common.sample_data`, so names and ID numbers look like the rest of the
@@ -18,10 +19,10 @@ from itertools import cycle
 
 from openpyxl import Workbook
 
-from registry.domain.people import EMPLOYMENT_STATUSES
-from registry.rosters.writing import write_table
 from registry_contract.rosters import COLUMNS
+from registry_contract.vocabularies import EMPLOYMENT_STATUSES
 from sanbao_common.sample_data import SampleData
+from sanbao_common.spreadsheets import write_table
 from sanbao_common.validators import id_number_check_digit
 
 # Everyone is of working age (16 to 64) on 2026-11-28, and stays so until the end of 2030.

@@ -1,13 +1,11 @@
-"""Storage of people (labourers, households, their history) inside a unit of work's connection.
-
-Records travel as plain dicts with the tables' column names: an import moves a hundred thousand
-of them, and every layer above reads them by name anyway.
-"""
+"""Storage of people (labourers, households, their history, disclosures) inside a unit of work's
+connection. Labourers and households travel as the domain's `Person` and `Household`, built
+from their rows as they are (an import moves a hundred thousand of them)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -32,10 +30,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from registry.adapters.tables import disclosures, households, labourers, people_history, users
-from registry.domain.people import TRANSFERRED
+from registry.people.domain import TRANSFERRED, Household, Person
 
 _LABOURER_COLUMNS = [c.name for c in labourers.columns]
 _HOUSEHOLD_COLUMNS = [c.name for c in households.columns]
+for _record, _columns in ((Person, _LABOURER_COLUMNS), (Household, _HOUSEHOLD_COLUMNS)):
+    if [f.name for f in fields(_record)] != _columns:
+        raise RuntimeError(f"{_record.__name__}'s fields and its table's columns differ")
 
 
 def _plain_twin(table: Table) -> tuple[Table, tuple[str, ...], tuple[str, ...]]:
@@ -96,35 +97,43 @@ def _aware(record: dict) -> dict:
     return record
 
 
+def _person(row) -> Person:
+    return Person.from_row(_aware(dict(row._mapping)))
+
+
+def _household(row) -> Household:
+    return Household.from_row(_aware(dict(row._mapping)))
+
+
 class PeopleRepository:
     def __init__(self, connection: Connection):
         self.connection = connection
 
     # -- labourers -----------------------------------------------------------------------------
 
-    def by_hash(self, hashes: list[str]) -> dict[str, dict]:
+    def by_hash(self, hashes: list[str]) -> dict[str, Person]:
         rows = self.connection.execute(_BY_HASH, {"hashes": list(set(hashes))})
-        return {row.id_hash: _aware(dict(row._mapping)) for row in rows}
+        return {row.id_hash: _person(row) for row in rows}
 
-    def get(self, person_id: str) -> dict | None:
+    def get(self, person_id: str) -> Person | None:
         row = self.connection.execute(
             select(labourers).where(labourers.c.person_id == person_id)
         ).first()
-        return _aware(dict(row._mapping)) if row else None
+        return _person(row) if row else None
 
-    def get_many(self, person_ids: list[str]) -> dict[str, dict]:
+    def get_many(self, person_ids: list[str]) -> dict[str, Person]:
         rows = self.connection.execute(
             select(labourers).where(labourers.c.person_id.in_(set(person_ids)))
         )
-        return {row.person_id: _aware(dict(row._mapping)) for row in rows}
+        return {row.person_id: _person(row) for row in rows}
 
-    def add_labourers(self, records: list[dict]) -> None:
+    def add_labourers(self, records: list[Person]) -> None:
         if records:
             self.connection.execute(
                 _INSERT_LABOURERS, self._stored_form(records, *_LABOURERS_PLAIN[1:])
             )
 
-    def _stored_form(self, records: list[dict], json_columns, moments) -> list[dict]:
+    def _stored_form(self, records: list[Person], json_columns, moments) -> list[dict]:
         """JSON as the text SQLAlchemy would write; on SQLite, moments in the text SQLAlchemy
         stores there (naive UTC); PostgreSQL takes aware values as they are. A chunk's records
         share their timestamps and many of their lists, so each is converted once."""
@@ -132,7 +141,7 @@ class PeopleRepository:
         texts: dict = {}
         rows = []
         for record in records:
-            row = dict(record)
+            row = record.as_row()
             for name in json_columns:
                 value = row[name]
                 key = repr(value)
@@ -151,10 +160,10 @@ class PeopleRepository:
             rows.append(row)
         return rows
 
-    def save_labourers(self, records: list[dict]) -> None:
+    def save_labourers(self, records: list[Person]) -> None:
         if records:
             self.connection.execute(
-                _UPDATE_LABOURERS, [dict(record, key=record["person_id"]) for record in records]
+                _UPDATE_LABOURERS, [dict(vars(record), key=record.person_id) for record in records]
             )
 
     def confirm(self, person_ids: list[str], at: datetime, by: str) -> None:
@@ -173,29 +182,29 @@ class PeopleRepository:
 
     # -- households ----------------------------------------------------------------------------
 
-    def households_by_number(self, numbers: list[str]) -> dict[str, dict]:
+    def households_by_number(self, numbers: list[str]) -> dict[str, Household]:
         if not numbers:
             return {}
         rows = self.connection.execute(_HOUSEHOLDS_BY_NUMBER, {"numbers": list(set(numbers))})
-        return {row.household_number: _aware(dict(row._mapping)) for row in rows}
+        return {row.household_number: _household(row) for row in rows}
 
-    def households_by_id(self, household_ids: list[str]) -> dict[str, dict]:
+    def households_by_id(self, household_ids: list[str]) -> dict[str, Household]:
         if not household_ids:
             return {}
         rows = self.connection.execute(
             select(households).where(households.c.household_id.in_(set(household_ids)))
         )
-        return {row.household_id: _aware(dict(row._mapping)) for row in rows}
+        return {row.household_id: _household(row) for row in rows}
 
-    def add_households(self, records: list[dict]) -> None:
+    def add_households(self, records: list[Household]) -> None:
         if records:
-            self.connection.execute(_INSERT_HOUSEHOLDS, records)
+            self.connection.execute(_INSERT_HOUSEHOLDS, [record.as_row() for record in records])
 
-    def save_households(self, records: list[dict]) -> None:
+    def save_households(self, records: list[Household]) -> None:
         if records:
             self.connection.execute(
                 _UPDATE_HOUSEHOLDS,
-                [dict(record, key=record["household_id"]) for record in records],
+                [dict(vars(record), key=record.household_id) for record in records],
             )
 
     # -- history -------------------------------------------------------------------------------
@@ -242,14 +251,18 @@ class PeopleRepository:
         )
         return {row.username: dict(row._mapping) for row in rows if "agent" in row.roles.split(",")}
 
+    def usernames(self) -> dict[str, str]:
+        """user id -> username, of everyone in the directory (agents are named by username)."""
+        return dict(self.connection.execute(select(users.c.user_id, users.c.username)).all())
+
     # -- queries -------------------------------------------------------------------------------
 
-    def search(self, criteria: Criteria, *, after: str | None, limit: int) -> list[dict]:
+    def search(self, criteria: Criteria, *, after: str | None, limit: int) -> list[Person]:
         query = select(labourers).where(*criteria.conditions())
         if after:
             query = query.where(labourers.c.person_id > after)
         rows = self.connection.execute(query.order_by(labourers.c.person_id).limit(limit))
-        return [_aware(dict(row._mapping)) for row in rows]
+        return [_person(row) for row in rows]
 
     def stream(self, criteria: Criteria, batch: int = 2000):
         """Every matching labourer, in person-id order, a batch of rows at a time."""
@@ -259,7 +272,7 @@ class PeopleRepository:
             yield from rows
             if len(rows) < batch:
                 return
-            after = rows[-1]["person_id"]
+            after = rows[-1].person_id
 
     def counts(self, criteria: Criteria, *, by_length: int) -> list[dict]:
         """Dashboard counts per area (the first `by_length` digits of the village code): the

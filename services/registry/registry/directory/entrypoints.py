@@ -1,0 +1,351 @@
+"""The directory's entrypoints: sign-in and one's own account, organisations and village
+groups, users, seals and signing keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from nameko import config
+
+from registry.directory import seal_use_cases as seals
+from registry.directory import use_cases as directory
+from registry.directory.repository import DirectoryRepository
+from registry.exceptions import OrganisationNotFound, UserNotFound
+from registry.parts import RegistryPart
+from registry.schemas import (
+    CreateUserSchema,
+    OrganisationSchema,
+    RegisterOrganisationSchema,
+    SigningKeySchema,
+    UserSchema,
+    VillageGroupSchema,
+)
+from registry.settings import configured
+from sanbao_common.errors import InvalidInput
+from sanbao_common.rpc import load, rpc
+from sanbao_common.validators import InvalidCode, parse_division_code
+
+_org, _user, _group, _key = (
+    OrganisationSchema(),
+    UserSchema(),
+    VillageGroupSchema(),
+    SigningKeySchema(),
+)
+
+
+def _division(code: str, field: str):
+    try:
+        return parse_division_code(code)
+    except (InvalidCode, TypeError) as exc:
+        raise InvalidInput({field: [str(exc)]}) from None
+
+
+class DirectoryEntrypoints(RegistryPart):
+    # -- sign-in -------------------------------------------------------------------------------
+
+    @rpc(public=True)
+    def login(self, username: str, password: str, totp: str | None = None) -> dict:
+        settings = configured()
+        with self.db.unit_of_work() as uow:
+            token, principal = directory.sign_in(
+                uow,
+                username,
+                password,
+                totp,
+                county=config["COUNTY"],
+                signing_key=self.token_key,
+                ttl=timedelta(seconds=settings["TOKEN_TTL_SECONDS"]),
+                max_failures=settings["LOGIN_MAX_FAILURES"],
+                lockout=timedelta(seconds=settings["LOGIN_LOCKOUT_SECONDS"]),
+            )
+            uow.commit()
+        return {
+            "token": token,
+            "expires_at": principal.expires_at,
+            "username": principal.username,
+            "roles": list(principal.roles),
+            "scope": principal.scope,
+            "must_change_password": principal.must_change_password,
+        }
+
+    @rpc(permission="account.manage_own")
+    def whoami(self) -> dict:
+        principal = self.access.principal
+        return {
+            "user_id": principal.user_id,
+            "username": principal.username,
+            "organisation_id": principal.organisation_id,
+            "roles": list(principal.roles),
+            "scope": principal.scope,
+            "expires_at": principal.expires_at,
+        }
+
+    @rpc(permission="account.manage_own")
+    def change_password(self, old_password: str, new_password: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            directory.change_password(
+                uow,
+                self.access.principal,
+                old_password,
+                new_password,
+                configured()["PASSWORD_SCRYPT_N"],
+            )
+            uow.commit()
+        return {"changed": True, "sign_in_again": True}
+
+    @rpc(permission="account.manage_own")
+    def start_totp(self) -> dict:
+        """A new TOTP secret for the caller's authenticator app; active once confirmed."""
+        from sanbao_common.crypto import totp_uri
+
+        with self.db.unit_of_work() as uow:
+            secret = directory.start_totp(uow, self.access.principal)
+            uow.commit()
+        return {"secret": secret, "uri": totp_uri(secret, self.access.principal.username)}
+
+    @rpc(permission="account.manage_own")
+    def confirm_totp(self, code: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            directory.confirm_totp(uow, self.access.principal, code)
+            uow.commit()
+        return {"totp_enabled": True}
+
+    # -- organisations -------------------------------------------------------------------------
+
+    @rpc(permission="directory.manage")
+    def register_organisation(self, organisation: dict, idempotency_key: str) -> dict:
+        data, caller = load(RegisterOrganisationSchema(), organisation), self.context.caller()
+        return self._command(
+            "register_organisation",
+            idempotency_key,
+            organisation,
+            lambda uow: _org.dump(directory.register_organisation(uow, caller, data)),
+        )
+
+    @rpc(permission="directory.manage")
+    def deactivate_organisation(self, org_id: str, reason: str, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+        return self._command(
+            "deactivate_organisation",
+            idempotency_key,
+            [org_id, reason],
+            lambda uow: _org.dump(directory.deactivate_organisation(uow, caller, org_id, reason)),
+        )
+
+    @rpc(permission="directory.manage")
+    def restore_organisation(self, org_id: str, reason: str, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+        return self._command(
+            "restore_organisation",
+            idempotency_key,
+            [org_id, reason],
+            lambda uow: _org.dump(directory.restore_organisation(uow, caller, org_id, reason)),
+        )
+
+    @rpc(permission="directory.manage")
+    def move_village(
+        self, org_id: str, township_id: str, new_code: str, reason: str, idempotency_key: str
+    ) -> dict:
+        caller, code = self.context.caller(), _division(new_code, "new_code")
+        return self._command(
+            "move_village",
+            idempotency_key,
+            [org_id, township_id, new_code, reason],
+            lambda uow: _org.dump(
+                directory.move_village(uow, caller, org_id, township_id, code, reason)
+            ),
+        )
+
+    @rpc(permission="directory.read")
+    def get_organisation(self, org_id: str) -> dict:
+        with self.db.reader() as uow:
+            repo = DirectoryRepository(uow.connection)
+            org = repo.organisation(org_id)
+            if org is None:
+                raise OrganisationNotFound(org_id=org_id)
+            return dict(_org.dump(org), history=repo.history(org_id))
+
+    @rpc(permission="directory.read")
+    def list_organisations(self, kind: str | None = None, under: str | None = None) -> list:
+        with self.db.reader() as uow:
+            return _org.dump(
+                DirectoryRepository(uow.connection).organisations(kind, under), many=True
+            )
+
+    @rpc(permission="directory.manage")
+    def register_village_group(
+        self, village_org_id: str, number: int, name: str, idempotency_key: str
+    ) -> dict:
+        if type(number) is not int:
+            raise InvalidInput({"number": ["a whole number, 1 to 99"]})
+        caller = self.context.caller()
+        return self._command(
+            "register_village_group",
+            idempotency_key,
+            [village_org_id, number, name],
+            lambda uow: _group.dump(
+                directory.register_village_group(uow, caller, village_org_id, number, name)
+            ),
+        )
+
+    @rpc(permission="directory.read")
+    def agent_coverage(self, under: str | None = None) -> dict:
+        """Village groups with no agent: the guidance asks for at least one or two in each."""
+        with self.db.reader() as uow:
+            repo = DirectoryRepository(uow.connection)
+            groups = repo.groups(under)
+            uncovered = repo.groups_without_agent(under)
+        return {
+            "groups": len([g for g in groups if g.active]),
+            "without_agent": _group.dump(uncovered, many=True),
+        }
+
+    # -- users ---------------------------------------------------------------------------------
+
+    @rpc(permission="users.manage")
+    def create_user(self, user: dict, idempotency_key: str) -> dict:
+        """A new user with a one-time password, shown in this reply only."""
+        data, caller = load(CreateUserSchema(), user), self.context.caller()
+
+        def execute(uow):
+            created, password = directory.create_user(
+                uow, caller, data, configured()["PASSWORD_SCRYPT_N"]
+            )
+            return dict(_user.dump(created), one_time_password=password)
+
+        return self._command("create_user", idempotency_key, user, execute)
+
+    @rpc(permission="users.manage")
+    def change_user_roles(
+        self, user_id: str, roles: list, village_group: str | None, idempotency_key: str
+    ) -> dict:
+        caller = self.context.caller()
+        return self._command(
+            "change_user_roles",
+            idempotency_key,
+            [user_id, roles, village_group],
+            lambda uow: _user.dump(
+                directory.change_user(
+                    uow, caller, user_id, roles=roles, village_group=village_group
+                )
+            ),
+        )
+
+    @rpc(permission="users.manage")
+    def set_user_active(self, user_id: str, active: bool, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+        return self._command(
+            "set_user_active",
+            idempotency_key,
+            [user_id, bool(active)],
+            lambda uow: _user.dump(directory.change_user(uow, caller, user_id, active=active)),
+        )
+
+    @rpc(permission="users.manage")
+    def reset_user_password(self, user_id: str, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+
+        def execute(uow):
+            user, password = directory.reset_password(
+                uow, caller, user_id, configured()["PASSWORD_SCRYPT_N"]
+            )
+            return dict(_user.dump(user), one_time_password=password)
+
+        return self._command("reset_user_password", idempotency_key, [user_id], execute)
+
+    @rpc(permission="users.read")
+    def list_users(self, org_id: str | None = None) -> list:
+        with self.db.reader() as uow:
+            return _user.dump(DirectoryRepository(uow.connection).users(org_id), many=True)
+
+    @rpc(permission="users.read")
+    def get_user(self, user_id: str) -> dict:
+        with self.db.reader() as uow:
+            repo = DirectoryRepository(uow.connection)
+            user = repo.user(user_id)
+            if user is None:
+                raise UserNotFound(user_id=user_id)
+            return dict(_user.dump(user), history=repo.history(user_id))
+
+    # -- seals and signing keys ----------------------------------------------------------------
+
+    @rpc(permission="seals.submit")
+    def register_seal(self, org_id: str, statement: dict, signature: str, idempotency_key: str):
+        """Submit your organisation's seal; it counts once a seal registrar confirms it."""
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "register_seal",
+            idempotency_key,
+            [org_id, statement, signature],
+            lambda uow: seals.register_seal(uow, caller, principal, org_id, statement, signature),
+        )
+
+    @rpc(permission="seals.confirm")
+    def confirm_seal(self, confirmation: dict, signature: str, idempotency_key: str) -> dict:
+        """A seal registrar's confirmation, signed with a registrar key pinned in configuration."""
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "confirm_seal",
+            idempotency_key,
+            [confirmation, signature],
+            lambda uow: seals.confirm_seal(
+                uow, caller, principal, confirmation, signature, self.registrar_keys
+            ),
+        )
+
+    @rpc(permission="seals.submit")
+    def revoke_seal(self, statement: dict, signature: str, idempotency_key: str) -> dict:
+        """A seal registrar's signed revocation of a lost or squatted seal."""
+        caller, principal = self.context.caller(), self.access.principal
+        return self._command(
+            "revoke_seal",
+            idempotency_key,
+            [statement, signature],
+            lambda uow: seals.revoke_seal(
+                uow, caller, principal, statement, signature, self.registrar_keys
+            ),
+        )
+
+    @rpc(permission="directory.read")
+    def list_seals(self, status: str | None = None, org_id: str | None = None) -> list:
+        """Seals and their state; `status="pending"` is the registrar's queue."""
+        with self.db.reader() as uow:
+            return [
+                seals.seal_view(row)
+                for row in DirectoryRepository(uow.connection).seals(org_id, status)
+            ]
+
+    @rpc(permission="audit.read")
+    def audit_seals(self) -> list:
+        """Every seal and certificate that would not pass today's rules, and why."""
+        with self.db.reader() as uow:
+            return seals.audit_seals(uow, config["COUNTY"], self.registrar_keys)
+
+    @rpc(permission="seals.submit")
+    def enroll_signing_key(self, statement: dict, signature: str, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+        return self._command(
+            "enroll_signing_key",
+            idempotency_key,
+            [statement, signature],
+            lambda uow: seals.enroll_signing_key(
+                uow, caller, statement, signature, self.registrar_keys
+            ),
+        )
+
+    @rpc(permission="seals.submit")
+    def revoke_signing_key(self, statement: dict, signature: str, idempotency_key: str) -> dict:
+        caller = self.context.caller()
+        return self._command(
+            "revoke_signing_key",
+            idempotency_key,
+            [statement, signature],
+            lambda uow: seals.revoke_signing_key(
+                uow, caller, statement, signature, self.registrar_keys
+            ),
+        )
+
+    @rpc(permission="directory.read")
+    def list_signing_keys(self, org_id: str | None = None) -> list:
+        with self.db.reader() as uow:
+            return _key.dump(DirectoryRepository(uow.connection).signing_keys(org_id), many=True)

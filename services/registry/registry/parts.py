@@ -1,0 +1,15 @@
+"""What the parts of `RegistryService` share: each sub-domain's entrypoints are a class of their
+own (`registry/<sub-domain>/entrypoints.py`), and `registry.service.RegistryService` inherits
+them all; nameko finds the entrypoints of base classes as it finds its own."""
+
+from __future__ import annotations
+
+from sanbao_common.messaging.idempotency import run_command
+
+
+class RegistryPart:
+    name = "registry"
+
+    def _command(self, method: str, key: str, request, execute):
+        """Run `execute(uow)` once per idempotency key and return its first reply."""
+        return run_command(self.db, self.name, method, key, request, execute)

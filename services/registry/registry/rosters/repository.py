@@ -1,0 +1,98 @@
+"""Storage of roster imports (the staged file, progress, refused rows) inside a unit of work's
+connection."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from registry.adapters.tables import roster_import_errors, roster_imports
+
+STATUS_COLUMNS = (
+    "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
+    "updated", "confirmed", "failure", "started_at", "finished_at", "started_by", "scope",
+)  # fmt: skip
+
+
+class RosterImportRepository:
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def add(self, values: dict) -> None:
+        self.connection.execute(insert(roster_imports), values)
+
+    def content(self, import_id: str) -> bytes:
+        return self.connection.execute(
+            select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
+        ).scalar_one()
+
+    def move(self, import_id: str, values: dict, **expected) -> bool:
+        """Set `values` on the import if its columns still hold `expected` (a claim: another
+        process that got there first leaves nothing to claim); whether it did."""
+        conditions = [roster_imports.c[name] == value for name, value in expected.items()]
+        moved = self.connection.execute(
+            update(roster_imports)
+            .where(roster_imports.c.import_id == import_id, *conditions)
+            .values(values)
+        ).rowcount
+        return moved == 1
+
+    def count_applied(self, import_id: str, registered: int, updated: int, confirmed: int):
+        c = roster_imports.c
+        self.connection.execute(
+            update(roster_imports)
+            .where(c.import_id == import_id)
+            .values(
+                registered=c.registered + registered,
+                updated=c.updated + updated,
+                confirmed=c.confirmed + confirmed,
+            )
+        )
+
+    def add_errors(self, errors: list[dict]) -> None:
+        if errors:
+            self.connection.execute(insert(roster_import_errors), errors)
+
+    def unfinished(self) -> list[dict]:
+        rows = self.connection.execute(
+            select(roster_imports.c.import_id, roster_imports.c.started_by).where(
+                roster_imports.c.status.in_(("validating", "applying"))
+            )
+        )
+        return [dict(row._mapping) for row in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.connection.execute(
+            select(roster_imports.c.status, func.count()).group_by(roster_imports.c.status)
+        )
+        return dict(rows.all())
+
+    def state(self, import_id: str) -> dict | None:
+        """The import's progress, with how many rows were refused."""
+        row = self.connection.execute(
+            select(*(roster_imports.c[name] for name in STATUS_COLUMNS)).where(
+                roster_imports.c.import_id == import_id
+            )
+        ).first()
+        if row is None:
+            return None
+        state = dict(row._mapping)
+        for name in ("started_at", "finished_at"):
+            if state[name] is not None and state[name].tzinfo is None:
+                state[name] = state[name].replace(tzinfo=UTC)
+        state["refused_rows"] = self.connection.execute(
+            select(func.count(roster_import_errors.c.row_number.distinct())).where(
+                roster_import_errors.c.import_id == import_id
+            )
+        ).scalar_one()
+        return state
+
+    def errors(self, import_id: str) -> list[dict]:
+        rows = self.connection.execute(
+            select(roster_import_errors)
+            .where(roster_import_errors.c.import_id == import_id)
+            .order_by(roster_import_errors.c.row_number, roster_import_errors.c.column)
+        )
+        return [dict(row._mapping) for row in rows]

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from nameko.testing.services import worker_factory
 
-from fund import handlers
+from fund.events import apply_seals, apply_signing_keys
 from fund.service import FundService
 from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
 from fund_contract.signing import TERMS_FIELDS as TERMS
@@ -123,7 +123,7 @@ class Fund:
     def relay(self, *events) -> None:
         """Seal events reaching the fund, as its consumers apply them."""
         with self.db.unit_of_work() as uow:
-            handlers.apply_seals(uow, list(events), COUNTY, self.registrar.keys)
+            apply_seals(uow, list(events), COUNTY, self.registrar.keys)
             uow.commit()
 
     def confirm_seals(self) -> None:
@@ -206,7 +206,7 @@ class Fund:
             },
         )
         with self.db.unit_of_work() as uow:
-            handlers.apply_signing_keys(uow, [event])
+            apply_signing_keys(uow, [event])
             uow.commit()
         party.signatories[user] = personal
 
@@ -218,7 +218,7 @@ class Fund:
             payload={"fingerprint": fingerprint_},
         )
         with self.db.unit_of_work() as uow:
-            handlers.apply_signing_keys(uow, [event])
+            apply_signing_keys(uow, [event])
             uow.commit()
 
     def sign_as(self, party: Party, user: str, proposal: dict):

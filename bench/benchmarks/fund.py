@@ -73,10 +73,10 @@ class Desk:
     """FundService in this process, acting for the account's people."""
 
     def __init__(self, db: DatabaseHandle, registrar=None):
-        from fund import handlers
+        from fund import events
         from fund.service import FundService
 
-        self.handlers, self.cls, self.db = handlers, FundService, db
+        self.events, self.cls, self.db = events, FundService, db
         self.checkpoint_key = new_signing_key()
         self.seals = {COUNTY_ORG: new_signing_key(), HR_ORG: new_signing_key()}
         self.signers: dict[str, tuple] = {}
@@ -120,7 +120,7 @@ class Desk:
                 )
             )
         with self.db.unit_of_work() as uow:
-            self.handlers.apply_seals(uow, events, COUNTY, self.registrar_keys)
+            self.events.apply_seals(uow, events, COUNTY, self.registrar_keys)
             uow.commit()
 
     def as_(self, user, org, roles):
@@ -185,7 +185,7 @@ class Desk:
                 },
             )
             with self.db.unit_of_work() as uow:
-                self.handlers.apply_signing_keys(uow, [event])
+                self.events.apply_signing_keys(uow, [event])
                 uow.commit()
             self.signers[org] = (user, personal)
         finance = self.as_("fin", COUNTY_ORG, ["finance"])

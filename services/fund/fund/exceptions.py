@@ -78,12 +78,6 @@ class SignatureRejected(DomainError):
     message_zh = "该签批无效"
 
 
-class UnbalancedEntry(DomainError):
-    code = "UNBALANCED_ENTRY"
-    message_en = "a journal entry must balance"
-    message_zh = "会计分录借贷不平衡"
-
-
 class AdvanceRejected(DomainError):
     code = "ADVANCE_REJECTED"
     message_en = "the settlement does not fit the advance"

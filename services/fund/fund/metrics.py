@@ -49,7 +49,7 @@ _PER_ACCOUNT = (
 
 
 def show(figures: dict) -> None:
-    """Sets every gauge from `handlers.gauge_figures`; accounts no longer open disappear."""
+    """Sets every gauge from `queries.gauge_figures`; accounts no longer open disappear."""
     for gauge in _PER_ACCOUNT:
         gauge.clear()
     for account in figures["accounts"]:

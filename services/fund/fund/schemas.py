@@ -1,9 +1,63 @@
-"""RPC arguments and replies of the fund. Amounts cross the wire as yuan strings ("1234.50") and
-are integer fen inside."""
+"""RPC arguments, replies and event payloads of the fund. Amounts cross the wire as yuan strings
+("1234.50") and are integer fen inside."""
+
+from __future__ import annotations
+
+import json
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from fund.domain.accounts import JointAccount, Proposal
+from fund_contract.vocabularies import VOUCHER_KINDS
+from sanbao_common.context import Caller
+from sanbao_common.envelope import new_envelope
 from sanbao_common.money import InvalidAmount, parse_yuan
+
+SOURCE = "fund"
+
+
+def native(value):
+    """JSON-native (what the audit hash is computed over, and what is stored and sent)."""
+    return json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def new_event(
+    type_: str, caller: Caller, payload: dict, record_id: str, version: int | None
+) -> dict:
+    """One of the fund's events, in its envelope, on behalf of `caller`."""
+    return new_envelope(
+        type_,
+        source=SOURCE,
+        county=caller.county,
+        payload=native(payload),
+        actor=caller.actor,
+        correlation_id=caller.correlation_id,
+        record_id=record_id,
+        version=version,
+    )
+
+
+def proposal_reply(proposal: Proposal) -> dict:
+    """A proposal as signatories sign it, with where it stands (the RPC replies)."""
+    return dict(
+        proposal.statement(),
+        status=proposal.status,
+        signed_by=sorted(proposal.signed_by()),
+        reason=proposal.reason,
+        version=proposal.version,
+    )
+
+
+def proposal_payload(account: JointAccount, proposal: Proposal) -> dict:
+    """A proposal's state in the `outflow_*` events."""
+    return dict(
+        proposal.statement(),
+        status=proposal.status,
+        proposed_by=proposal.proposed_by,
+        signed_by=sorted(proposal.signed_by()),
+        waiting_for=proposal.waiting_for(account),
+        reason=proposal.reason,
+    )
 
 
 class Yuan(fields.String):
@@ -74,7 +128,7 @@ class VoucherSchema(Schema):
     amount = Yuan(required=True)
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(["transport", "medical_exam", "training", "meals", "other"]),
+        validate=validate.OneOf(VOUCHER_KINDS),
     )
     attachment_sha256 = fields.String(
         load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$")

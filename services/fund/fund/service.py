@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from nameko import config
 from nameko.rpc import ServiceRpc
 
-from fund import __version__, handlers, metrics
+from fund import __version__, metrics, queries
 from fund.adapters.checkpoints import CheckpointKey, CheckpointTimer
 from fund.adapters.repository import Books
+from fund.audit_trail import take_checkpoint, verify
+from fund.commands import advances, money_in, money_out, opening
 from fund.domain.accounts import Line
-from fund.schemas import InflowSchema, ProposalSchema, TermsSchema, VoucherSchema
+from fund.events import apply_seals, apply_signing_keys
+from fund.schemas import InflowSchema, ProposalSchema, TermsSchema, VoucherSchema, proposal_reply
 from sanbao_common.access import OutOfScope
 from sanbao_common.base import ServiceBase
 from sanbao_common.crypto import public_key_text
@@ -32,16 +35,6 @@ def _date(text: str, field: str):
         return date.fromisoformat(text)
     except (TypeError, ValueError):
         raise InvalidInput({field: ["a date, YYYY-MM-DD"]}) from None
-
-
-def _proposal_reply(proposal) -> dict:
-    return dict(
-        proposal.statement(),
-        status=proposal.status,
-        signed_by=sorted(proposal.signed_by()),
-        reason=proposal.reason,
-        version=proposal.version,
-    )
 
 
 class FundService(ServiceBase):
@@ -74,8 +67,8 @@ class FundService(ServiceBase):
         data["principal_fen"] = data.pop("principal")
 
         def execute(uow):
-            account = handlers.prepare_account(uow, caller, data, self.registrar_keys)
-            return handlers.account_view(Books(uow.connection), account)
+            account = opening.prepare_account(uow, caller, data, self.registrar_keys)
+            return queries.account_view(Books(uow.connection), account)
 
         return self._command("prepare_joint_account", idempotency_key, terms, execute)
 
@@ -86,10 +79,10 @@ class FundService(ServiceBase):
         caller = self.context.caller()
 
         def execute(uow):
-            account = handlers.seal_account(
+            account = opening.seal_account(
                 uow, caller, account_id, org_id, public_key, signature, self.registrar_keys
             )
-            return handlers.account_view(Books(uow.connection), account)
+            return queries.account_view(Books(uow.connection), account)
 
         return self._command(
             "seal_joint_account",
@@ -107,10 +100,10 @@ class FundService(ServiceBase):
         caller = self.context.caller()
 
         def execute(uow):
-            account = handlers.reseal_account(
+            account = opening.reseal_account(
                 uow, caller, account_id, org_id, signature, self.registrar_keys
             )
-            return handlers.account_view(Books(uow.connection), account)
+            return queries.account_view(Books(uow.connection), account)
 
         return self._command(
             "reseal_joint_account", idempotency_key, [account_id, org_id, signature], execute
@@ -129,7 +122,7 @@ class FundService(ServiceBase):
             "record_inflow",
             idempotency_key,
             [account_id, inflow],
-            lambda uow: handlers.record_inflow(
+            lambda uow: money_in.record_inflow(
                 uow,
                 caller,
                 principal,
@@ -156,7 +149,7 @@ class FundService(ServiceBase):
             "record_inflows",
             idempotency_key,
             [account_id, inflows],
-            lambda uow: handlers.record_inflows(uow, caller, principal, account_id, loaded),
+            lambda uow: money_in.record_inflows(uow, caller, principal, account_id, loaded),
         )
 
     @rpc(permission="fund.record")
@@ -167,7 +160,7 @@ class FundService(ServiceBase):
             "record_receivable",
             idempotency_key,
             [account_id, period, amount],
-            lambda uow: handlers.record_receivable(
+            lambda uow: money_in.record_receivable(
                 uow, caller, principal, account_id, str(period), fen
             ),
         )
@@ -184,8 +177,8 @@ class FundService(ServiceBase):
             "propose_outflow",
             idempotency_key,
             [account_id, proposal],
-            lambda uow: _proposal_reply(
-                handlers.propose_outflow(
+            lambda uow: proposal_reply(
+                money_out.propose_outflow(
                     uow, caller, principal, account_id, data["kind"], lines, data["expires_at"]
                 )
             ),
@@ -198,12 +191,12 @@ class FundService(ServiceBase):
         caller, principal = self.context.caller(), self.access.principal
 
         def execute(uow):
-            signed = handlers.sign_outflow(
+            signed = money_out.sign_outflow(
                 uow, caller, principal, proposal_id, key_fingerprint, signature
             )
             if signed.status == "paid":  # after every payment, a checkpoint leaves the database
-                handlers.take_checkpoint(uow, caller, self.checkpoint_key)
-            return _proposal_reply(signed)
+                take_checkpoint(uow, caller, self.checkpoint_key)
+            return proposal_reply(signed)
 
         return self._command(
             "sign_outflow", idempotency_key, [proposal_id, key_fingerprint, signature], execute
@@ -216,8 +209,8 @@ class FundService(ServiceBase):
             "reject_outflow",
             idempotency_key,
             [proposal_id, reason],
-            lambda uow: _proposal_reply(
-                handlers.reject_outflow(uow, caller, principal, proposal_id, reason)
+            lambda uow: proposal_reply(
+                money_out.reject_outflow(uow, caller, principal, proposal_id, reason)
             ),
         )
 
@@ -233,7 +226,7 @@ class FundService(ServiceBase):
             "settle_advance",
             idempotency_key,
             [account_id, reference, vouchers],
-            lambda uow: handlers.settle_advance(
+            lambda uow: advances.settle_advance(
                 uow, caller, principal, account_id, reference, loaded
             ),
         )
@@ -243,8 +236,8 @@ class FundService(ServiceBase):
         caller = self.context.caller()
 
         def execute(uow):
-            account = handlers.close_account(uow, caller, account_id)
-            return handlers.account_view(Books(uow.connection), account)
+            account = opening.close_account(uow, caller, account_id)
+            return queries.account_view(Books(uow.connection), account)
 
         return self._command("close_joint_account", idempotency_key, [account_id], execute)
 
@@ -254,19 +247,19 @@ class FundService(ServiceBase):
     def get_joint_account(self, account_id: str) -> dict:
         with self.db.reader() as uow:
             books = Books(uow.connection)
-            account = handlers._account(books, account_id)
+            account = queries.find_account(books, account_id)
             self._visible(account)
-            return handlers.account_view(books, account)
+            return queries.account_view(books, account)
 
     @rpc(permission="fund.read")
     def get_outflow(self, proposal_id: str) -> dict:
         """One proposal as signatories sign it, with what is pending on it."""
         with self.db.reader() as uow:
             books = Books(uow.connection)
-            proposal = handlers._proposal(books, proposal_id, self.context.caller().county)
-            account = handlers._account(books, proposal.account_id)
+            proposal = queries.find_proposal(books, proposal_id, self.context.caller().county)
+            account = queries.find_account(books, proposal.account_id)
             self._visible(account)
-            return dict(_proposal_reply(proposal), waiting_for=proposal.waiting_for(account))
+            return dict(proposal_reply(proposal), waiting_for=proposal.waiting_for(account))
 
     @rpc(permission="fund.read")
     def export_statement(self, account_id: str, date_from: str, date_to: str) -> dict:
@@ -275,9 +268,9 @@ class FundService(ServiceBase):
         start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
         with self.db.reader() as uow:
             books = Books(uow.connection)
-            account = handlers._account(books, account_id)
+            account = queries.find_account(books, account_id)
             self._visible(account)
-            return handlers.statement(books, account, start, end)
+            return queries.statement(books, account, start, end)
 
     @rpc(permission="fund.read")
     def list_joint_accounts(self) -> list:
@@ -289,15 +282,15 @@ class FundService(ServiceBase):
                     self._visible(account)
                 except OutOfScope:
                     continue
-                found.append(handlers.account_view(books, account))
+                found.append(queries.account_view(books, account))
             return found
 
     @rpc(permission="fund.read")
     def aging_report(self, account_id: str) -> list:
         with self.db.reader() as uow:
             books = Books(uow.connection)
-            self._visible(handlers._account(books, account_id))
-            return handlers.aging(books, account_id, datetime.now(UTC).date())
+            self._visible(queries.find_account(books, account_id))
+            return queries.aging(books, account_id, datetime.now(UTC).date())
 
     @rpc(permission="fund.verify")
     def verify_books(self) -> dict:
@@ -305,7 +298,7 @@ class FundService(ServiceBase):
         trial balance; name the first break."""
         witness = call_service(self.registry, "list_audit_checkpoints", "fund")
         with self.db.reader() as uow:
-            return handlers.verify(
+            return verify(
                 Books(uow.connection),
                 witness,
                 public_key_text(self.checkpoint_key),
@@ -317,22 +310,22 @@ class FundService(ServiceBase):
 
     @consume("registry", "seal_confirmed")
     def handle_seal_confirmed(self, uow, events) -> None:
-        handlers.apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
+        apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
 
     @consume("registry", "seal_revoked")
     def handle_seal_revoked(self, uow, events) -> None:
-        handlers.apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
+        apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
 
     @consume("registry", "signing_key_enrolled")
     def handle_signing_key_enrolled(self, uow, events) -> None:
-        handlers.apply_signing_keys(uow, events)
+        apply_signing_keys(uow, events)
 
     @consume("registry", "signing_key_revoked")
     def handle_signing_key_revoked(self, uow, events) -> None:
-        handlers.apply_signing_keys(uow, events)
+        apply_signing_keys(uow, events)
 
     # -- metrics -------------------------------------------------------------------------------
 
     def refresh_gauges(self) -> None:
         with self.db.reader() as uow:
-            metrics.show(handlers.gauge_figures(Books(uow.connection)))
+            metrics.show(queries.gauge_figures(Books(uow.connection)))

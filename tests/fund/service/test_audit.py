@@ -322,8 +322,8 @@ def test_a_payment_appended_with_its_audit_record_but_no_signed_proposal_is_caug
     """Someone who can write to the fund's database but holds no key appends, after the last
     checkpoint, a write-off nobody signed and the audit record that binds it: the chain holds,
     but money left without a paid proposal of its own."""
-    from fund import handlers
-    from fund.domain import ledger
+    from fund.audit_trail import audit
+    from sanbao_common import ledger
     from sanbao_common.context import Caller
 
     assert verify(fund)["ok"]
@@ -336,7 +336,7 @@ def test_a_payment_appended_with_its_audit_record_but_no_signed_proposal_is_caug
             ledger.Posting("charged_to_hr", -1000_00),
         )
         books.post(history, "forged-1", "outflow:write_off", entry, by="user:x", source="p-x")
-        handlers.audit(
+        audit(
             books,
             Caller("532501", "user:zhou.sign", "corr"),
             "sign_outflow",
@@ -359,7 +359,7 @@ def test_a_payment_appended_with_its_audit_record_but_no_signed_proposal_is_caug
             by="user:x",
             source=genuine["source"],
         )
-        handlers.audit(books, Caller("532501", "user:x", "corr"), "sign_outflow", history, {})
+        audit(books, Caller("532501", "user:x", "corr"), "sign_outflow", history, {})
         uow.commit()
     problems = verify(fund)["problems"]
     assert any("forged-2 pays out without a paid proposal of its own" in p for p in problems)
@@ -373,8 +373,9 @@ def test_a_payment_signed_under_seals_of_the_writers_own_is_caught(fund, history
     them."""
     from dataclasses import replace
 
-    from fund import handlers
     from fund.adapters.tables import seals
+    from fund.audit_trail import audit
+    from fund.domain.posting_rules import outflow_entry
     from fund_support import Party
     from sanbao_common.context import Caller
     from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
@@ -409,14 +410,75 @@ def test_a_payment_signed_under_seals_of_the_writers_own_is_caught(fund, history
     with fund.db.unit_of_work() as uow:
         books = Books(uow.connection)
         paid = replace(pending, signatures=tuple(signatures), status="paid")
-        entry = handlers.payment_entry(paid)
+        entry = outflow_entry(paid.kind, paid.lines)
         books.post(history, "forged-pay", "outflow:advance", entry, by="x", source=paid.proposal_id)
         books.save_proposal(paid, "forged-pay", new=False)
-        handlers.audit(books, Caller("532501", "user:x", "corr"), "sign_outflow", history, {})
+        audit(books, Caller("532501", "user:x", "corr"), "sign_outflow", history, {})
         uow.commit()
     report = verify(fund)
     assert not report["ok"]
     assert any(
         f"payment {pending.proposal_id}: a signatory's certificate does not verify" in problem
         for problem in report["problems"]
+    )
+
+
+def test_an_entry_appended_with_its_audit_record_outside_the_posting_rules_is_caught(fund, history):
+    """A balanced entry on the chart's accounts, bound into the chain, that no movement of its
+    kind posts: a 'subsidy' that lands in the principal's cash and the principal owed back."""
+    from fund.audit_trail import audit
+    from sanbao_common import ledger
+    from sanbao_common.context import Caller
+
+    with fund.db.unit_of_work() as uow:
+        books = Books(uow.connection)
+        entry = ledger.entry(
+            ledger.Posting("cash_principal", 1000_00),
+            ledger.Posting("principal_received", -1000_00),
+        )
+        books.post(history, "forged-in", "inflow:policy_subsidy", entry, by="user:x")
+        audit(books, Caller("532501", "user:li.fin", "corr"), "record_inflows", history, {})
+        uow.commit()
+    report = verify(fund)
+    assert report["problems"] == [
+        "journal entry forged-in (inflow:policy_subsidy) does not follow the posting rules"
+    ]
+
+
+def test_a_correction_is_the_reversal_of_the_entry_it_names_and_is_made_once(fund, history):
+    from fund.audit_trail import audit
+    from sanbao_common import ledger
+    from sanbao_common.context import Caller
+
+    caller = Caller("532501", "user:li.fin", "corr")
+
+    def correct(entry_id: str, postings, reverses: str) -> None:
+        with fund.db.unit_of_work() as uow:
+            books = Books(uow.connection)
+            books.post(history, entry_id, "correction", postings, by="x", reverses=reverses)
+            audit(books, caller, "correct_entry", history, {})
+            uow.commit()
+
+    with fund.db.reader() as uow:
+        paid = next(
+            e for e in Books(uow.connection).entries(history) if e["kind"] == "outflow:advance"
+        )
+    correct("undo-1", ledger.reversal(paid["postings"]), paid["entry_id"])
+    assert verify(fund)["ok"], verify(fund)
+    correct("undo-2", ledger.reversal(paid["postings"]), paid["entry_id"])
+    assert (
+        f"journal entry undo-2 reverses entry {paid['entry_id']} again" in verify(fund)["problems"]
+    )
+    half = ledger.entry(
+        *(ledger.Posting(p.account, -p.amount_fen // 2, p.reference) for p in paid["postings"])
+    )
+    correct("undo-3", half, paid["entry_id"])
+    assert (
+        f"journal entry undo-3 is not the reversal of entry {paid['entry_id']}"
+        in verify(fund)["problems"]
+    )
+    correct("undo-4", ledger.reversal(paid["postings"]), "no-such-entry")
+    assert (
+        "journal entry undo-4 is not the reversal of entry no-such-entry"
+        in verify(fund)["problems"]
     )

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from fund import handlers
 from fund.adapters.repository import Books
 from fund.adapters.tables import audit_log, proposals, signatories
-from fund.domain import ledger
+from fund.audit_trail import audit
 from fund.exceptions import AdvanceRejected, SignatureRejected
 from fund_support import COUNTY, in_a_day, key
+from sanbao_common import ledger
 from sanbao_common.context import Caller
 from sanbao_common.crypto import fingerprint
 from sanbao_common.envelope import parse_envelope
@@ -144,7 +144,7 @@ def test_verify_names_an_advance_given_up_more_than_there_was(fund, account):
             ledger.Posting("charged_to_hr", -3_000_00),
         )
         books.post(account, key(), "outflow:write_off", entry, by=caller.actor, source="again")
-        handlers.audit(books, caller, "sign_outflow", account, {"proposal_id": "again"})
+        audit(books, caller, "sign_outflow", account, {"proposal_id": "again"})
         uow.commit()
     report = fund.as_(["auditor"]).verify_books()
     assert not report["ok"]

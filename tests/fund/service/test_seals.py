@@ -300,7 +300,7 @@ def test_a_key_revoked_before_its_enrolment_arrives_never_counts(fund):
         "limit_fen": None,
         "issued_at": "2026-11-30T00:00:00+00:00",
     }
-    from fund import handlers
+    from fund.events import apply_signing_keys
 
     revocation = SimpleNamespace(
         type="signing_key_revoked",
@@ -315,7 +315,7 @@ def test_a_key_revoked_before_its_enrolment_arrives_never_counts(fund):
         },
     )
     with fund.db.unit_of_work() as uow:  # the two events travel on queues of their own
-        handlers.apply_signing_keys(uow, [revocation])
+        apply_signing_keys(uow, [revocation])
         uow.commit()
     fund.enrol(
         fund.hr,

@@ -48,7 +48,7 @@ class CheckpointTimer(DependencyProvider):
 
     def _run(self):
         from fund.adapters.repository import Books
-        from fund.handlers import take_checkpoint
+        from fund.audit_trail import take_checkpoint
 
         while True:
             eventlet.sleep(self.every)

@@ -1,5 +1,7 @@
 """fund's own tables. Alembic migrations in services/fund/alembic/ create them."""
 
+from datetime import UTC
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -15,6 +17,12 @@ from sqlalchemy import (
 )
 
 from sanbao_common.messaging.tables import Position, idempotency_table, inbox_table, outbox_table
+
+
+def aware(moment):
+    """A timestamp read back as UTC-aware (SQLite returns the columns below naive)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
 
 metadata = MetaData()
 outbox = outbox_table(metadata)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from fund.domain.ledger import CASH_ACCOUNTS
+from fund.domain.posting_rules import POSTING_RULES
 from fund.exceptions import (
     AccountFrozen,
     AccountNotOpen,
@@ -26,19 +28,12 @@ from fund.exceptions import (
     SignatureRejected,
     TermsRejected,
 )
+from fund_contract.vocabularies import OUTFLOW_KINDS
 from sanbao_common import seals
 from sanbao_common.crypto import fingerprint, load_public_key, signature_valid, statement_bytes
 
 PREPARED, OPEN, CLOSED = "prepared", "open", "closed"
-# kind of outflow -> the cash account it draws on (None: it moves no cash).
-OUTFLOW_KINDS = {
-    "advance": "cash_principal",
-    "reimbursement": "cash_principal",
-    "distribution": "cash_income",
-    "return_principal": "cash_principal",
-    "write_off": None,
-}
-PENDING, PAID, REJECTED, EXPIRED = "pending", "paid", "rejected", "expired"
+PENDING, PAID, REJECTED = "pending", "paid", "rejected"  # a proposal past its expiry stays pending
 
 
 @dataclass(frozen=True)
@@ -127,8 +122,7 @@ def add_seal_signature(
             message_en="the terms are already signed by both seals",
             message_zh="条款已由双方印鉴签署",
         )
-    if org_id not in account.parties:
-        raise NotAParty(org_id=org_id)
+    check_party(account, org_id)
     try:
         key = load_public_key(public_key)
     except ValueError:
@@ -154,6 +148,16 @@ def add_seal_signature(
 def check_open(account: JointAccount) -> None:
     if account.status != OPEN:
         raise AccountNotOpen(status=account.status)
+
+
+def check_party(account: JointAccount, org_id: str) -> None:
+    if org_id not in account.parties:
+        raise NotAParty(org_id=org_id)
+
+
+def available_cash(balances: dict[str, int], reserved: dict[str, int]) -> dict[str, int]:
+    """What each cash account can still spend: its balance less what pending proposals reserve."""
+    return {cash: balances.get(cash, 0) - reserved.get(cash, 0) for cash in CASH_ACCOUNTS}
 
 
 # -- signatories --------------------------------------------------------------------------------
@@ -252,7 +256,8 @@ class Proposal:
 
     @property
     def draws_on(self) -> str | None:
-        return OUTFLOW_KINDS[self.kind]
+        """The cash account paying it draws on (None: a write-off moves no cash)."""
+        return POSTING_RULES[self.kind].draws_on
 
     def statement(self) -> dict:
         """What each signatory signs: the exact proposal."""
@@ -294,8 +299,7 @@ def new_proposal(
     available_fen: int,
 ) -> Proposal:
     check_open(account)
-    if proposer_org not in account.parties:
-        raise NotAParty(org_id=proposer_org)
+    check_party(account, proposer_org)
     if kind not in OUTFLOW_KINDS:
         raise ProposalRejected(kind=kind)
     if not lines or any(type(line.amount_fen) is not int or line.amount_fen <= 0 for line in lines):

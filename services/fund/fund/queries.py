@@ -1,0 +1,199 @@
+"""What the fund shows: an account with its balances and what waits on it, a period's statement,
+the aging of advances, the figures behind its gauges, and the seal state of an account (which
+commands check too). Reads only: nothing here changes the books."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from fund.adapters.repository import Books
+from fund.domain import accounts as a
+from fund.exceptions import AccountNotFound, ProposalNotFound
+from sanbao_common.ledger import balances
+
+CHINA = ZoneInfo("Asia/Shanghai")  # statements are by business day there
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def find_account(books: Books, account_id: str) -> a.JointAccount:
+    account = books.account(account_id)
+    if account is None:
+        raise AccountNotFound(account_id=account_id)
+    return account
+
+
+def find_proposal(books: Books, proposal_id: str, county: str) -> a.Proposal:
+    proposal = books.proposal(proposal_id, county)
+    if proposal is None:
+        raise ProposalNotFound(proposal_id=proposal_id)
+    return proposal
+
+
+# -- seals in effect -----------------------------------------------------------------------------
+
+
+def effective_seals(books: Books, account: a.JointAccount) -> dict:
+    """org id -> the seal the fund knows to be in effect for it (from registry's events)."""
+    found = {org: books.effective_seal(org) for org in account.parties}
+    return {org: seal for org, seal in found.items() if seal is not None}
+
+
+def changed_seals(books: Books, account: a.JointAccount) -> list[str]:
+    """The parties whose seal is no longer the one the account's terms name: revoked, or
+    replaced by another the registrar confirmed."""
+    changed = []
+    for org in account.parties:
+        named = books.seal(account.seal_of(org))
+        effective = books.effective_seal(org)
+        if (named is not None and named.revoked) or (
+            effective is not None and effective.fingerprint != account.seal_of(org)
+        ):
+            changed.append(org)
+    return changed
+
+
+def reseal_terms(books: Books, account: a.JointAccount, frozen_for: list[str]) -> dict | None:
+    """The amended terms both parties' current seals sign to unfreeze the account, if any."""
+    if account.status != a.OPEN or not frozen_for:
+        return None
+    effective = effective_seals(books, account)
+    if len(effective) < 2:
+        return None
+    county_org, hr_org = account.parties
+    return account.resealed(
+        effective[county_org].fingerprint, effective[hr_org].fingerprint
+    ).terms()
+
+
+# -- views ---------------------------------------------------------------------------------------
+
+
+def account_view(books: Books, account: a.JointAccount, at: datetime | None = None) -> dict:
+    """The account with its balances and, on the record itself, what is waiting on it."""
+    at = at or now()
+    totals = books.balances(account.account_id)
+    reserved = books.reserved(account.account_id, at)
+    pending = books.proposals(account.account_id, account.county, a.PENDING)
+    frozen_for = changed_seals(books, account)
+    return {
+        **account.terms(),
+        "status": account.status,
+        "version": account.version,
+        "seals_signed": sorted(account.seal_signatures),
+        "seals_waiting_for": [o for o in account.parties if o not in account.seal_signatures],
+        # Parties whose seal changed since the terms were sealed: outflows wait for re-sealing,
+        # both parties' current seals signing `reseal_terms` (`reseal_signed_by` so far).
+        "frozen_for": frozen_for,
+        "reseal_terms": reseal_terms(books, account, frozen_for),
+        "reseal_signed_by": sorted((account.reseal or {}).get("seal_signatures", {})),
+        "balances_fen": totals,
+        "available_fen": a.available_cash(totals, reserved),
+        "reserved_fen": reserved,
+        "pending_outflows": [
+            {
+                "proposal_id": p.proposal_id,
+                "kind": p.kind,
+                "amount_fen": p.amount_fen,
+                "expires_at": p.expires_at.isoformat(),
+                "signed_by": sorted(p.signed_by()),
+                "waiting_for": p.waiting_for(account),
+            }
+            for p in pending
+            if p.expires_at > at
+        ],
+    }
+
+
+def statement(books: Books, account: a.JointAccount, start: date, end: date) -> dict:
+    """Entries dated start..end (Asia/Shanghai business days), with the balances around them."""
+    before, during = [], []
+    for entry in books.entries(account.account_id):
+        day = entry["created_at"].astimezone(CHINA).date()
+        if day <= end:
+            (before if day < start else during).append((day, entry))
+    opening = balances(p for _, entry in before for p in entry["postings"])
+    closing = balances(p for _, entry in during for p in entry["postings"])
+    for account_name, amount in opening.items():
+        closing[account_name] = closing.get(account_name, 0) + amount
+    last = books.last_checkpoint()
+    return {
+        "account": account.terms(),
+        "status": account.status,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "opening_fen": opening,
+        "closing_fen": closing,
+        "entries": [
+            {
+                "date": day.isoformat(),
+                "entry_id": entry["entry_id"],
+                "kind": entry["kind"],
+                "source": entry["source"],
+                "by": entry["created_by"],
+                "postings": [p.__dict__ for p in entry["postings"]],
+            }
+            for day, entry in during
+        ],
+        "checkpoint": None
+        if last is None
+        else {"seq": last.seq, "hash": last.hash, "at": last.at, "signature": last.signature},
+    }
+
+
+def aging(books: Books, account_id: str, today: date) -> list[dict]:
+    """Outstanding advances by reference, oldest first, with their age in days."""
+    paid_at = books.advance_paid_at(account_id)
+    return sorted(
+        (
+            {
+                "reference": ref,
+                "outstanding_fen": amount,
+                "days": (today - paid_at[ref].date()).days if ref in paid_at else None,
+            }
+            for ref, amount in books.outstanding_advances(account_id).items()
+        ),
+        key=lambda row: -(row["days"] or 0),
+    )
+
+
+def gauge_figures(books: Books, at: datetime | None = None) -> dict:
+    """What the fund's metrics show: per open account its available cash, advances outstanding
+    and the proposals waiting for signatures; and how far the audit chain has run past its last
+    signed checkpoint."""
+    at = at or now()
+    accounts = []
+    for account in books.accounts():
+        if account.status != a.OPEN:
+            continue
+        view = account_view(books, account, at)
+        waiting = view["pending_outflows"]
+        accounts.append(
+            {
+                "account_id": account.account_id,
+                "agreement_ref": account.agreement_ref,
+                "available_fen": view["available_fen"],
+                "advances_outstanding_fen": view["balances_fen"].get("advances_outstanding", 0),
+                "pending_outflows": len(waiting),
+                "frozen_for": view["frozen_for"],
+                "next_expiry_seconds": min(
+                    (
+                        (datetime.fromisoformat(p["expires_at"]) - at).total_seconds()
+                        for p in waiting
+                    ),
+                    default=None,
+                ),
+            }
+        )
+    seq, _ = books.chain_head()
+    last = books.last_checkpoint()
+    return {
+        "accounts": accounts,
+        "records_since_checkpoint": seq - (last.seq if last is not None else 0),
+        "checkpoint_age_seconds": (
+            (at - datetime.fromisoformat(last.at)).total_seconds() if last is not None else None
+        ),
+    }

@@ -33,9 +33,9 @@ $(STAMP): requirements.lock services/*/pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	# compat: each service directory goes on sys.path through a .pth file, so a tests/<service>/
 	# directory can never shadow the package (a namespace package would win over the default
-	# editable finder).
+	# editable finder). The kit, the five services and the `sanbao` command line (services/cli).
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
-	  --config-settings editable_mode=compat $(foreach s,common $(SERVICES),-e services/$(s))
+	  --config-settings editable_mode=compat $(foreach s,common $(SERVICES) cli,-e services/$(s))
 	touch $@
 
 run: $(STAMP)

@@ -1,21 +1,27 @@
-"""The fund from the command line: joint accounts, money in, outflows and their signatures,
-advances, statements and verification."""
+"""The fund from the command line: joint accounts (prepared, sealed, re-sealed, shown, closed),
+statements and verification; money in and out is in `fund_flows`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from fund_contract.signing import PROPOSAL_FIELDS, TERMS_FIELDS
+from fund_contract.signing import TERMS_FIELDS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
-from sanbao_cli.directory import KEY_OPTION, PASSPHRASE, _load_key
-from sanbao_cli.main import Session, call_command, cli
-from sanbao_common.crypto import fingerprint, public_key_text, sign, statement_bytes
+from sanbao_cli.commands import fund_flows
+from sanbao_cli.keys import PASSPHRASE, load_key
+from sanbao_cli.params import KEY_OPTION
+from sanbao_cli.session import Session, call_command
+from sanbao_common.crypto import public_key_text, sign, statement_bytes
 from sanbao_common.money import format_yuan
 from sanbao_common.spreadsheets import write_rows
+
+YOUR_ORG = click.option("--org", "org_id", required=True, help="Your organisation's org id.")
+SEAL_FILE = click.option(
+    "--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False)
+)
 
 
 def _yuan_table(title: str, amounts: dict) -> None:
@@ -74,7 +80,7 @@ def _show_account(view: dict) -> None:
     )
 
 
-@cli.group()
+@click.group()
 def fund():
     """Joint accounts of the cooperation fund (劳务合作金共管账户)."""
 
@@ -127,8 +133,8 @@ def fund_prepare(
 
 @fund.command("seal")
 @click.argument("account_id")
-@click.option("--org", "org_id", required=True, help="Your organisation's org id.")
-@click.option("--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@YOUR_ORG
+@SEAL_FILE
 @PASSPHRASE
 @KEY_OPTION
 @click.pass_obj
@@ -137,7 +143,7 @@ def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idemp
     view = session.stack.call("fund", "get_joint_account", account_id)
     terms = {k: view[k] for k in TERMS_FIELDS}
     output.record("the terms you are signing", terms)
-    seal = _load_key(seal_file, passphrase)
+    seal = load_key(seal_file, passphrase)
     signature = sign(seal, statement_bytes(terms))
     _show_account(
         call_command(
@@ -155,8 +161,8 @@ def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idemp
 
 @fund.command("reseal")
 @click.argument("account_id")
-@click.option("--org", "org_id", required=True, help="Your organisation's org id.")
-@click.option("--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@YOUR_ORG
+@SEAL_FILE
 @PASSPHRASE
 @KEY_OPTION
 @click.pass_obj
@@ -177,7 +183,7 @@ def fund_reseal(session: Session, account_id, org_id, seal_file, passphrase, ide
             "bureau's registrar confirms it first (sanbao seal confirm)",
         )
     output.record("the amended terms you are signing", terms)
-    seal = _load_key(seal_file, passphrase)
+    seal = load_key(seal_file, passphrase)
     _show_account(
         call_command(
             session,
@@ -215,200 +221,6 @@ def fund_list(session: Session):
                 format_yuan(v["principal_fen"], grouping=True),
             ]
             for v in found
-        ],
-    )
-
-
-@fund.command("inflow")
-@click.argument("account_id")
-@click.option(
-    "--kind",
-    required=True,
-    type=click.Choice(
-        [
-            "principal_deposit",
-            "service_revenue",
-            "policy_subsidy",
-            "employer_subsidy",
-            "advance_recovery",
-            "shortfall_deposit",
-        ]
-    ),
-)
-@click.option("--amount", required=True, help="In yuan.")
-@click.option("--bank-ref", required=True, help="The bank's reference of the credit.")
-@click.option("--reference", help="For a recovery: the batch or labourer of the advance.")
-@KEY_OPTION
-@click.pass_obj
-def fund_inflow(session: Session, account_id, kind, amount, bank_ref, reference, idempotency_key):
-    """Record money that reached the joint account."""
-    inflow = {"kind": kind, "amount": amount, "bank_ref": bank_ref, "reference": reference}
-    output.record(
-        "recorded",
-        call_command(session, "fund", "record_inflow", account_id, inflow, key=idempotency_key),
-    )
-
-
-@fund.command("propose")
-@click.argument("account_id")
-@click.option(
-    "--kind",
-    required=True,
-    type=click.Choice(
-        ["advance", "reimbursement", "distribution", "return_principal", "write_off"]
-    ),
-)
-@click.option(
-    "--line",
-    "lines",
-    multiple=True,
-    required=True,
-    metavar="PAYEE:AMOUNT:PURPOSE[:REF]",
-    help="One payment (repeatable): payee, yuan, purpose and, for advances and "
-    "write-offs, the batch or labourer.",
-)
-@click.option(
-    "--hours",
-    type=click.IntRange(1, 24 * 30),
-    default=72,
-    show_default=True,
-    help="How long it waits for signatures.",
-)
-@KEY_OPTION
-@click.pass_obj
-def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_key):
-    """Propose an outflow; it reserves its cash until paid, rejected or expired."""
-    parsed = []
-    for line in lines:
-        parts = line.split(":")
-        if len(parts) not in (3, 4):
-            raise click.BadParameter("PAYEE:AMOUNT:PURPOSE[:REFERENCE]", param_hint="--line")
-        parsed.append(
-            {
-                "payee": parts[0],
-                "amount": parts[1],
-                "purpose": parts[2],
-                "reference": parts[3] if len(parts) == 4 else None,
-            }
-        )
-    proposal = {
-        "kind": kind,
-        "lines": parsed,
-        "expires_at": (datetime.now(UTC) + timedelta(hours=hours)).isoformat(),
-    }
-    reply = call_command(
-        session, "fund", "propose_outflow", account_id, proposal, key=idempotency_key
-    )
-    output.record(
-        "proposed",
-        {
-            "proposal": reply["proposal_id"],
-            "status": reply["status"],
-            "amount": format_yuan(reply["amount_fen"], grouping=True),
-            "expires": reply["expires_at"],
-        },
-    )
-
-
-@fund.command("sign")
-@click.argument("proposal_id")
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Your personal signing key.",
-)
-@PASSPHRASE
-@KEY_OPTION
-@click.pass_obj
-def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_key):
-    """Approve an outflow with your own key (the proposal is shown first, to read)."""
-    proposal = session.stack.call("fund", "get_outflow", proposal_id)
-    statement = {k: proposal[k] for k in PROPOSAL_FIELDS}
-    output.record(
-        "you are approving",
-        {
-            "kind": statement["kind"],
-            "account": statement["account_id"],
-            "amount": format_yuan(statement["amount_fen"], grouping=True),
-            "lines": "; ".join(
-                f"{x['payee']} {format_yuan(x['amount_fen'])} {x['purpose']}"
-                for x in statement["lines"]
-            ),
-        },
-    )
-    personal = _load_key(key_file, passphrase)
-    reply = call_command(
-        session,
-        "fund",
-        "sign_outflow",
-        proposal_id,
-        fingerprint(personal),
-        sign(personal, statement_bytes(statement)),
-        key=idempotency_key,
-    )
-    output.record("signed", {"status": reply["status"], "signed by": ", ".join(reply["signed_by"])})
-
-
-@fund.command("reject")
-@click.argument("proposal_id")
-@click.option("--reason", required=True)
-@KEY_OPTION
-@click.pass_obj
-def fund_reject(session: Session, proposal_id, reason, idempotency_key):
-    """Reject an outflow (frees what it reserved)."""
-    reply = call_command(
-        session, "fund", "reject_outflow", proposal_id, reason, key=idempotency_key
-    )
-    output.record("rejected", {"status": reply["status"], "reason": reply["reason"]})
-
-
-@fund.command("settle")
-@click.argument("account_id")
-@click.option("--reference", required=True, help="The batch or labourer of the advance.")
-@click.option(
-    "--voucher",
-    "vouchers",
-    multiple=True,
-    required=True,
-    metavar="NUMBER:DATE:AMOUNT:KIND",
-    help="Repeatable; kind: transport, medical_exam, training, meals, other.",
-)
-@KEY_OPTION
-@click.pass_obj
-def fund_settle(session: Session, account_id, reference, vouchers, idempotency_key):
-    """Settle an advance against vouchers (reimbursement accounting)."""
-    parsed = []
-    for voucher in vouchers:
-        parts = voucher.split(":")
-        if len(parts) != 4:
-            raise click.BadParameter("NUMBER:DATE:AMOUNT:KIND", param_hint="--voucher")
-        parsed.append(dict(zip(("number", "date", "amount", "kind"), parts, strict=True)))
-    reply = call_command(
-        session, "fund", "settle_advance", account_id, reference, parsed, key=idempotency_key
-    )
-    output.record(
-        "settled",
-        {
-            "settled": format_yuan(reply["settled_fen"], grouping=True),
-            "still outstanding": format_yuan(reply["still_outstanding_fen"], grouping=True),
-        },
-    )
-
-
-@fund.command("aging")
-@click.argument("account_id")
-@click.pass_obj
-def fund_aging(session: Session, account_id):
-    """Open advances, oldest first."""
-    rows = session.stack.call("fund", "aging_report", account_id)
-    output.rows(
-        "open advances",
-        ["reference", "yuan", "days"],
-        [
-            [r["reference"], format_yuan(r["outstanding_fen"], grouping=True), r["days"]]
-            for r in rows
         ],
     )
 
@@ -508,3 +320,9 @@ def _statement_rows(account_id: str, data: dict) -> list[list]:
         ],
     ]
     return rows
+
+
+for _command in fund_flows.COMMANDS:
+    fund.add_command(_command)
+
+COMMANDS = (fund,)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from sanbao_cli import output, tokens
-from sanbao_cli.main import Session, cli
+from sanbao_cli.session import Session
 
 
 def _read_secret(prompt: str, from_stdin: bool, confirm: bool = False) -> str:
@@ -19,7 +19,7 @@ def _read_secret(prompt: str, from_stdin: bool, confirm: bool = False) -> str:
     return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
-@cli.command()
+@click.command()
 @click.argument("username")
 @click.option("--totp", metavar="CODE", help="The code of your authenticator app, if you use one.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -45,21 +45,21 @@ def login(session: Session, username, totp, password_stdin):
         )
 
 
-@cli.command()
+@click.command()
 @click.pass_obj
 def logout(session: Session):
     """Forget this county's token on this machine."""
     output.record("signed out", {"token removed": tokens.forget(session.county)})
 
 
-@cli.command()
+@click.command()
 @click.pass_obj
 def whoami(session: Session):
     """Who the kept token says you are."""
     output.record("you", session.stack.call("registry", "whoami"))
 
 
-@cli.group()
+@click.group()
 def password():
     """Your password."""
 
@@ -81,7 +81,7 @@ def password_change(session: Session, from_stdin):
     output.record("password changed", {"next": "sign in again: sanbao login <username>"})
 
 
-@cli.group()
+@click.group()
 def totp():
     """A second factor: one-time codes from an authenticator app."""
 
@@ -97,3 +97,6 @@ def totp_enable(session: Session):
     output.record(
         "two-factor sign-in", {"enabled": True, "from now on": "sanbao login --totp CODE"}
     )
+
+
+COMMANDS = (login, logout, whoami, password, totp)

@@ -1,0 +1,294 @@
+"""Township rosters (花名册) from the command line: import one and follow it, its refused rows,
+export labourers as one, write an example to start from."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sanbao_cli import output
+from sanbao_cli.client import CliError
+from sanbao_cli.commands.people_views import attributed, county_time
+from sanbao_cli.params import AREA, KEY_OPTION
+from sanbao_cli.session import Session, call_command
+
+POLL_SECONDS = 0.5
+MAX_ROSTER_BYTES = 64 * 1024 * 1024  # what registry accepts in one import
+FORMATS = click.Choice(["xlsx", "csv"])
+ID_HEADER = "身份证号"  # the ID number column of an export
+
+
+def _decoded(reply: dict) -> bytes:
+    try:
+        return base64.b64decode(reply["content_base64"], validate=True)
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise CliError("BAD_REPLY", f"registry sent a file that is not base64: {exc}") from None
+
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise CliError("WRITE_FAILED", f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _format_for(path: str | None, fmt: str | None) -> str:
+    """The format asked for, else the one the file's extension names, else xlsx."""
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    return suffix if suffix in ("xlsx", "csv") else "xlsx"
+
+
+def _summary(status: dict) -> dict:
+    shown = {
+        "import id": status["import_id"],
+        "file": status["filename"],
+        "status": status["status"],
+        "rows": status["total_rows"],
+        "valid rows": status["valid_rows"],
+        "applied": f"{status['applied_rows']} of {status['valid_rows']}",
+        "registered (new)": status["registered"],
+        "updated": status["updated"],
+        "confirmed (unchanged)": status["confirmed"],
+        "refused rows": status["refused_rows"],
+        "started": attributed(status.get("started_at"), status.get("started_by")),
+        "finished": county_time(status.get("finished_at")),
+        "failure": status.get("failure"),
+    }
+    return {name: value for name, value in shown.items() if value not in (None, "")}
+
+
+def _save_errors(session: Session, import_id: str, fmt: str, path: Path) -> int:
+    reply = session.stack.call("registry", "roster_import_errors", import_id, fmt)
+    _write(path, _decoded(reply))
+    return reply["rows"]
+
+
+def _follow(session: Session, status: dict) -> dict:
+    """Polls the import with a progress bar until it is done or failed."""
+    import_id = status["import_id"]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    ]
+    try:
+        with Progress(*columns, console=output.console, transient=False) as progress:
+            task = progress.add_task("validating rows", total=None)
+            while True:
+                if status["status"] == "applying":
+                    progress.update(
+                        task,
+                        description="applying rows",
+                        total=status["valid_rows"],
+                        completed=status["applied_rows"],
+                    )
+                if status["status"] not in ("validating", "applying"):
+                    return status
+                time.sleep(POLL_SECONDS)
+                status = session.stack.call("registry", "roster_import_status", import_id)
+    except CliError as exc:
+        raise CliError(
+            exc.code,
+            f"{exc.message}. The import goes on in registry: follow it with "
+            f"`sanbao roster status {import_id}`",
+        ) from None
+    except KeyboardInterrupt:
+        output.error(
+            "INTERRUPTED",
+            f"stopped following import {import_id}; it goes on in registry: "
+            f"`sanbao roster status {import_id}`",
+        )
+        sys.exit(130)
+
+
+@click.group()
+def roster():
+    """Township rosters (花名册): import, follow, export, and an example to start from."""
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--errors-to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the refused rows and why (default: FILE's name with .errors.xlsx, "
+    "next to it).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    help="Of the error file (default: --errors-to's extension, else xlsx).",
+)
+@KEY_OPTION
+@click.pass_obj
+def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key):
+    """Import a township's roster (CSV or XLSX): every row is checked first, then the valid ones
+    are applied while a progress bar follows them; refused rows go to an error file to correct.
+    A large roster may need a longer --timeout (given before `roster`)."""
+    fmt = _format_for(str(errors_to) if errors_to else None, fmt)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise CliError("READ_FAILED", f"cannot read {file}: {exc.strerror or exc}") from None
+    if len(data) > MAX_ROSTER_BYTES:
+        raise CliError(
+            "ROSTER_TOO_LARGE",
+            f"{file} is {len(data) / 2**20:.1f} MB; registry takes up to "
+            f"{MAX_ROSTER_BYTES // 2**20} MB at a time: split it by township",
+        )
+    content = base64.b64encode(data).decode()
+    with output.console.status(f"checking every row of {escape(file.name)}"):
+        status = call_command(
+            session, "registry", "start_roster_import", file.name, content, key=idempotency_key
+        )
+    output.console.print(f"import {status['import_id']} started", highlight=False)
+    status = _follow(session, status)
+    output.record(f"roster import {status['status']}", _summary(status))
+    refused = status["refused_rows"]
+    if refused:
+        target = errors_to or file.with_name(f"{file.stem}.errors.{fmt}")
+        _save_errors(session, status["import_id"], fmt, target)
+        output.console.print(
+            f"{refused} row(s) refused: the reasons, row by row, are in {escape(str(target))}. "
+            "Correct those rows and import the file again (rows already applied only "
+            "confirm).",
+            highlight=False,
+        )
+    if status["status"] == "failed":
+        raise CliError(
+            "ROSTER_IMPORT_FAILED",
+            f"import {status['import_id']} failed after {status['applied_rows']} of "
+            f"{status['valid_rows']} rows: {status.get('failure') or 'no reason given'}",
+        )
+    if refused:
+        output.console.print(
+            f"done: {status['valid_rows']} row(s) applied, {refused} refused", highlight=False
+        )
+
+
+@roster.command("status")
+@click.argument("import_id")
+@click.pass_obj
+def roster_status(session: Session, import_id):
+    """Where a roster import is: rows applied, registered, updated, refused."""
+    status = session.stack.call("registry", "roster_import_status", import_id)
+    output.record(f"roster import {status['status']}", _summary(status))
+
+
+@roster.command("errors")
+@click.argument("import_id")
+@click.option("--format", "fmt", type=FORMATS, help="Default: -o's extension, else xlsx.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: the roster's name with .errors.xlsx, here.",
+)
+@click.pass_obj
+def roster_errors(session: Session, import_id, fmt, out):
+    """Write an import's refused rows (row, column, reason) to a file to open in Excel."""
+    fmt = _format_for(str(out) if out else None, fmt)
+    if out is None:
+        status = session.stack.call("registry", "roster_import_status", import_id)
+        out = Path(f"{Path(status['filename']).stem or import_id}.errors.{fmt}")
+    reply = session.stack.call("registry", "roster_import_errors", import_id, fmt)
+    if not reply["rows"]:
+        output.record("roster import errors", {"import id": import_id, "refused rows": 0})
+        return
+    _write(out, _decoded(reply))
+    output.record("roster import errors written", {"file": str(out), "problems": reply["rows"]})
+
+
+def _masked(content: bytes, fmt: str) -> tuple[int, int]:
+    """How many of an export's ID numbers are masked, of how many."""
+    if fmt == "csv":
+        rows = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+    else:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        rows = book.active.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header or ID_HEADER not in header:
+        return 0, 0
+    column = list(header).index(ID_HEADER)
+    masked = total = 0
+    for row in rows:
+        value = row[column] if column < len(row) else None
+        if value:
+            total += 1
+            masked += "*" in str(value)
+    return masked, total
+
+
+@roster.command("export")
+@click.option("--area", type=AREA, help="A county, township or village code within your area.")
+@click.option("--format", "fmt", type=FORMATS, help="Default: -o's extension, else xlsx.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: labourers-<area>.<format>, here.",
+)
+@click.pass_obj
+def roster_export(session: Session, area, fmt, out):
+    """Export labourers as a roster in the import template's columns (correct it, import it
+    again). ID numbers and phones are masked where your role and area do not allow more."""
+    fmt = _format_for(str(out) if out else None, fmt)
+    out = out or Path(f"labourers-{area or session.county}.{fmt}")
+    filters = {"area": area} if area else {}
+    reply = session.stack.call("registry", "export_labourers", filters, fmt)
+    content = _decoded(reply)
+    _write(out, content)
+    masked, total = _masked(content, fmt)
+    if total == 0:
+        ids = "none in the file"
+    elif masked == total:
+        ids = "masked (your role or area does not show them in full)"
+    elif masked == 0:
+        ids = "in full: keep the file safe"
+    else:
+        ids = f"{total - masked} in full, {masked} masked: keep the file safe"
+    output.record("roster exported", {"file": str(out), "rows": reply["rows"], "ID numbers": ids})
+
+
+@roster.command("template")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("roster-example.xlsx"),
+    show_default=True,
+    help="A .xlsx or .csv file (chosen by the extension).",
+)
+@click.option("--rows", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same rows.")
+@click.pass_obj
+def roster_template(session: Session, out: Path, rows, seed):
+    """Write an example roster in the template's columns, of fictitious people of the county
+    (valid ID numbers), to copy the layout from or to try an import with."""
+    from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
+
+    fmt = _format_for(str(out), None)
+    title = f"{session.county} 农村劳动力花名册（示例，人员均为虚构）"
+    content = roster_bytes(
+        generate_roster_rows(rows, county=session.county, seed=seed), fmt, title=title
+    )
+    _write(out, content)
+    output.record("example roster written", {"file": str(out), "rows": rows})
+
+
+COMMANDS = (roster,)

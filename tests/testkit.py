@@ -209,3 +209,20 @@ def eventually(check, within: float = 10.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s (last value: {result!r})")
         time.sleep(interval)
+
+
+def rpc_outcome(token, service: str, method: str, *args) -> str:
+    """What a call ends with over the real broker: 'ok', or the error code it was refused with."""
+    from nameko.exceptions import RemoteError
+    from nameko.standalone.rpc import ClusterRpcClient
+
+    context = {"token": token} if token else {}
+    with ClusterRpcClient(context_data=context, timeout=10) as client:
+        target = getattr(getattr(client, service), method)
+        try:
+            target(*args)
+            return "ok"
+        except RemoteError as exc:
+            return (
+                exc.value.split("]")[0].lstrip("[") if exc.value.startswith("[") else exc.exc_type
+            )

@@ -6,7 +6,6 @@ import inspect
 import uuid
 
 import pytest
-from nameko.exceptions import RemoteError
 from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcClient
 
@@ -16,6 +15,7 @@ from notify.service import NotifyService
 from registry.service import RegistryService
 from sanbao_common.access import PERMISSIONS, ROLES
 from settlement.service import SettlementService
+from testkit import rpc_outcome as call
 
 SERVICES = [RegistryService, DispatchService, FundService, SettlementService, NotifyService]
 # The kind of organisation each role's holder belongs to, and their scope.
@@ -45,20 +45,6 @@ OPERATIONS = sorted(set(operations()))
 def stack(container_factory, stack_config):
     for cls in SERVICES:
         container_factory(cls).start()
-
-
-def call(token, service, method, *args):
-    """The error code the call ended with, or 'ok'."""
-    context = {"token": token} if token else {}
-    with ClusterRpcClient(context_data=context, timeout=10) as client:
-        target = getattr(getattr(client, service), method)
-        try:
-            target(*args)
-            return "ok"
-        except RemoteError as exc:
-            return (
-                exc.value.split("]")[0].lstrip("[") if exc.value.startswith("[") else exc.exc_type
-            )
 
 
 def blank_arguments(service, method):

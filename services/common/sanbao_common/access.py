@@ -20,7 +20,9 @@ from nameko.extensions import DependencyProvider
 
 from sanbao_common.context import actor_var
 from sanbao_common.crypto import load_public_key, signature_valid
+from sanbao_common.db import Database
 from sanbao_common.errors import DomainError
+from sanbao_common.revocations import RevocationList
 
 TOKEN_KEY = "token"
 TOKEN_PREFIX = "sb1"
@@ -92,6 +94,15 @@ class TokenExpired(Unauthenticated):
     message_zh = "登录凭证已过期，请重新登录"
 
 
+class TokenRevoked(Unauthenticated):
+    code = "TOKEN_REVOKED"
+    message_en = (
+        "the sign-in token was withdrawn (the account or its roles changed); sign in again"
+        " (sanbao login)"
+    )
+    message_zh = "登录凭证已被收回（账户或角色已变更），请重新登录"
+
+
 class WrongCountyToken(Unauthenticated):
     code = "TOKEN_WRONG_COUNTY"
     message_en = "the sign-in token is for another county"
@@ -129,6 +140,7 @@ class Principal:
     county: str
     expires_at: str
     token_id: str
+    issued_at: str = ""  # every token registry issues has it; `verify_token` refuses one without
     must_change_password: bool = False
 
     @property
@@ -173,6 +185,7 @@ def issue_token(
         **principal_fields,
         expires_at=(now + ttl).isoformat(),
         token_id=uuid.uuid4().hex,
+        issued_at=now.isoformat(),
     )
     body = _b64(json.dumps(asdict(principal), separators=(",", ":"), sort_keys=True).encode())
     signed = f"{TOKEN_PREFIX}.{body}"
@@ -198,6 +211,7 @@ def verify_token(token, public_keys: list, county: str, now: datetime | None = N
         data["roles"] = tuple(data["roles"])
         principal = Principal(**data)
         expires_at = datetime.fromisoformat(principal.expires_at)
+        datetime.fromisoformat(principal.issued_at)  # a token without it predates revocation
     except (ValueError, TypeError, KeyError):
         raise TokenInvalid() from None
     if principal.county != county:
@@ -215,15 +229,23 @@ def configured_public_keys() -> list:
 class Access:
     """What an entrypoint knows about its caller once the token is checked."""
 
-    def __init__(self, worker_ctx, public_keys: list, county: str):
+    def __init__(
+        self, worker_ctx, public_keys: list, county: str, revocations: RevocationList | None = None
+    ):
         self._worker_ctx = worker_ctx
         self._public_keys = public_keys
         self._county = county
+        self.revocations = revocations
         self.principal: Principal | None = None
 
     def authenticate(self, permission: str) -> Principal:
         token = self._worker_ctx.data.get(TOKEN_KEY)
-        return self.admit(verify_token(token, self._public_keys, self._county), permission)
+        principal = verify_token(token, self._public_keys, self._county)
+        if self.revocations is not None and self.revocations.voids(
+            principal.user_id, datetime.fromisoformat(principal.issued_at)
+        ):
+            raise TokenRevoked()
+        return self.admit(principal, permission)
 
     def admit(self, principal: Principal, permission: str) -> Principal:
         """Let a verified caller in for `permission`, or refuse with the reason."""
@@ -256,11 +278,17 @@ class KnownCallerAccess(Access):
 
 
 class Authorization(DependencyProvider):
-    """Gives each worker an `Access` for the token its call carried."""
+    """Gives each worker an `Access` for the token its call carried, checked against the
+    service's own list of revoked tokens (`sanbao_common.revocations`)."""
 
     def setup(self):
         self.public_keys = configured_public_keys()
         self.county = nameko_config["COUNTY"]
+        self.revocations = RevocationList(self._database_handle)
+
+    def _database_handle(self):
+        database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        return database.handle()
 
     def get_dependency(self, worker_ctx) -> Access:
-        return Access(worker_ctx, self.public_keys, self.county)
+        return Access(worker_ctx, self.public_keys, self.county, self.revocations)

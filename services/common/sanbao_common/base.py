@@ -1,5 +1,7 @@
 """What every sanbao service has: request context, entrypoint metrics, its database and the
-retention of its messaging tables, `/metrics` and `/health` over HTTP, and `health` over RPC.
+retention of its messaging tables, `/metrics` and `/health` over HTTP, `health` over RPC, and
+the consumer of registry's token revocations (`sanbao_common.revocations`), so that no service
+honours a withdrawn sign-in.
 
 A service subclasses `ServiceBase`, sets `name` and `version`, and may override
 `refresh_gauges` to bring its business gauges up to date before each scrape.
@@ -16,8 +18,10 @@ from werkzeug.wrappers import Response
 from sanbao_common.access import Authorization
 from sanbao_common.context import RequestContext
 from sanbao_common.db import Database
+from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.retention import RetentionKeeper
 from sanbao_common.metrics import EntrypointMetrics, exposition
+from sanbao_common.revocations import apply_events
 from sanbao_common.rpc import rpc
 from sanbao_common.web import http
 
@@ -49,6 +53,10 @@ class ServiceBase:
     @rpc(permission="health.read")
     def health(self) -> dict:
         return self.health_report()
+
+    @consume("registry", "user_tokens_revoked")
+    def handle_user_tokens_revoked(self, uow, events) -> None:
+        apply_events(uow, events)
 
     def health_report(self) -> dict:
         checks = {"database": self._check_database()}

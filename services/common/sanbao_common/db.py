@@ -91,6 +91,7 @@ class UnitOfWork:
         self.connection: Connection | None = None
         self._transaction = None
         self.committed = False
+        self._after_commit: list = []
 
     def __enter__(self) -> UnitOfWork:
         if self._write_lock is not None:
@@ -109,6 +110,10 @@ class UnitOfWork:
             raise
         return self
 
+    def after_commit(self, callback) -> None:
+        """Call `callback()` once this transaction has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
+
     def commit(self) -> None:
         if self._readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
@@ -117,6 +122,8 @@ class UnitOfWork:
         if self.outbox_written:
             for listener in self._outbox_listeners:
                 listener()
+        for callback in self._after_commit:
+            callback()
 
     def __exit__(self, *exc_info) -> None:
         try:

@@ -2,8 +2,10 @@
 their history, village groups and agents, users and sign-in, seals and signing keys."""
 
 import dataclasses
+import json
 import threading
 import uuid
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -575,3 +577,82 @@ def test_the_bootstrap_runs_once(db, settings):
     assert set(user.roles) == {"county_admin", "coop_operator"} and len(password) == 16
     with pytest.raises(UserRejected, match="already has users"), db.unit_of_work() as uow:
         bootstrap(uow, COUNTY, "admin2", 1024)
+
+
+# -- tokens withdrawn (sanbao_common.revocations; every service: tests/interface) ---------------
+
+
+def revoked_for(db, user_id) -> list[str]:
+    """The reasons of the `user_tokens_revoked` events registry wrote for `user_id`; each comes
+    with the user's row in `token_revocations`."""
+    from sqlalchemy import select
+
+    from sanbao_common.messaging.tables import OUTBOX
+    from sanbao_common.revocations import TOKEN_REVOCATIONS
+
+    with db.reader() as uow:
+        bodies = uow.connection.execute(
+            select(OUTBOX.c.body).where(OUTBOX.c.event_type == "user_tokens_revoked")
+        ).scalars()
+        reasons = [
+            payload["reason"]
+            for payload in (json.loads(body)["payload"] for body in bodies)
+            if payload["user_id"] == user_id
+        ]
+        kept = uow.connection.execute(
+            select(TOKEN_REVOCATIONS.c.user_id).where(TOKEN_REVOCATIONS.c.user_id == user_id)
+        ).all()
+    assert bool(kept) == bool(reasons)
+    return reasons
+
+
+def test_a_signatory_who_loses_a_key_loses_the_token_that_carried_it(tree, as_, token_keys, db):
+    from sanbao_common.revocations import RevocationList
+
+    hr_seal = confirmed_seal(as_, tree, token_keys, tree.hr)
+    person = hr_signatory(tree, hr_seal)
+    token = as_().login("wang.hr", person["one_time_password"])["token"]
+    held = verify_token(token, [token_keys.private_key.public_key()], COUNTY)
+    assert "signatory" in held.roles and revoked_for(db, person["user_id"]) == []
+    fingerprint_ = tree.admin.list_signing_keys(tree.hr["org_id"])[0]["fingerprint"]
+    statement, signature = seal_statement(
+        tree.hr["org_id"], hr_seal, "revoke", key_fingerprint=fingerprint_, reason="离职",
+        revoked_at="2026-11-29T00:00:00+00:00",
+    )  # fmt: skip
+    tree.admin.revoke_signing_key(statement, signature, key())
+    assert revoked_for(db, person["user_id"]) == ["signing_key_revoked"]
+    issued = datetime.fromisoformat(held.issued_at)
+    assert RevocationList(lambda: db).voids(person["user_id"], issued)
+
+
+def test_a_retired_seal_withdraws_the_tokens_of_the_keys_it_certified(tree, as_, token_keys, db):
+    old = confirmed_seal(as_, tree, token_keys, tree.hr)
+    person = hr_signatory(tree, old)
+    bystander = new_user(tree, roles=("hr_operator",), org=tree.hr, username="zhou.hr")
+    new = new_signing_key()
+    member(as_, tree.hr).register_seal(
+        tree.hr["org_id"], *seal_statement(tree.hr["org_id"], new), key()
+    )
+    confirmation, signature = token_keys.registrar.confirmation(
+        tree.hr["org_id"], "hr_company", new, replaces=fingerprint(old)
+    )
+    registrar_desk(as_, tree).confirm_seal(confirmation, signature, key())
+    assert revoked_for(db, person["user_id"]) == ["signing_key_revoked"]
+    assert revoked_for(db, bystander["user_id"]) == []
+
+
+def test_a_granted_role_withdraws_nothing_and_a_narrower_area_does(tree, db):
+    agent = new_user(tree, roles=("coop_operator",), username="chen.op")
+    tree.admin.change_user_roles(
+        agent["user_id"], ["coop_operator", "agent"], tree.group["group_code"], key()
+    )
+    assert revoked_for(db, agent["user_id"]) == ["roles_reduced"]  # now scoped to a group
+    other = tree.admin.register_village_group(tree.villages[0]["org_id"], 4, "第四村民小组", key())
+    tree.admin.change_user_roles(
+        agent["user_id"], ["coop_operator", "agent"], other["group_code"], key()
+    )
+    assert revoked_for(db, agent["user_id"]) == ["roles_reduced"] * 2
+    operator = new_user(tree, roles=("coop_operator",), org=tree.county, username="lin.op")
+    tree.admin.change_user_roles(operator["user_id"], ["coop_operator", "finance"], None, key())
+    tree.admin.set_user_active(operator["user_id"], True, key())
+    assert revoked_for(db, operator["user_id"]) == []

@@ -31,6 +31,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("fund", "handle_seal_confirmed", "registry", "seal_confirmed"),
     Subscription("fund", "handle_seal_revoked", "registry", "seal_revoked"),
     Subscription("registry", "handle_audit_checkpoint", "fund", "audit_checkpoint"),
+    # Every service: tokens withdrawn by registry (ServiceBase's consumer).
+    *(
+        Subscription(service, "handle_user_tokens_revoked", "registry", "user_tokens_revoked")
+        for service in ("registry", "dispatch", "fund", "settlement", "notify")
+    ),
 )
 
 

@@ -1,8 +1,13 @@
-"""token revocations: the time after which a user's tokens are valid again (kit table)
+"""token revocations: the time before which a user's sign-in tokens are void, learned from
+registry's user_tokens_revoked events
 
 Revision ID: 0005
 Revises: 0004
 """
+
+from alembic import op
+
+from sanbao_common.revocations_schema import create_token_revocations
 
 revision = "0005"
 down_revision = "0004"
@@ -11,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    create_token_revocations()
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("token_revocations")

@@ -3,6 +3,7 @@
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
 
 from sanbao_common.messaging.tables import inbox_table
+from sanbao_common.revocations import token_revocations_table
 
 metadata = MetaData()
 
@@ -31,3 +32,4 @@ candidates = Table(
 
 # Events dispatch has applied, one row per handler and event (the kit's inbox).
 inbox = inbox_table(metadata)
+token_revocations = token_revocations_table(metadata)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from sanbao_common.messaging.tables import Position, idempotency_table, inbox_table, outbox_table
+from sanbao_common.revocations import token_revocations_table
 
 
 def aware(moment):
@@ -28,6 +29,7 @@ metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+token_revocations = token_revocations_table(metadata)
 
 joint_accounts = Table(
     "joint_accounts",

@@ -22,6 +22,7 @@ from sanbao_common.messaging.tables import (
     inbox_table,
     outbox_table,
 )
+from sanbao_common.revocations import token_revocations_table
 
 metadata = MetaData()
 
@@ -304,3 +305,5 @@ audit_witness = Table(
 
 # Events registry consumes (the kit's inbox).
 inbox = inbox_table(metadata)
+# Tokens withdrawn (sanbao_common.revocations).
+token_revocations = token_revocations_table(metadata)

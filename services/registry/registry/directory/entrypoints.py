@@ -10,6 +10,7 @@ from nameko import config
 from registry.directory import seal_use_cases as seals
 from registry.directory import use_cases as directory
 from registry.directory.repository import DirectoryRepository
+from registry.directory.revocation import revoke_tokens
 from registry.exceptions import OrganisationNotFound, UserNotFound
 from registry.parts import RegistryPart
 from registry.schemas import (
@@ -90,6 +91,9 @@ class DirectoryEntrypoints(RegistryPart):
                 new_password,
                 configured()["PASSWORD_SCRYPT_N"],
             )
+            # Every token issued so far stops working, this one included: whoever else held
+            # the old password is out too.
+            revoke_tokens(uow, self.context.caller(), [self.access.principal], "password_changed")
             uow.commit()
         return {"changed": True, "sign_in_again": True}
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from registry.directory import domain as d
 from registry.directory.repository import DirectoryRepository
+from registry.directory.revocation import key_holders, revocation_events, revoke_tokens
 from registry.directory.use_cases import organisation, user_or_fail, utc_now
 from registry.events import registry_event
 from registry.exceptions import (
@@ -164,7 +165,7 @@ def confirm_seal(
     events = []
     if current is not None:
         retired = {"replaced_by": row.fingerprint, "confirmation": confirmation}
-        events += _retire_seal(repo, caller, current.fingerprint, retired, signature, now)
+        events += _retire_seal(uow, repo, caller, current.fingerprint, retired, signature, now)
     for other in repo.seals(org.org_id, PENDING):
         if other.fingerprint != row.fingerprint:
             repo.update_seal(other.fingerprint, status=SUPERSEDED)
@@ -210,7 +211,7 @@ def revoke_seal(
         )
     if row.status in (REVOKED, SUPERSEDED):
         raise SealRejected(message_en="already revoked", message_zh="已注销", status=row.status)
-    events = _retire_seal(repo, caller, row.fingerprint, statement, signature, utc_now())
+    events = _retire_seal(uow, repo, caller, row.fingerprint, statement, signature, utc_now())
     view = seal_view(repo.seal(row.fingerprint))
     write_events(
         uow,
@@ -220,10 +221,11 @@ def revoke_seal(
 
 
 def _retire_seal(
-    repo, caller: Caller, seal_fingerprint: str, why: dict, signature: str, now
+    uow, repo, caller: Caller, seal_fingerprint: str, why: dict, signature: str, now
 ) -> list:
     """A seal revoked (or replaced) under the registrar's signature, and every key it certified
-    with it: the `signing_key_revoked` events to publish."""
+    with it: the `signing_key_revoked` events to publish, and the `user_tokens_revoked` ones of
+    the keys' holders."""
     repo.update_seal(
         seal_fingerprint,
         status=REVOKED,
@@ -231,10 +233,11 @@ def _retire_seal(
         revocation_signature=signature,
         revoked_at=now,
     )
-    events = []
+    events, holders = [], set()
     for key in repo.signing_keys(seal_fingerprint=seal_fingerprint):
         if key.revoked_at is not None:
             continue
+        holders.add(key.user_id)
         revocation = {"purpose": "seal_retired", "seal_fingerprint": seal_fingerprint, "why": why}
         repo.revoke_signing_key(key.fingerprint, json.dumps(revocation, ensure_ascii=False), now)
         record = _key.dump(repo.signing_key(key.fingerprint))
@@ -244,7 +247,9 @@ def _retire_seal(
         events.append(
             registry_event("signing_key_revoked", caller, payload, _record_id(key.fingerprint), 2)
         )
-    return events
+    return events + revocation_events(
+        uow, caller, key_holders(repo, holders), "signing_key_revoked"
+    )
 
 
 def _seal_verified(repo, statement: dict, signature: str, purpose: str, county: str, keys: dict):
@@ -345,6 +350,7 @@ def revoke_signing_key(
     )
     record_id = _record_id(key.fingerprint)
     write_events(uow, [registry_event("signing_key_revoked", caller, payload, record_id, 2)])
+    revoke_tokens(uow, caller, key_holders(repo, {key.user_id}), "signing_key_revoked")
     return record
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from registry.directory import domain as d
 from registry.directory.repository import DirectoryRepository
+from registry.directory.revocation import revoke_tokens, roles_reduced
 from registry.events import registry_event
 from registry.exceptions import (
     AccountLocked,
@@ -243,6 +244,7 @@ def deactivate_organisation(uow, caller: Caller, org_id: str, reason: str) -> d.
     org = organisation(repo, org_id)
     changed = d.deactivate(org, repo.active_children(org_id), utc_now(), caller.actor)
     repo.save_organisation(changed)
+    revoke_tokens(uow, caller, repo.users(org_id), "organisation_deactivated")
     _organisation_changed(
         repo, uow, caller, changed, "deactivated", _reason(reason), event="organisation_changed"
     )
@@ -373,6 +375,10 @@ def change_user(uow, caller: Caller, user_id: str, roles=None, village_group=Non
     repo.save_user(changed)
     action = "roles_changed" if roles is not None else ("reactivated" if active else "deactivated")
     repo.record("user", user.user_id, action, repo.public_state(changed), caller.actor)
+    if user.active and not changed.active:
+        revoke_tokens(uow, caller, [changed], "deactivated")
+    elif roles_reduced(user, changed):
+        revoke_tokens(uow, caller, [changed], "roles_reduced")
     write_events(
         uow,
         [
@@ -406,4 +412,5 @@ def reset_password(uow, caller: Caller, user_id: str, scrypt_n: int) -> tuple[d.
     )
     repo.save_user(changed)
     repo.record("user", user.user_id, "password_reset", repo.public_state(changed), caller.actor)
+    revoke_tokens(uow, caller, [changed], "password_reset")
     return changed, password

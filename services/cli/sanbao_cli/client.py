@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import getpass
+import re
 import socket
 import uuid
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-from amqp.exceptions import AccessRefused, NotAllowed  # noqa: E402
+from amqp.exceptions import AccessRefused, NotAllowed, PreconditionFailed  # noqa: E402
 from kombu.exceptions import OperationalError  # noqa: E402
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
@@ -86,9 +87,26 @@ class StackClient:
                 "SERVICE_DOWN",
                 f"{service} is not running on this county's broker; start the stack (make run)",
             ) from None
+        except PreconditionFailed as exc:
+            self.close()  # the broker closed the channel: start afresh on the next call
+            raise self._refused_message(service, method, exc) from None
         except (OSError, OperationalError, AccessRefused, NotAllowed) as exc:
             self.close()
             raise self._connection_error(exc) from None
+
+    @staticmethod
+    def _refused_message(service: str, method: str, exc: PreconditionFailed) -> CliError:
+        """The broker refused to take the request: over its max_message_size, or another
+        precondition it names."""
+        size = re.search(r"message size (\d+) is larger than configured max size (\d+)", str(exc))
+        if size is None:
+            return CliError("BROKER_REFUSED", f"the broker refused {service}.{method}: {exc}")
+        sent, limit = (int(n) / 2**20 for n in size.groups())
+        return CliError(
+            "REQUEST_TOO_LARGE",
+            f"the broker refused {service}.{method}: the request is {sent:.1f} MiB, more than "
+            f"the {limit:.1f} MiB it carries (its max_message_size); send less at a time",
+        )
 
     def _connection_error(self, exc: Exception) -> CliError:
         if (

@@ -48,6 +48,15 @@ class InvalidInput(DomainError):
         )
 
 
+class RequestTooLarge(DomainError):
+    """A request body over its method's size limit: refused by the RPC consumer before anything
+    decodes it (sanbao_common.rpc; docs/api.md "Limits")."""
+
+    code = "REQUEST_TOO_LARGE"
+    message_en = "the request is larger than this method accepts"
+    message_zh = "请求内容超过该接口允许的大小"
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
     message_en = "no such record"

@@ -15,6 +15,13 @@ from sanbao_common.money import InvalidAmount, parse_yuan
 
 SOURCE = "fund"
 
+# How long a command's lists may be: set from the fund's work, each well above what a real
+# command carries, so that no request can hold the fund-wide lock for long (docs/api.md,
+# "Limits"; the request itself is at most 4 MiB, sanbao_common.rpc).
+MAX_INFLOWS = 5000  # credits of one bank statement recorded together
+MAX_LINES = 500  # lines of one outflow: one per person of a batch of at most a few hundred
+MAX_VOUCHERS = 1000  # vouchers settling one advance: a batch's tickets, medical exams, meals
+
 
 def native(value):
     """JSON-native (what the audit hash is computed over, and what is stored and sent)."""
@@ -95,7 +102,15 @@ class InflowSchema(Schema):
     kind = fields.String(required=True)
     amount = Yuan(required=True)
     bank_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    reference = fields.String(load_default=None, allow_none=True)
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class InflowsSchema(Schema):
+    """A bank statement's credits, recorded in one transaction."""
+
+    inflows = fields.List(
+        fields.Nested(InflowSchema), required=True, validate=validate.Length(min=1, max=MAX_INFLOWS)
+    )
 
 
 class LineSchema(Schema):
@@ -114,7 +129,7 @@ class ProposalSchema(Schema):
 
     kind = fields.String(required=True)
     lines = fields.List(
-        fields.Nested(LineSchema), required=True, validate=validate.Length(min=1, max=500)
+        fields.Nested(LineSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES)
     )
     expires_at = fields.AwareDateTime(required=True)
 
@@ -132,4 +147,16 @@ class VoucherSchema(Schema):
     )
     attachment_sha256 = fields.String(
         load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$")
+    )
+
+
+class SettlementSchema(Schema):
+    """An advance settled against vouchers: the advance's reference (as its outflow line gave
+    it) and the vouchers."""
+
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    vouchers = fields.List(
+        fields.Nested(VoucherSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_VOUCHERS),
     )

@@ -5,7 +5,23 @@ from marshmallow import RAISE, Schema, fields, validate
 from registry.measures.domain import KINDS as MEASURE_KINDS
 from registry.measures.domain import STATUSES as MEASURE_STATUSES
 from sanbao_common import fields as codes
+from sanbao_common.access import ROLES
 from sanbao_common.privacy import mask_phone
+
+# Labourers one `register_labourers` call may carry (docs/api.md, "Limits"): a village's people
+# at a time, with room; a township's roster of thousands goes through a roster import instead.
+MAX_LABOURERS_PER_BATCH = 1000
+
+
+class LabourerBatchSchema(Schema):
+    """`register_labourers`' list, bounded before any row is read; each row is then checked on
+    its own, so that a bad row is refused alone (hence any value here, not only objects)."""
+
+    labourers = fields.List(
+        fields.Raw(allow_none=True),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_LABOURERS_PER_BATCH),
+    )
 
 
 class NewMeasureSchema(Schema):
@@ -98,7 +114,8 @@ class CreateUserSchema(Schema):
     username = fields.String(required=True)
     display_name = codes.PersonName(required=True)
     org_id = fields.String(required=True)
-    roles = fields.List(fields.String(), required=True)
+    # At most every role once (the directory refuses a role the organisation cannot hold).
+    roles = fields.List(fields.String(), required=True, validate=validate.Length(max=len(ROLES)))
     village_group = fields.String(load_default=None, allow_none=True)
     phone = codes.Phone(load_default=None, allow_none=True)
     email = fields.Email(load_default=None, allow_none=True)

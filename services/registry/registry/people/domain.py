@@ -76,6 +76,31 @@ class RowProblem(Exception):
         self.registered_as = registered_as  # the person id an ID number is registered under
 
 
+# A person's skills, intended regions, industries and trainings: a handful each in practice;
+# bounded so that no row (from a roster or over RPC) stores, or sends in its events, thousands.
+MAX_LIST_ITEMS = 20
+MAX_ITEM_CHARS = 50
+
+
+def bounded_list(column: str, items: list[str]) -> list[str]:
+    """The items of a list column as written (a skill with its level), if there are not too
+    many and none is too long."""
+    if len(items) > MAX_LIST_ITEMS:
+        raise RowProblem(
+            column,
+            f"最多填写{MAX_LIST_ITEMS}项，而非{len(items)}项",
+            f"at most {MAX_LIST_ITEMS} items, not {len(items)}",
+        )
+    for item in items:
+        if len(item) > MAX_ITEM_CHARS:
+            raise RowProblem(
+                column,
+                f"每项最多{MAX_ITEM_CHARS}字：“{item[:20]}…”",
+                f"an item is at most {MAX_ITEM_CHARS} characters",
+            )
+    return items
+
+
 @dataclass
 class PersonInput:
     """A person as a township describes them: validated, canonical, not yet resolved against

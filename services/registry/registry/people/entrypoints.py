@@ -23,14 +23,15 @@ from registry.people.replies import (
 )
 from registry.people.use_cases import group_scope
 from registry.rosters.use_cases import rules_for
+from registry.schemas import LabourerBatchSchema
 from registry.settings import configured
 from registry_contract.vocabularies import INPUT_COLUMNS
 from sanbao_common.access import AREA_KINDS, Forbidden, OutOfScope
 from sanbao_common.errors import InvalidInput
-from sanbao_common.rpc import rpc
+from sanbao_common.rpc import load, rpc
 from sanbao_common.validators import id_number_birth_date
 
-MAX_BATCH = 1000
+MAX_BATCH = 1000  # rows a search or a disclosure list answers with at most
 MIN_REASON = 4  # "核查身份" is a reason; "x" is not
 INPUT_COLUMN_SET = frozenset(INPUT_COLUMNS)
 
@@ -131,8 +132,7 @@ class PeopleEntrypoints(RegistryPart):
     @rpc(permission="labourers.register")
     def register_labourers(self, labourers: list, idempotency_key: str) -> dict:
         """Register many people in one transaction; each refused one says why."""
-        if not isinstance(labourers, list) or not 1 <= len(labourers) <= MAX_BATCH:
-            raise InvalidInput({"labourers": [f"a list of 1 to {MAX_BATCH} labourers"]})
+        labourers = load(LabourerBatchSchema(), {"labourers": labourers})["labourers"]
         parser, context = self._parser(), self._people_context()
         inputs, refused, names = [], [], {}
         for index, row in enumerate(labourers):

@@ -14,6 +14,7 @@ from registry.people.domain import (
     PersonInput,
     RowProblem,
     Rules,
+    bounded_list,
     skills_text,
     working_age_problem,
 )
@@ -53,11 +54,11 @@ _GROUP = re.compile(r"^第?(?P<n>\d{1,2})组?$")
 _WAGE = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
-def _list(text: str | None) -> list[str]:
+def _list(column: str, text: str | None) -> list[str]:
     if not text or text in _NONE_WORDS:
         return []
     items = [item for item in _LIST_SPLIT.split(text) if item]
-    return list(dict.fromkeys(items))  # order kept, repeats dropped
+    return bounded_list(column, list(dict.fromkeys(items)))  # order kept, repeats dropped
 
 
 def parse_skills(text: str | None) -> list[dict]:
@@ -65,10 +66,8 @@ def parse_skills(text: str | None) -> list[dict]:
     if not text or text in _NONE_WORDS:
         return []
     skills = []
-    for item in _SKILL_SEPARATOR.split(text):
-        item = item.strip()
-        if not item:
-            continue
+    items = [item.strip() for item in _SKILL_SEPARATOR.split(text) if item.strip()]
+    for item in bounded_list("skills", items):  # counted before any is read
         match = _SKILL.match(item)
         if not match:
             raise RowProblem("skills", f"无法识别的技能写法：{item}", f"unreadable skill {item!r}")
@@ -317,11 +316,11 @@ def _skills(parser: Parser, person: PersonInput, text: str) -> None:
 
 
 def _regions(parser: Parser, person: PersonInput, text: str) -> None:
-    person.intention_regions = _list(text)
+    person.intention_regions = _list("intention_regions", text)
 
 
 def _industries(parser: Parser, person: PersonInput, text: str) -> None:
-    person.intention_industries = _list(text)
+    person.intention_industries = _list("intention_industries", text)
 
 
 def _wage(parser: Parser, person: PersonInput, text: str) -> None:
@@ -347,7 +346,7 @@ def _start(parser: Parser, person: PersonInput, text: str) -> None:
 
 
 def _training(parser: Parser, person: PersonInput, text: str) -> None:
-    person.training_intention = _list(text)
+    person.training_intention = _list("training_intention", text)
 
 
 _OPTIONAL = (

@@ -55,3 +55,34 @@ def test_a_vhost_that_does_not_exist_is_one_line_with_a_code():
     assert result.returncode == 1
     assert result.stderr.startswith("error [BROKER_REFUSED] ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "method"), [
+    (["create", "--username", "li.op", "--name", "李秀英", "--org", "o-1", "--role",
+      "coop_operator"], "create_user"),
+    (["reset-password", "u-1"], "reset_user_password"),
+])  # fmt: skip
+def test_a_repeated_user_command_says_the_one_time_password_was_shown_once(command, method):
+    """The reply to a repeat (same idempotency key) holds no password: `sanbao` says so, and
+    how to give the user a new one."""
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from sanbao_cli.commands.directory import user
+
+    replies = {
+        "first": {"user_id": "u-1", "username": "li.op", "one_time_password": "Abc234Def567Ghk8",
+                  "password_shown": True},
+        "repeat": {"user_id": "u-1", "username": "li.op", "password_shown": False,
+                   "message": "the one-time password was shown once"},
+    }  # fmt: skip
+    shown = {}
+    for which, reply in replies.items():
+        stack = SimpleNamespace(call=lambda service, name, *args, reply=reply, **kw: reply)
+        result = CliRunner().invoke(user, command, obj=SimpleNamespace(stack=stack))
+        assert result.exit_code == 0, result.output
+        shown[which] = result.output
+    assert "Abc234Def567Ghk8" in shown["first"] and "PASSWORD_NOT_SHOWN" not in shown["first"]
+    assert "PASSWORD_NOT_SHOWN" in shown["repeat"]
+    assert "sanbao user reset-password u-1" in shown["repeat"]

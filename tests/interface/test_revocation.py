@@ -121,9 +121,11 @@ def test_withdrawn_sign_ins_stop_working_in_every_service(stack, token_keys):
     # Every event above has reached every service: a role granted withdrew nothing.
     for token in tokens["role_granted"]:
         assert set(outcomes(token).values()) == {"ok"}
-    # A fresh sign-in after the change works everywhere, with what the account now holds.
+    # A fresh sign-in after the change works everywhere, with what the account now holds; the
+    # people of a deactivated organisation cannot sign in again.
     fresh = county.sign_in("qian.op")
     assert set(outcomes(fresh).values()) == {"ok"}
+    assert call(None, "registry", "login", "wu.audit", PASSWORD) == "SIGN_IN_FAILED"
 
 
 def test_a_deactivated_administrator_cannot_act_with_the_token_in_hand(stack, token_keys):

@@ -163,6 +163,24 @@ def _registrar_keys(value: str) -> None:
         ) from None
 
 
+# The longest a sign-in token may last. A token is checked by signature alone wherever it goes,
+# so a stolen one works until it expires (or until its revocation reaches the service): an hour
+# bounds that, and a person at work signs in again at most a few times a day.
+MAX_TOKEN_TTL_SECONDS = 3600
+MIN_TOKEN_TTL_SECONDS = 60
+
+
+def token_ttl(value: int) -> None:
+    """The validator of a token lifetime setting (registry's TOKEN_TTL_SECONDS)."""
+    if value > MAX_TOKEN_TTL_SECONDS:
+        raise ValidationError(
+            f"at most {MAX_TOKEN_TTL_SECONDS} seconds (one hour), got {value}: a stolen token "
+            "works until it expires, so tokens are kept short; people sign in again instead"
+        )
+    if value < MIN_TOKEN_TTL_SECONDS:
+        raise ValidationError(f"at least {MIN_TOKEN_TTL_SECONDS} seconds, got {value}")
+
+
 class ServiceSectionSchema(Schema):
     """What belongs to one service only."""
 
@@ -267,9 +285,11 @@ def service_section(config: Mapping, service_name: str) -> Mapping:
 
 
 __all__ = [
+    "MAX_TOKEN_TTL_SECONDS",
     "ConfigError",
     "load_config",
     "redact_url",
     "service_section",
     "substitute",
+    "token_ttl",
 ]

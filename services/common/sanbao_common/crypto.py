@@ -2,7 +2,10 @@
 
 - Passwords are stored as scrypt hashes (RFC 7914, from the standard library) with a random salt
   and the cost parameters in the stored string, so the cost can rise without invalidating old
-  hashes.
+  hashes. scrypt holds a CPU for 50 to 200 ms: under eventlet it runs in a real thread
+  (`eventlet.tpool`), so the other green threads of the service keep answering meanwhile.
+  Sign-in verifies an unknown user name against `dummy_password_hash`, so that it costs what a
+  known one costs.
 - TOTP is RFC 6238 (HMAC-SHA1, 30 s, 6 digits): what every authenticator app speaks.
 - Ed25519 keys (tokens, seals, signatories) come from `cryptography`; a key's fingerprint is the
   SHA-256 of its raw public bytes, written in groups of four hex digits for paper.
@@ -11,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -27,6 +31,14 @@ SCRYPT_P = 1
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
+    return off_the_event_loop(_hash_password, password, n)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    return off_the_event_loop(_verify_password, password, stored)
+
+
+def _hash_password(password: str, n: int) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(
         password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, maxmem=2**27, dklen=32
@@ -38,7 +50,7 @@ def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${encoded_salt}${encoded_digest}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+def _verify_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
     except ValueError:
@@ -50,6 +62,27 @@ def verify_password(password: str, stored: str) -> bool:
         maxmem=2**27, dklen=32,
     )  # fmt: skip
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def off_the_event_loop(function, *args):
+    """`function(*args)` in one of eventlet's real threads when the process runs under eventlet
+    (a nameko service), so that CPU-bound work does not stall every other green thread; called
+    directly otherwise (the CLI, `python -m registry bootstrap`)."""
+    try:
+        from eventlet import patcher, tpool
+    except ImportError:  # the CLI may be installed without eventlet
+        return function(*args)
+    if patcher.is_monkey_patched("thread"):
+        return tpool.execute(function, *args)
+    return function(*args)
+
+
+@functools.cache
+def dummy_password_hash(n: int = SCRYPT_N) -> str:
+    """A hash of a random password nobody knows, with cost `n`, made once per process: what a
+    sign-in with an unknown or inactive user name is verified against, so that it runs the same
+    scrypt as a known one (and can never succeed)."""
+    return off_the_event_loop(_hash_password, secrets.token_urlsafe(32), n)
 
 
 def new_password() -> str:
@@ -198,6 +231,17 @@ class DataKey:
             raise ValueError(f"sealed with data key {version!r}, this is {self.VERSION!r}")
         raw = base64.b64decode(body)
         return self._aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        """A file's bytes sealed like a text (a roster staged for import): version, nonce, AEAD."""
+        nonce = secrets.token_bytes(12)
+        return f"{self.VERSION}:".encode("ascii") + nonce + self._aead.encrypt(nonce, data, None)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        version, _, body = bytes(sealed).partition(b":")
+        if version.decode("ascii", "replace") != self.VERSION:
+            raise ValueError(f"sealed with data key {version!r}, this is {self.VERSION!r}")
+        return self._aead.decrypt(body[:12], body[12:], None)
 
     def lookup_hash(self, text: str) -> str:
         """The same text always gives the same hash, under this county's key only."""

@@ -6,6 +6,11 @@ writers never deadlock upgrading a read lock) and are serialised inside the proc
 yields to eventlet: sqlite3 blocks the eventlet hub while it waits, so without that lock one
 greenthread waiting for the file lock would stall the greenthread that holds it.
 PostgreSQL goes through psycopg2 with psycogreen's wait callback, so a slow query yields.
+
+Engines hide bound parameters (`hide_parameters=True`, and on PostgreSQL only the first line of
+the server's message, which is where it would quote them back): a failing statement's error,
+which a service logs, names the statement but never the values it carried (a password hash, a
+sealed identifier, a person's name).
 """
 
 from __future__ import annotations
@@ -46,13 +51,34 @@ def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
         make_postgres_cooperative()
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg2")
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
+    event.listen(engine, "handle_error", _first_line_only)
+    return engine
+
+
+def _first_line_only(context) -> None:
+    """psycopg2 binds parameters into the statement's text before PostgreSQL sees it, so the
+    server's error can quote them back (`LINE 1: ... WHERE phone = '137…'`, `DETAIL: Key
+    (username)=(li.op) already exists`, `Failing row contains (…)`): keep the first line of the
+    message, which names what went wrong, in both the driver's error and SQLAlchemy's. The
+    error's class, SQLSTATE and `diag` stay as they were, for code that tells errors apart."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])
 
 
 def _sqlite_engine(parsed) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):

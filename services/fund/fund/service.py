@@ -14,7 +14,14 @@ from fund.audit_trail import take_checkpoint, verify
 from fund.commands import advances, money_in, money_out, opening
 from fund.domain.accounts import Line
 from fund.events import apply_seals, apply_signing_keys
-from fund.schemas import InflowSchema, ProposalSchema, TermsSchema, VoucherSchema, proposal_reply
+from fund.schemas import (
+    InflowSchema,
+    InflowsSchema,
+    ProposalSchema,
+    SettlementSchema,
+    TermsSchema,
+    proposal_reply,
+)
 from sanbao_common.access import OutOfScope
 from sanbao_common.base import ServiceBase
 from sanbao_common.crypto import public_key_text
@@ -24,8 +31,6 @@ from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay
 from sanbao_common.rpc import call_service, load, rpc
 from sanbao_common.seals import RegistrarKeys
-
-MAX_INFLOWS = 5000
 
 
 def _date(text: str, field: str):
@@ -48,7 +53,10 @@ class FundService(ServiceBase):
     registrar_keys = RegistrarKeys()
 
     def _command(self, method: str, key: str, request, execute):
-        return run_command(self.db, self.name, method, key, request, execute)
+        """Run `execute(uow)` once per idempotency key, bound to the caller whose token sent it:
+        the same key from anyone else is refused, never answered with the stored reply."""
+        caller = self.access.principal.actor
+        return run_command(self.db, self.name, method, key, request, execute, caller=caller)
 
     def _visible(self, account) -> None:
         """Parties' people see their accounts; the county's administrators and auditors all."""
@@ -137,13 +145,9 @@ class FundService(ServiceBase):
     @rpc(permission="fund.record")
     def record_inflows(self, account_id: str, inflows: list, idempotency_key: str) -> list:
         """A bank statement's credits in one transaction: all recorded, or none."""
-        if not isinstance(inflows, list) or not 1 <= len(inflows) <= MAX_INFLOWS:
-            raise InvalidInput({"inflows": [f"a list of 1 to {MAX_INFLOWS} inflows"]})
-        loaded, schema = [], InflowSchema()
-        for inflow in inflows:
-            data = load(schema, inflow)
+        loaded = load(InflowsSchema(), {"inflows": inflows})["inflows"]
+        for data in loaded:
             data["amount_fen"] = data.pop("amount")
-            loaded.append(data)
         caller, principal = self.context.caller(), self.access.principal
         return self._command(
             "record_inflows",
@@ -216,9 +220,8 @@ class FundService(ServiceBase):
 
     @rpc(permission="fund.record")
     def settle_advance(self, account_id: str, reference: str, vouchers: list, idempotency_key: str):
-        if not isinstance(vouchers, list) or not vouchers:
-            raise InvalidInput({"vouchers": ["a list of one or more vouchers"]})
-        loaded = [load(VoucherSchema(), v) for v in vouchers]
+        settlement = {"reference": reference, "vouchers": vouchers}
+        loaded = load(SettlementSchema(), settlement)["vouchers"]
         for voucher in loaded:
             voucher["amount_fen"] = voucher.pop("amount")
         caller, principal = self.context.caller(), self.access.principal

@@ -59,6 +59,14 @@ class RosterRefused(DomainError):
     message_zh = "花名册文件无法读取"
 
 
+class RosterUploadRejected(DomainError):
+    """A part of a roster upload, or the upload as a whole, that cannot be taken."""
+
+    code = "ROSTER_UPLOAD_REJECTED"
+    message_en = "this part of the roster upload cannot be taken"
+    message_zh = "花名册上传的该部分无法接收"
+
+
 # -- the directory ------------------------------------------------------------------------------
 
 
@@ -120,6 +128,23 @@ class AccountLocked(DomainError):
     code = "ACCOUNT_LOCKED"
     message_en = "too many failed sign-ins; the account is locked for a while"
     message_zh = "登录失败次数过多，账号暂时锁定"
+
+
+class SignInRateLimited(DomainError):
+    """More sign-in attempts for one user name than the window allows (LOGIN_ATTEMPTS_PER_NAME
+    per LOGIN_ATTEMPTS_WINDOW_SECONDS), right password or not, known name or not."""
+
+    code = "SIGN_IN_RATE_LIMITED"
+    message_en = "too many sign-in attempts for this user name; try again after retry_after"
+    message_zh = "该用户名登录尝试过于频繁，请在 retry_after 所示时间之后再试"
+
+
+class AccountChangedMeanwhile(DomainError):
+    code = "ACCOUNT_CHANGED"
+    message_en = (
+        "the account changed while this ran (a reset, a lock, a deactivation); sign in again"
+    )
+    message_zh = "操作期间账号已变更（重置、锁定或停用），请重新登录"
 
 
 class PasswordRejected(DomainError):

@@ -10,6 +10,17 @@ from sanbao_common.messaging.idempotency import run_command
 class RegistryPart:
     name = "registry"
 
-    def _command(self, method: str, key: str, request, execute):
-        """Run `execute(uow)` once per idempotency key and return its first reply."""
-        return run_command(self.db, self.name, method, key, request, execute)
+    def _command(self, method: str, key: str, request, execute, stored=None):
+        """Run `execute(uow)` once per idempotency key and return its first reply; the key is
+        bound to the caller whose token sent it (nobody else is answered with the reply), and
+        `stored(reply)` is what a retry gets when the first reply held something shown once."""
+        return run_command(
+            self.db,
+            self.name,
+            method,
+            key,
+            request,
+            execute,
+            caller=self.access.principal.actor,
+            stored=stored,
+        )

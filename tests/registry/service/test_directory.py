@@ -51,6 +51,7 @@ def db(databases):
 @pytest.fixture
 def settings(token_keys):
     section = {"TOKEN_TTL_SECONDS": 600, "LOGIN_MAX_FAILURES": 3, "LOGIN_LOCKOUT_SECONDS": 600,
+               "LOGIN_ATTEMPTS_PER_NAME": 10, "LOGIN_ATTEMPTS_WINDOW_SECONDS": 300,
                "PASSWORD_SCRYPT_N": 1024, "STALE_AFTER_DAYS": 180}  # fmt: skip
     with nameko_config.patch({"COUNTY": COUNTY, "registry": section}):
         yield
@@ -74,6 +75,7 @@ def as_(db, settings, token_keys):
             token_key=token_keys.private_key,
             access=fake_access(who),
             registrar_keys=token_keys.registrar.keys,
+            data_key=token_keys.data_key,
         )
 
     return make
@@ -318,10 +320,11 @@ def test_a_second_factor_once_confirmed_is_required(tree, as_, token_keys):
     principal = verify_token(token, [token_keys.private_key.public_key()], COUNTY)
     me = as_()
     me.access._known = principal
-    secret = me.start_totp()["secret"]
+    password = created["one_time_password"]
+    secret = me.start_totp(password)["secret"]
     with pytest.raises(SignInFailed):
-        me.confirm_totp("000000" if totp(secret) != "000000" else "111111")
-    me.confirm_totp(totp(secret))
+        me.confirm_totp("000000" if totp(secret) != "000000" else "111111", password)
+    me.confirm_totp(totp(secret), password)
     with pytest.raises(SignInFailed):
         as_().login("li.op", created["one_time_password"])
     assert as_().login("li.op", created["one_time_password"], totp(secret))["token"]

@@ -154,3 +154,25 @@ def test_a_statement_names_its_purpose_organisation_and_county():
     with pytest.raises(SigningKeyRejected):  # a township does not co-manage joint accounts
         d.check_statement(dict(statement, organisation_id=TOWNSHIP.org_id), "seal", TOWNSHIP,
                           COUNTY)  # fmt: skip
+
+
+def test_a_lock_holds_until_it_runs_out_and_a_window_allows_its_attempts_only():
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from registry.exceptions import AccountLocked, SignInRateLimited
+
+    locked = replace(user(["coop_operator"]), locked_until=NOW + timedelta(minutes=5))
+    with pytest.raises(AccountLocked, match="until=2026-11-28T00:05:00"):
+        d.check_not_locked(locked, NOW)
+    d.check_not_locked(locked, NOW + timedelta(minutes=5))  # run out
+    policy = d.SignInPolicy(5, timedelta(minutes=15), attempts=10, window=timedelta(minutes=5))
+    d.check_attempts(10, NOW, policy)
+    with pytest.raises(SignInRateLimited, match="retry_after=2026-11-28T00:05:00"):
+        d.check_attempts(11, NOW, policy)
+
+
+def test_a_stored_reply_never_keeps_a_one_time_password():
+    kept = d.withhold_password({"user_id": "u1", "one_time_password": "x", "password_shown": True})
+    assert kept["user_id"] == "u1" and "one_time_password" not in kept
+    assert kept["password_shown"] is False and "reset" in kept["message"]

@@ -87,13 +87,25 @@ def totp():
 
 
 @totp.command("enable")
+@click.option(
+    "--totp",
+    "current",
+    metavar="CODE",
+    help="When replacing a second factor: a code of the authenticator app you use now.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read your password from standard input.")
 @click.pass_obj
-def totp_enable(session: Session):
-    """Show a new secret for your authenticator app, then confirm with one of its codes."""
-    started = session.stack.call("registry", "start_totp")
+def totp_enable(session: Session, current, password_stdin):
+    """Show a new secret for your authenticator app, then confirm with one of its codes. Your
+    password is asked (and, when replacing a second factor, a code of the current one): a token
+    alone cannot change how you sign in."""
+    password = _read_secret("Password", password_stdin)
+    started = session.stack.call("registry", "start_totp", password, current)
     output.record("add this to your authenticator app", started)
-    code = click.prompt("Code shown by the app")
-    session.stack.call("registry", "confirm_totp", code)
+    code = click.prompt("Code shown by the app for the new secret")
+    if started.get("replacing"):
+        current = click.prompt("A code of the authenticator you use now (it is being replaced)")
+    session.stack.call("registry", "confirm_totp", code, password, current)
     output.record(
         "two-factor sign-in", {"enabled": True, "from now on": "sanbao login --totp CODE"}
     )

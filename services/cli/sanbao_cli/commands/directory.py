@@ -192,7 +192,7 @@ def user_create(
         "phone": phone,
         "email": email,
     }
-    output.record(
+    _show_with_password(
         "created", call_command(session, "registry", "create_user", new, key=idempotency_key)
     )
 
@@ -272,10 +272,22 @@ def user_activate(session: Session, user_id, idempotency_key):
 @click.pass_obj
 def user_reset_password(session: Session, user_id, idempotency_key):
     """A new one-time password (shown once) and no second factor until they set one up."""
-    output.record(
+    _show_with_password(
         "reset",
         call_command(session, "registry", "reset_user_password", user_id, key=idempotency_key),
     )
+
+
+def _show_with_password(title: str, reply: dict) -> None:
+    """A created or reset user. The one-time password is in the first reply only: a repeat with
+    the same idempotency key (after a timeout, say) gets the user without it, and says so."""
+    output.record(title, reply)
+    if reply.get("password_shown") is False:
+        output.error(
+            "PASSWORD_NOT_SHOWN",
+            "the one-time password was shown once, in the first reply to this command, and is "
+            f"not kept; to give the user a new one: sanbao user reset-password {reply['user_id']}",
+        )
 
 
 COMMANDS = (org, group, agents, user)

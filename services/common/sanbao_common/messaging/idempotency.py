@@ -6,6 +6,12 @@ successful outcome is stored with the key in the command's own transaction; a re
 same key and the same request returns that outcome and changes nothing; the same key with a
 different request is refused. A refused command stores nothing, so it can be corrected and sent
 again under the same key.
+
+A key belongs to the caller who first used it (the actor of their token): the same key from
+anyone else is refused with `IDEMPOTENCY_KEY_CONFLICT`, whatever their request, and learns
+nothing of the stored reply (nor whether their request matched the first), so a key seen in a
+log or over a shoulder opens nothing. A command whose first reply holds something to show only
+once (a one-time password) stores a reply without it (`stored=`): a retry says it was shown.
 """
 
 from __future__ import annotations
@@ -25,9 +31,9 @@ from sanbao_common.errors import DomainError
 from sanbao_common.messaging.tables import IDEMPOTENCY_KEYS
 
 # Built once: every command runs both.
-_LOOKUP = select(IDEMPOTENCY_KEYS.c.request_sha256, IDEMPOTENCY_KEYS.c.response).where(
-    IDEMPOTENCY_KEYS.c.key == bindparam("key")
-)
+_LOOKUP = select(
+    IDEMPOTENCY_KEYS.c.caller, IDEMPOTENCY_KEYS.c.request_sha256, IDEMPOTENCY_KEYS.c.response
+).where(IDEMPOTENCY_KEYS.c.key == bindparam("key"))
 _STORE = insert(IDEMPOTENCY_KEYS)
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _replays: dict[str, Counter] = {}
@@ -43,6 +49,12 @@ class IdempotencyKeyReused(DomainError):
     code = "IDEMPOTENCY_KEY_REUSED"
     message_en = "this idempotency key was already used for a different request"
     message_zh = "该幂等键已用于另一个不同的请求"
+
+
+class IdempotencyKeyConflict(DomainError):
+    code = "IDEMPOTENCY_KEY_CONFLICT"
+    message_en = "this idempotency key is already taken; send the command with a new key"
+    message_zh = "该幂等键已被占用，请使用新的幂等键提交"
 
 
 def _replay_counter(service: str) -> Counter:
@@ -67,20 +79,23 @@ def run_command(
     key: str,
     request,
     execute: Callable[[UnitOfWork], dict],
+    *,
+    caller: str,
+    stored: Callable[[dict], dict] | None = None,
 ) -> dict:
-    """Run `execute(uow)` once per key: it must not commit; the reply is stored with its effect."""
+    """Run `execute(uow)` once per key: it must not commit; the reply is stored with its effect,
+    bound to `caller` (the actor of the command's token). `stored(reply)`, when given, is what
+    is kept and what a retry gets instead of the reply itself."""
     if not isinstance(key, str) or not _KEY.match(key):
         raise IdempotencyKeyInvalid()
     digest = request_digest(method, request)
     for _ in range(2):  # a second pass only after losing an insert race to a concurrent retry
         with db.unit_of_work() as uow:
-            stored = uow.connection.execute(_LOOKUP, {"key": key}).first()
-            if stored is not None:
-                if stored.request_sha256 != digest:
-                    raise IdempotencyKeyReused(key=key)
-                _replay_counter(service).labels(method).inc()
-                return json.loads(stored.response)
+            found = uow.connection.execute(_LOOKUP, {"key": key}).first()
+            if found is not None:
+                return _replay(found, caller, digest, service, method, key)
             response = execute(uow)
+            kept = response if stored is None else stored(response)
             try:
                 uow.connection.execute(
                     _STORE,
@@ -88,8 +103,9 @@ def run_command(
                         "key": key,
                         "method": method,
                         "request_sha256": digest,
-                        "response": json.dumps(response, ensure_ascii=False, default=str),
+                        "response": json.dumps(kept, ensure_ascii=False, default=str),
                         "created_at": datetime.now(UTC),
+                        "caller": caller,
                     },
                 )
             except IntegrityError:
@@ -99,3 +115,14 @@ def run_command(
             uow.commit()
             return response
     raise IdempotencyKeyReused(key=key)
+
+
+def _replay(found, caller: str, digest: str, service: str, method: str, key: str) -> dict:
+    """The stored reply, to its own caller sending the same request again. Another caller is
+    refused before the request is compared: the refusal is the same whatever they sent."""
+    if found.caller != caller:
+        raise IdempotencyKeyConflict()
+    if found.request_sha256 != digest:
+        raise IdempotencyKeyReused(key=key)
+    _replay_counter(service).labels(method).inc()
+    return json.loads(found.response)

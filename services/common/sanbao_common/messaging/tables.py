@@ -1,9 +1,11 @@
 """Tables every service that publishes, consumes or takes commands has in its own database.
 
 A service's `adapters/tables.py` adds the ones it needs to its own metadata (so that its
-migrations are checked against them); its migrations create them with `schema_v1` (frozen: a
-later change gets a new module, never an edit of this one's DDL). The kit's own code queries
-through the module-level `OUTBOX`, `INBOX` and `IDEMPOTENCY_KEYS`, which describe the same tables.
+migrations are checked against them); its migrations create them with `schema_v1` and change
+them with `schema_v2` (the idempotency keys' `caller`), each frozen: a later change gets a new
+module, never an edit of one's DDL. The definitions here are the live ones, what those modules
+add up to. The kit's own code queries through the module-level `OUTBOX`, `INBOX` and
+`IDEMPOTENCY_KEYS`, which describe the same tables.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("request_sha256", String(64), nullable=False),
         Column("response", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
+        # The actor whose command stored the reply: only they are answered with it (schema_v2).
+        Column("caller", String(200), nullable=False),
     )
     Index("ix_idempotency_keys_created_at", table.c.created_at)
     return table

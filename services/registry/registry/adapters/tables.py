@@ -158,6 +158,23 @@ roster_imports = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("started_by", String(200), nullable=False),
     Column("scope", String(20), nullable=False),  # the importer's area, checked on every row
+    # Starts of `apply`, each counted before its work: past ROSTER_IMPORT_MAX_ATTEMPTS, failed.
+    Column("attempts", Integer, nullable=False),
+)
+
+# A roster file on its way in, part by part, until `start_roster_import` takes it whole (and
+# deletes the parts in the same transaction); parts nobody imported go after a day. Sealed with
+# the data key: the file holds ID numbers and phones in full.
+roster_upload_parts = Table(
+    "roster_upload_parts",
+    metadata,
+    Column("upload_id", String(128), primary_key=True),
+    Column("part", Integer, primary_key=True, autoincrement=False),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("content_sealed", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 roster_import_errors = Table(
@@ -230,6 +247,9 @@ village_groups = Table(
     Column("active", Boolean, nullable=False),
 )
 
+# Staff. Their phone and email and their TOTP secrets (enabled and pending) are sealed with the
+# county's data key like people's identifiers (the directory's repository seals and unseals):
+# a copy of the database without the key holds none of them. Shown masked (registry.schemas).
 users = Table(
     "users",
     metadata,
@@ -239,18 +259,31 @@ users = Table(
     Column("org_id", String(36), nullable=False, index=True),
     Column("roles", String(200), nullable=False),
     Column("village_group", String(15)),
-    Column("phone", String(11)),
-    Column("email", String(200)),
     Column("password_hash", String(200), nullable=False),
     Column("must_change_password", Boolean, nullable=False),
-    Column("totp_secret", String(64)),
-    Column("totp_pending", String(64)),
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", DateTime(timezone=True)),
     Column("active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("changed_by", String(200), nullable=False),
+    Column("phone_sealed", String(120)),
+    Column("email_sealed", Text),
+    Column("totp_sealed", String(120)),
+    Column("totp_pending_sealed", String(120)),
+)
+
+# Sign-in attempts per user name in the current fixed window, shared by every replica: the rate
+# limit. The name is kept as a keyed hash of the data key (people type passwords into the name
+# field). Only names tried within the last window have a row: each attempt deletes up to a
+# hundred expired ones, so the table grows with the rate of attempts, never with time.
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("name_hash", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
 )
 
 # Seals organisations submitted (with proof of possession), each pending until a seal registrar

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from registry.exceptions import (
+    AccountLocked,
     OrganisationInactive,
     OrganisationRejected,
     PasswordRejected,
     SealRejected,
     SigningKeyRejected,
+    SignInRateLimited,
     UserRejected,
 )
 from sanbao_common.access import COUNTY_ADMIN, ROLES, SEAL_GRANTED_ROLES
@@ -186,6 +188,10 @@ def group_code(village: Organisation, number: int) -> str:
 
 @dataclass(frozen=True)
 class User:
+    """A member of staff. `phone`, `email`, `totp_secret` and `totp_pending` are in clear here
+    only: they are stored sealed with the data key, and a repository given no key reads them as
+    opaque `Sealed` values (which can be carried, never shown or used)."""
+
     user_id: str
     username: str
     display_name: str
@@ -262,6 +268,56 @@ def check_username(username: str) -> str:
 def check_new_password(password: str, old_password: str | None) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD or password == old_password:
         raise PasswordRejected()
+
+
+# -- sign-in ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """How hard guessing is made (registry's LOGIN_* settings): `max_failures` wrong proofs (a
+    password or a code, at sign-in or when changing one's password or TOTP) lock an account for
+    `lockout`; a user name gets `attempts` sign-ins per `window`, known or not, right or wrong."""
+
+    max_failures: int
+    lockout: timedelta
+    attempts: int
+    window: timedelta
+
+
+def locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def check_not_locked(user: User, now: datetime) -> None:
+    """A locked account proves nothing until the lock runs out: no sign-in, no password or TOTP
+    change, not even with the right password."""
+    if locked(user, now):
+        raise AccountLocked(until=user.locked_until.isoformat(timespec="seconds"))
+
+
+def check_attempts(attempts: int, window_start: datetime, policy: SignInPolicy) -> None:
+    """The (attempts+1)th sign-in of a name within its window is refused, with when to retry."""
+    if attempts > policy.attempts:
+        retry_after = window_start + policy.window
+        raise SignInRateLimited(retry_after=retry_after.isoformat(timespec="seconds"))
+
+
+# What a retry of create_user / reset_user_password answers: the one-time password is shown in
+# the first reply only, never stored (a stored reply is kept for days and replayed to retries).
+PASSWORD_WITHHELD = {
+    "password_shown": False,
+    "message": (
+        "the one-time password was shown once, in the first reply; reset the password again "
+        "(sanbao user reset-password) to give the user a new one / 一次性密码仅在首次回复中显示，"
+        "如需新密码请再次重置（sanbao user reset-password）"
+    ),
+}
+
+
+def withhold_password(reply: dict) -> dict:
+    """The reply to keep for retries: everything but the one-time password."""
+    return {k: v for k, v in reply.items() if k != "one_time_password"} | PASSWORD_WITHHELD
 
 
 def scope_of(user: User, org: Organisation) -> str:

@@ -1,5 +1,8 @@
 """The directory's entrypoints: sign-in and one's own account, organisations and village
-groups, users, seals and signing keys."""
+groups, users, seals and signing keys.
+
+Users are read with the data key (`self.data_key`): their phones and emails are stored sealed
+and shown masked."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from datetime import timedelta
 
 from nameko import config
 
+from registry.directory import domain as d
 from registry.directory import seal_use_cases as seals
+from registry.directory import sign_in as account
 from registry.directory import use_cases as directory
 from registry.directory.repository import DirectoryRepository
 from registry.directory.revocation import revoke_tokens
@@ -47,19 +52,18 @@ class DirectoryEntrypoints(RegistryPart):
     @rpc(public=True)
     def login(self, username: str, password: str, totp: str | None = None) -> dict:
         settings = configured()
-        with self.db.unit_of_work() as uow:
-            token, principal = directory.sign_in(
-                uow,
-                username,
-                password,
-                totp,
-                county=config["COUNTY"],
-                signing_key=self.token_key,
-                ttl=timedelta(seconds=settings["TOKEN_TTL_SECONDS"]),
-                max_failures=settings["LOGIN_MAX_FAILURES"],
-                lockout=timedelta(seconds=settings["LOGIN_LOCKOUT_SECONDS"]),
-            )
-            uow.commit()
+        token, principal = account.sign_in(
+            self.db,
+            self.data_key,
+            username,
+            password,
+            totp,
+            county=config["COUNTY"],
+            signing_key=self.token_key,
+            ttl=timedelta(seconds=settings["TOKEN_TTL_SECONDS"]),
+            policy=account.sign_in_policy(settings),
+            scrypt_n=settings["PASSWORD_SCRYPT_N"],
+        )
         return {
             "token": token,
             "expires_at": principal.expires_at,
@@ -83,14 +87,19 @@ class DirectoryEntrypoints(RegistryPart):
 
     @rpc(permission="account.manage_own")
     def change_password(self, old_password: str, new_password: str) -> dict:
+        """A wrong old password counts toward the lockout, as at sign-in."""
+        settings, principal = configured(), self.access.principal
+        proven = account.prove_password_change(
+            self.db,
+            self.data_key,
+            principal,
+            old_password,
+            new_password,
+            account.sign_in_policy(settings),
+            settings["PASSWORD_SCRYPT_N"],
+        )
         with self.db.unit_of_work() as uow:
-            directory.change_password(
-                uow,
-                self.access.principal,
-                old_password,
-                new_password,
-                configured()["PASSWORD_SCRYPT_N"],
-            )
+            account.change_password(uow, principal, proven)
             # Every token issued so far stops working, this one included: whoever else held
             # the old password is out too.
             revoke_tokens(uow, self.context.caller(), [self.access.principal], "password_changed")
@@ -98,20 +107,34 @@ class DirectoryEntrypoints(RegistryPart):
         return {"changed": True, "sign_in_again": True}
 
     @rpc(permission="account.manage_own")
-    def start_totp(self) -> dict:
-        """A new TOTP secret for the caller's authenticator app; active once confirmed."""
+    def start_totp(self, password: str, totp: str | None = None) -> dict:
+        """A new TOTP secret for the caller's authenticator app, active once confirmed. Needs
+        the password, and the current code when replacing a second factor: a token alone
+        cannot change how its holder proves who they are."""
         from sanbao_common.crypto import totp_uri
 
-        with self.db.unit_of_work() as uow:
-            secret = directory.start_totp(uow, self.access.principal)
-            uow.commit()
-        return {"secret": secret, "uri": totp_uri(secret, self.access.principal.username)}
+        principal = self.access.principal
+        secret, replacing = account.start_totp(
+            self.db, self.data_key, principal, password, totp, account.sign_in_policy(configured())
+        )
+        return {
+            "secret": secret,
+            "uri": totp_uri(secret, principal.username),
+            "replacing": replacing,
+        }
 
     @rpc(permission="account.manage_own")
-    def confirm_totp(self, code: str) -> dict:
-        with self.db.unit_of_work() as uow:
-            directory.confirm_totp(uow, self.access.principal, code)
-            uow.commit()
+    def confirm_totp(self, code: str, password: str, totp: str | None = None) -> dict:
+        """`code` from the new secret; the password, and the current code when replacing."""
+        account.confirm_totp(
+            self.db,
+            self.data_key,
+            self.access.principal,
+            code,
+            password,
+            totp,
+            account.sign_in_policy(configured()),
+        )
         return {"totp_enabled": True}
 
     # -- organisations -------------------------------------------------------------------------
@@ -208,16 +231,18 @@ class DirectoryEntrypoints(RegistryPart):
 
     @rpc(permission="users.manage")
     def create_user(self, user: dict, idempotency_key: str) -> dict:
-        """A new user with a one-time password, shown in this reply only."""
+        """A new user with a one-time password, shown in this reply only: a retry with the same
+        key answers `password_shown: false` (the stored reply never holds it)."""
         data, caller = load(CreateUserSchema(), user), self.context.caller()
+        credentials = directory.one_time_password(configured()["PASSWORD_SCRYPT_N"])
 
         def execute(uow):
-            created, password = directory.create_user(
-                uow, caller, data, configured()["PASSWORD_SCRYPT_N"]
-            )
-            return dict(_user.dump(created), one_time_password=password)
+            created, password = directory.create_user(uow, caller, data, credentials, self.data_key)
+            return dict(_user.dump(created), one_time_password=password, password_shown=True)
 
-        return self._command("create_user", idempotency_key, user, execute)
+        return self._command(
+            "create_user", idempotency_key, user, execute, stored=d.withhold_password
+        )
 
     @rpc(permission="users.manage")
     def change_user_roles(
@@ -230,7 +255,12 @@ class DirectoryEntrypoints(RegistryPart):
             [user_id, roles, village_group],
             lambda uow: _user.dump(
                 directory.change_user(
-                    uow, caller, user_id, roles=roles, village_group=village_group
+                    uow,
+                    caller,
+                    user_id,
+                    roles=roles,
+                    village_group=village_group,
+                    key=self.data_key,
                 )
             ),
         )
@@ -242,30 +272,37 @@ class DirectoryEntrypoints(RegistryPart):
             "set_user_active",
             idempotency_key,
             [user_id, bool(active)],
-            lambda uow: _user.dump(directory.change_user(uow, caller, user_id, active=active)),
+            lambda uow: _user.dump(
+                directory.change_user(uow, caller, user_id, active=active, key=self.data_key)
+            ),
         )
 
     @rpc(permission="users.manage")
     def reset_user_password(self, user_id: str, idempotency_key: str) -> dict:
+        """A new one-time password, shown in this reply only (as `create_user`)."""
         caller = self.context.caller()
+        credentials = directory.one_time_password(configured()["PASSWORD_SCRYPT_N"])
 
         def execute(uow):
             user, password = directory.reset_password(
-                uow, caller, user_id, configured()["PASSWORD_SCRYPT_N"]
+                uow, caller, user_id, credentials, self.data_key
             )
-            return dict(_user.dump(user), one_time_password=password)
+            return dict(_user.dump(user), one_time_password=password, password_shown=True)
 
-        return self._command("reset_user_password", idempotency_key, [user_id], execute)
+        return self._command(
+            "reset_user_password", idempotency_key, [user_id], execute, stored=d.withhold_password
+        )
 
     @rpc(permission="users.read")
     def list_users(self, org_id: str | None = None) -> list:
         with self.db.reader() as uow:
-            return _user.dump(DirectoryRepository(uow.connection).users(org_id), many=True)
+            users = DirectoryRepository(uow.connection, self.data_key).users(org_id)
+            return _user.dump(users, many=True)
 
     @rpc(permission="users.read")
     def get_user(self, user_id: str) -> dict:
         with self.db.reader() as uow:
-            repo = DirectoryRepository(uow.connection)
+            repo = DirectoryRepository(uow.connection, self.data_key)
             user = repo.user(user_id)
             if user is None:
                 raise UserNotFound(user_id=user_id)

@@ -1,26 +1,57 @@
-"""Storage of the directory inside a unit of work's connection."""
+"""Storage of the directory inside a unit of work's connection.
+
+Staff phones, emails and TOTP secrets are sealed here, with the data key the repository is
+given, and unsealed when read; a repository given no key reads them as `Sealed` values, which
+are carried and stored back unchanged but can be neither shown nor used. Sign-in counters
+change in single statements (`count_failure`, `clear_failures`, `count_attempt`), never by
+writing a whole row back, so concurrent attempts all count and never undo someone else's
+change.
+
+Long because it is all of the directory's SQL (organisations, groups, users, sign-in counters,
+seals and signing keys) in one place, as every sub-domain keeps its own."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from registry.adapters.tables import (
     directory_history,
     organisations,
     seals,
+    sign_in_attempts,
     signing_keys,
     users,
     village_groups,
 )
 from registry.directory.domain import Organisation, User, VillageGroup
+from registry.schemas import UserSchema
+from sanbao_common.crypto import DataKey
 
-_USER_FIELDS = [c.name for c in users.columns]
+# A user's field -> the column its sealed form is stored in.
+SEALED_COLUMNS = {
+    "phone": "phone_sealed",
+    "email": "email_sealed",
+    "totp_secret": "totp_sealed",
+    "totp_pending": "totp_pending_sealed",
+}
+_USER_FIELDS = [f.name for f in fields(User) if f.name != "extra"]
 _SECRET_FIELDS = {"password_hash", "totp_secret", "totp_pending"}
+_MASKS = UserSchema(only=("phone_masked", "email_masked"))
+# Expired sign-in windows one attempt deletes: enough to keep up with any rate of new names.
+_PRUNED_PER_ATTEMPT = 100
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A sealed value read without the data key."""
+
+    token: str = field(repr=False)
 
 
 def _aware(moment):
@@ -33,23 +64,44 @@ def _organisation(row) -> Organisation:
     return Organisation(**data)
 
 
-def _user(row) -> User:
+def _user(row, key: DataKey | None) -> User:
     data = dict(row._mapping)
+    for name, column in SEALED_COLUMNS.items():
+        token = data.pop(column)
+        data[name] = None if token is None else key.decrypt(token) if key else Sealed(token)
     data["roles"] = tuple(r for r in data["roles"].split(",") if r)
     data["changed_at"] = _aware(data["changed_at"])
     data["locked_until"] = _aware(data["locked_until"])
     return User(**data)
 
 
-def _user_row(user: User) -> dict:
-    data = {name: getattr(user, name) for name in _USER_FIELDS}
-    data["roles"] = ",".join(user.roles)
-    return data
+def _seal(value, key: DataKey | None):
+    if value is None or isinstance(value, Sealed):
+        return None if value is None else value.token
+    if key is None:
+        raise RuntimeError("a user's contact details and TOTP secrets are sealed with the data key")
+    return key.encrypt(value)
+
+
+def _user_columns(user: User, names, key: DataKey | None) -> dict:
+    values = {}
+    for name in names:
+        value = getattr(user, name)
+        if name in SEALED_COLUMNS:
+            values[SEALED_COLUMNS[name]] = _seal(value, key)
+        else:
+            values[name] = ",".join(value) if name == "roles" else value
+    return values
+
+
+def _unlocked(now: datetime):
+    return or_(users.c.locked_until.is_(None), users.c.locked_until <= now)
 
 
 class DirectoryRepository:
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, key: DataKey | None = None):
         self.connection = connection
+        self.key = key
 
     # -- history -----------------------------------------------------------------------------
 
@@ -165,34 +217,170 @@ class DirectoryRepository:
     # -- users -------------------------------------------------------------------------------
 
     def add_user(self, user: User) -> None:
-        self.connection.execute(insert(users).values(**_user_row(user)))
+        self.connection.execute(insert(users).values(**_user_columns(user, _USER_FIELDS, self.key)))
 
-    def save_user(self, user: User) -> None:
-        self.connection.execute(
-            update(users).where(users.c.user_id == user.user_id).values(**_user_row(user))
-        )
+    def save_user(self, user: User, before: User) -> None:
+        """Write the fields `user` changed from `before`, and only those: a concurrent change of
+        another field (a failed sign-in counted meanwhile) is kept."""
+        changed = [name for name in _USER_FIELDS if getattr(user, name) != getattr(before, name)]
+        if changed:
+            self.connection.execute(
+                update(users)
+                .where(users.c.user_id == user.user_id)
+                .values(**_user_columns(user, changed, self.key))
+            )
 
     def user(self, user_id: str) -> User | None:
         row = self.connection.execute(select(users).where(users.c.user_id == user_id)).first()
-        return _user(row) if row else None
+        return _user(row, self.key) if row else None
 
     def user_by_name(self, username: str) -> User | None:
         row = self.connection.execute(select(users).where(users.c.username == username)).first()
-        return _user(row) if row else None
+        return _user(row, self.key) if row else None
 
     def users(self, org_id: str | None = None) -> list[User]:
         query = select(users).order_by(users.c.username)
         if org_id:
             query = query.where(users.c.org_id == org_id)
-        return [_user(row) for row in self.connection.execute(query)]
+        return [_user(row, self.key) for row in self.connection.execute(query)]
 
     def user_count(self) -> int:
         return self.connection.execute(select(func.count()).select_from(users)).scalar_one()
 
     @staticmethod
     def public_state(user: User) -> dict:
-        """What history keeps of a user: never a password hash or a TOTP secret."""
-        return {k: v for k, v in asdict(user).items() if k not in _SECRET_FIELDS | {"extra"}}
+        """What history keeps of a user: contact details masked, never a password hash or a
+        TOTP secret."""
+        hidden = _SECRET_FIELDS | {"extra", "phone", "email"}
+        state = {k: v for k, v in asdict(user).items() if k not in hidden}
+        return state | _MASKS.dump(user)
+
+    # -- sign-in -----------------------------------------------------------------------------
+
+    def count_failure(self, user_id: str, now: datetime, max_failures: int, lockout: timedelta):
+        """One more wrong password or code, in one statement: `failed_logins + 1` (from 1 again
+        when an earlier lock has run out), and the lock once it reaches `max_failures`. Returns
+        until when the account is locked now, or None."""
+        expired = and_(users.c.locked_until.is_not(None), users.c.locked_until <= now)
+        count = case((expired, 1), else_=users.c.failed_logins + 1)
+        until = literal(now + lockout, users.c.locked_until.type)
+        still_locked = case((users.c.locked_until > now, users.c.locked_until), else_=until)
+        row = self.connection.execute(
+            update(users)
+            .where(users.c.user_id == user_id)
+            .values(
+                failed_logins=count,
+                locked_until=case(
+                    (count >= max_failures, still_locked),
+                    (expired, null()),
+                    else_=users.c.locked_until,
+                ),
+            )
+            .returning(users.c.locked_until)
+        ).first()
+        locked_until = _aware(row.locked_until) if row else None
+        return locked_until if locked_until is not None and locked_until > now else None
+
+    def clear_failures(self, user_id: str, now: datetime) -> None:
+        """The count back to zero after a right proof, in one statement, unless the account was
+        locked meanwhile (the caller reads the user again to find out)."""
+        self.connection.execute(
+            update(users)
+            .where(
+                users.c.user_id == user_id,
+                _unlocked(now),
+                or_(users.c.failed_logins > 0, users.c.locked_until.is_not(None)),
+            )
+            .values(failed_logins=0, locked_until=None)
+        )
+
+    def set_password(self, user: User, password_hash: str, actor: str, now: datetime) -> bool:
+        """A new password for `user` as read (same version, still active, not locked)."""
+        return self._update_as_read(
+            user,
+            now,
+            password_hash=password_hash,
+            must_change_password=False,
+            failed_logins=0,
+            locked_until=None,
+            version=users.c.version + 1,
+            changed_at=now,
+            changed_by=actor,
+        )
+
+    def set_totp_pending(self, user: User, secret: str, now: datetime) -> bool:
+        return self._update_as_read(
+            user, now, totp_pending_sealed=_seal(secret, self.key), failed_logins=0
+        )
+
+    def enable_totp(self, user: User, secret: str, actor: str, now: datetime) -> bool:
+        """`secret` (the pending one, whose code was just checked) becomes the second factor."""
+        return self._update_as_read(
+            user,
+            now,
+            totp_sealed=_seal(secret, self.key),
+            totp_pending_sealed=None,
+            failed_logins=0,
+            version=users.c.version + 1,
+            changed_at=now,
+            changed_by=actor,
+        )
+
+    def _update_as_read(self, user: User, now: datetime, **values) -> bool:
+        result = self.connection.execute(
+            update(users)
+            .where(
+                users.c.user_id == user.user_id,
+                users.c.version == user.version,
+                users.c.active.is_(True),
+                _unlocked(now),
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def count_attempt(self, name_hash: str, now: datetime, window: timedelta):
+        """One more sign-in attempt of a name in its fixed window (a new window once the last
+        has run out), in one statement; returns (attempts in the window, when it started).
+        Deletes up to a hundred expired windows first (skipping those another attempt holds),
+        so that the table only keeps names tried within the last window."""
+        table, cutoff = sign_in_attempts, now - window
+        expired = (
+            select(table.c.name_hash)
+            .where(table.c.window_start <= cutoff)
+            .limit(_PRUNED_PER_ATTEMPT)
+            .with_for_update(skip_locked=True)
+        )
+        self.connection.execute(delete(table).where(table.c.name_hash.in_(expired)))
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        stale = table.c.window_start <= cutoff
+        statement = (
+            dialect.insert(table)
+            .values(name_hash=name_hash, window_start=now, attempts=1, failures=0)
+            .on_conflict_do_update(
+                index_elements=[table.c.name_hash],
+                set_={
+                    "attempts": case((stale, 1), else_=table.c.attempts + 1),
+                    "failures": case((stale, 0), else_=table.c.failures),
+                    "window_start": case(
+                        (stale, literal(now, table.c.window_start.type)),
+                        else_=table.c.window_start,
+                    ),
+                },
+            )
+            .returning(table.c.attempts, table.c.window_start)
+        )
+        row = self.connection.execute(statement).one()
+        return row.attempts, _aware(row.window_start)
+
+    def count_failed_attempt(self, name_hash: str) -> None:
+        """A wrong password or code for a name, known or not: every failed sign-in writes once,
+        whether or not the name is someone's."""
+        self.connection.execute(
+            update(sign_in_attempts)
+            .where(sign_in_attempts.c.name_hash == name_hash)
+            .values(failures=sign_in_attempts.c.failures + 1)
+        )
 
     # -- seals and signing keys --------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-"""The directory's use cases: bootstrap and sign-in, organisations, village groups and users
-(seals and signing keys: `seal_use_cases`). Each runs inside the unit of work it is given; the
-entrypoint commits.
+"""The directory's use cases: bootstrap, organisations, village groups and users (sign-in and
+one's own password and TOTP: `sign_in`; seals and signing keys: `seal_use_cases`). Each runs
+inside the unit of work it is given; the entrypoint commits.
 
 Long because sign-in, organisations, groups and users share the directory's lookups (a user's
 organisation, a village's place in the tree); split, each module would import the others."""
@@ -9,33 +9,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from registry.directory import domain as d
 from registry.directory.repository import DirectoryRepository
 from registry.directory.revocation import revoke_tokens, roles_reduced
 from registry.events import registry_event
 from registry.exceptions import (
-    AccountLocked,
     OrganisationExists,
     OrganisationNotFound,
     OrganisationRejected,
-    SignInFailed,
     UsernameTaken,
     UserNotFound,
     UserRejected,
     VillageGroupNotFound,
 )
 from registry.schemas import OrganisationSchema, UserSchema, VillageGroupSchema
-from sanbao_common.access import SIGNATORY, Principal, issue_token
 from sanbao_common.context import Caller
-from sanbao_common.crypto import (
-    hash_password,
-    new_password,
-    new_totp_secret,
-    verify_password,
-    verify_totp,
-)
+from sanbao_common.crypto import DataKey, hash_password, new_password
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
 from sanbao_common.validators import parse_division_code
@@ -55,7 +46,7 @@ def organisation(repo: DirectoryRepository, org_id: str) -> d.Organisation:
     return org
 
 
-# -- bootstrap and sign-in ----------------------------------------------------------------------
+# -- bootstrap ----------------------------------------------------------------------------------
 
 
 def bootstrap(uow: UnitOfWork, county: str, username: str, scrypt_n: int) -> tuple[d.User, str]:
@@ -81,109 +72,10 @@ def bootstrap(uow: UnitOfWork, county: str, username: str, scrypt_n: int) -> tup
             },
         )
     return _add_user(
-        repo, uow, caller, scrypt_n,
+        repo, uow, caller, one_time_password(scrypt_n),
         username=d.check_username(username), display_name="管理员", org_id=county_coop.org_id,
         roles=("coop_operator", "county_admin"), village_group=None, phone=None, email=None,
     )  # fmt: skip
-
-
-def sign_in(
-    uow: UnitOfWork,
-    username: str,
-    password: str,
-    code: str | None,
-    *,
-    county: str,
-    signing_key,
-    ttl: timedelta,
-    max_failures: int,
-    lockout: timedelta,
-) -> tuple[str, Principal]:
-    """A token for a person who proves who they are. Failures are counted in the database, so
-    neither a restart nor another replica resets a lockout; the answer never says which part was
-    wrong."""
-    repo = DirectoryRepository(uow.connection)
-    user = repo.user_by_name(username or "")
-    now = utc_now()
-    if user is None or not user.active:
-        raise SignInFailed()
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(until=user.locked_until.isoformat(timespec="seconds"))
-    password_ok = verify_password(password or "", user.password_hash)
-    code_ok = user.totp_secret is None or (code is not None and verify_totp(user.totp_secret, code))
-    if not (password_ok and code_ok):
-        failures = user.failed_logins + 1
-        locked = now + lockout if failures >= max_failures else None
-        repo.save_user(replace(user, failed_logins=0 if locked else failures, locked_until=locked))
-        uow.commit()  # the failure must count even though the answer is an error
-        raise AccountLocked() if locked else SignInFailed()
-    if user.failed_logins or user.locked_until:
-        repo.save_user(replace(user, failed_logins=0, locked_until=None))
-    org = organisation(repo, user.org_id)
-    roles = set(user.roles)
-    if any(key.revoked_at is None for key in repo.signing_keys(user_id=user.user_id)):
-        roles.add(SIGNATORY)
-    return issue_token(
-        signing_key,
-        {
-            "user_id": user.user_id,
-            "username": user.username,
-            "organisation_id": org.org_id,
-            "organisation_kind": org.kind,
-            "roles": tuple(sorted(roles)),
-            "scope": d.scope_of(user, org),
-            "county": county,
-            "must_change_password": user.must_change_password,
-        },
-        ttl,
-    )
-
-
-def change_password(uow, principal: Principal, old: str, new: str, scrypt_n: int) -> None:
-    repo = DirectoryRepository(uow.connection)
-    user = repo.user(principal.user_id)
-    if user is None or not verify_password(old or "", user.password_hash):
-        raise SignInFailed()
-    d.check_new_password(new, old)
-    repo.save_user(
-        replace(
-            user,
-            password_hash=hash_password(new, n=scrypt_n),
-            must_change_password=False,
-            version=user.version + 1,
-            changed_at=utc_now(),
-            changed_by=principal.actor,
-        )
-    )
-    repo.record("user", user.user_id, "password_changed", repo.public_state(user), principal.actor)
-
-
-def start_totp(uow, principal: Principal) -> str:
-    repo = DirectoryRepository(uow.connection)
-    user = repo.user(principal.user_id)
-    secret = new_totp_secret()
-    repo.save_user(replace(user, totp_pending=secret))
-    return secret
-
-
-def confirm_totp(uow, principal: Principal, code: str) -> None:
-    repo = DirectoryRepository(uow.connection)
-    user = repo.user(principal.user_id)
-    if user.totp_pending is None or not verify_totp(user.totp_pending, code):
-        raise SignInFailed(
-            message_en="that code does not match; try the next one",
-            message_zh="动态码不符，请使用下一个",
-        )
-    repo.save_user(
-        replace(
-            user,
-            totp_secret=user.totp_pending,
-            totp_pending=None,
-            version=user.version + 1,
-            changed_at=utc_now(),
-        )
-    )
-    repo.record("user", user.user_id, "totp_enabled", repo.public_state(user), principal.actor)
 
 
 # -- organisations ------------------------------------------------------------------------------
@@ -301,13 +193,20 @@ def register_village_group(uow, caller: Caller, village_id: str, number: int, na
 # -- users --------------------------------------------------------------------------------------
 
 
-def _add_user(repo, uow, caller, scrypt_n: int, **given) -> tuple[d.User, str]:
-    """A new, active user with a one-time password (returned, to be shown once)."""
+def one_time_password(scrypt_n: int) -> tuple[str, str]:
+    """A new one-time password and its hash: made before the unit of work that stores it opens,
+    since scrypt takes 50 to 200 ms and no transaction should be held that long."""
     password = new_password()
+    return password, hash_password(password, n=scrypt_n)
+
+
+def _add_user(repo, uow, caller, credentials: tuple[str, str], **given) -> tuple[d.User, str]:
+    """A new, active user with a one-time password (returned, to be shown once)."""
+    password, password_hash = credentials
     user = d.User(
         user_id=str(uuid.uuid4()),
         **given,
-        password_hash=hash_password(password, n=scrypt_n),
+        password_hash=password_hash,
         must_change_password=True,
         totp_secret=None,
         totp_pending=None,
@@ -326,12 +225,16 @@ def _add_user(repo, uow, caller, scrypt_n: int, **given) -> tuple[d.User, str]:
     return user, password
 
 
-def create_user(uow, caller: Caller, data: dict, scrypt_n: int) -> tuple[d.User, str]:
-    repo = DirectoryRepository(uow.connection)
+def create_user(
+    uow, caller: Caller, data: dict, credentials: tuple[str, str], key: DataKey
+) -> tuple[d.User, str]:
+    """A new user, their phone and email sealed with `key`; `credentials` from
+    `one_time_password`."""
+    repo = DirectoryRepository(uow.connection, key)
     org = organisation(repo, data["org_id"])
     group = _group_or_none(repo, data.get("village_group"))
     return _add_user(
-        repo, uow, caller, scrypt_n,
+        repo, uow, caller, credentials,
         username=d.check_username(data["username"]), display_name=data["display_name"],
         org_id=org.org_id, roles=d.check_roles(data["roles"], org, group),
         village_group=group.group_code if group else None, phone=data.get("phone"),
@@ -356,9 +259,12 @@ def user_or_fail(repo, user_id: str) -> d.User:
     return user
 
 
-def change_user(uow, caller: Caller, user_id: str, roles=None, village_group=None, active=None):
-    """New roles (and village group), or deactivation / reactivation; always in history."""
-    repo = DirectoryRepository(uow.connection)
+def change_user(
+    uow, caller: Caller, user_id: str, roles=None, village_group=None, active=None, *, key: DataKey
+):
+    """New roles (and village group), or deactivation / reactivation; always in history. Only
+    the fields changed are written (a sign-in failure counted meanwhile stays counted)."""
+    repo = DirectoryRepository(uow.connection, key)
     user = user_or_fail(repo, user_id)
     org = organisation(repo, user.org_id)
     changes = {}
@@ -372,7 +278,7 @@ def change_user(uow, caller: Caller, user_id: str, roles=None, village_group=Non
     changed = replace(
         user, **changes, version=user.version + 1, changed_at=utc_now(), changed_by=caller.actor
     )
-    repo.save_user(changed)
+    repo.save_user(changed, user)
     action = "roles_changed" if roles is not None else ("reactivated" if active else "deactivated")
     repo.record("user", user.user_id, action, repo.public_state(changed), caller.actor)
     if user.active and not changed.active:
@@ -394,13 +300,16 @@ def change_user(uow, caller: Caller, user_id: str, roles=None, village_group=Non
     return changed
 
 
-def reset_password(uow, caller: Caller, user_id: str, scrypt_n: int) -> tuple[d.User, str]:
-    repo = DirectoryRepository(uow.connection)
+def reset_password(
+    uow, caller: Caller, user_id: str, credentials: tuple[str, str], key: DataKey
+) -> tuple[d.User, str]:
+    """A new one-time password (`credentials`, from `one_time_password`), no second factor."""
+    repo = DirectoryRepository(uow.connection, key)
     user = user_or_fail(repo, user_id)
-    password = new_password()
+    password, password_hash = credentials
     changed = replace(
         user,
-        password_hash=hash_password(password, n=scrypt_n),
+        password_hash=password_hash,
         must_change_password=True,
         failed_logins=0,
         locked_until=None,
@@ -410,7 +319,7 @@ def reset_password(uow, caller: Caller, user_id: str, scrypt_n: int) -> tuple[d.
         changed_at=utc_now(),
         changed_by=caller.actor,
     )
-    repo.save_user(changed)
+    repo.save_user(changed, user)
     repo.record("user", user.user_id, "password_reset", repo.public_state(changed), caller.actor)
     revoke_tokens(uow, caller, [changed], "password_reset")
     return changed, password

@@ -4,10 +4,12 @@ from benchmarks.bus import bus
 from benchmarks.fund import fund
 from benchmarks.memory import memory
 from benchmarks.registry import registry
+from benchmarks.signin import signin
 
 BENCHMARKS = {
     "memory": memory,
     "bus": bus,
     "fund": fund,
     "registry": registry,
+    "signin": signin,
 }

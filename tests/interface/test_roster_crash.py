@@ -1,5 +1,7 @@
 """A roster import killed halfway (SIGKILL, a chunk's transaction open) and then repeated ends
-in the same state as one clean import: the same people, households and events, no history."""
+in the same state as one clean import: the same people, households and events, no history. An
+import that kills the process at every attempt (as one that runs it out of memory would) is
+failed after ROSTER_IMPORT_MAX_ATTEMPTS, instead of resumed at every start."""
 
 import json
 import os
@@ -59,6 +61,32 @@ IMPORTER = textwrap.dedent(
         )
         uow.commit()
     importer.apply(status["import_id"], caller)
+    """
+)
+
+
+# Resumes an import as a restarted registry does, and dies while validating it (the test kills
+# it there, as the kernel's OOM killer would).
+VALIDATOR = textwrap.dedent(
+    """
+    import sys, threading, time
+    from registry.rosters import use_cases
+    from sanbao_common.context import Caller
+    from sanbao_common.crypto import DataKey
+    from sanbao_common.db import DatabaseHandle, create_database_engine
+
+    url, key_path, import_id = sys.argv[1:4]
+
+    def validate_until_killed(*args):
+        print("validating", flush=True)
+        time.sleep(60)
+
+    use_cases.validate = validate_until_killed
+    db = DatabaseHandle(create_database_engine(url), threading.Lock())
+    importer = use_cases.RosterImporter(
+        db, DataKey.load(key_path), "532501", {"WORKING_AGE_MIN": 16, "WORKING_AGE_MAX": 64}
+    )
+    importer.apply(import_id, Caller("532501", "cli:importer", "import-test"))
     """
 )
 
@@ -182,3 +210,40 @@ def test_every_person_arrives_in_exactly_one_event_per_change(database_templates
     assert len(registered) == len({p[1] for p in registered}) == 1200
     assert len(updated) == len({p[1] for p in updated}) == len(range(0, 1200, 7))
     assert {p[2] for p in updated} == {2}
+
+
+def test_an_import_that_kills_the_process_at_every_attempt_is_failed_after_three(
+    database_templates, db_backend, tmp_path, token_keys
+):
+    url = database_templates.copy(db_backend, "registry", tmp_path)
+    db = DatabaseHandle(create_database_engine(url), threading.Lock())
+    importer = RosterImporter(db, token_keys.data_key, TEST_COUNTY, SETTINGS)
+    content = roster_bytes(generate_roster_rows(50, seed=22), "csv")
+    with db.unit_of_work() as uow:
+        roster = importer.read(content, "花名册.csv")
+        status = importer.stage(uow, content, "花名册.csv", CALLER, TEST_COUNTY, roster)
+        uow.commit()
+    import_id = status["import_id"]
+
+    for attempt in (1, 2, 3):
+        process = subprocess.Popen(
+            [sys.executable, "-c", VALIDATOR, url, str(token_keys.data_key_path), import_id],
+            stdout=subprocess.PIPE,
+            env=dict(os.environ),
+        )
+        try:
+            assert process.stdout.readline().decode().strip() == "validating"
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        with db.reader() as uow:
+            killed = uow.connection.execute(select(roster_imports)).one()
+        # counted before the work began, so the attempt the process died in is counted
+        assert (killed.status, killed.attempts) == ("validating", attempt)
+        assert [i["import_id"] for i in importer.unfinished()] == [import_id]
+
+    state = importer.apply(import_id, CALLER)  # the fourth start of registry
+    assert state["status"] == "failed" and state["valid_rows"] == 0
+    assert "gave up after 3 attempts" in state["failure"]
+    assert "ROSTER_IMPORT_MAX_ATTEMPTS (3)" in state["failure"] and "validating" in state["failure"]
+    assert importer.unfinished() == []

@@ -3,6 +3,8 @@ credentials; and `call_command`, the one way a command changes state."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sanbao_cli import tokens
 from sanbao_cli.client import CliError, StackClient
 from sanbao_common.local import default_admin_uri, local_user_uri
@@ -24,10 +26,12 @@ class Session:
         self.stack.close()
 
 
-def call_command(session: Session, service: str, method: str, *args, key: str):
-    """A state-changing call: on a timeout the operator learns how to repeat it safely."""
+@contextmanager
+def repeatable(key: str):
+    """Around the calls of one state-changing command: on a timeout, or a broker out of reach,
+    the operator learns how to repeat it safely."""
     try:
-        return session.stack.call(service, method, *args, idempotency_key=key)
+        yield
     except CliError as exc:
         if exc.code in ("TIMEOUT", "BROKER_UNREACHABLE"):
             raise CliError(
@@ -36,3 +40,9 @@ def call_command(session: Session, service: str, method: str, *args, key: str):
                 f"{key} and it runs at most once",
             ) from None
         raise
+
+
+def call_command(session: Session, service: str, method: str, *args, key: str, **kwargs):
+    """A state-changing call, `repeatable` under its idempotency key."""
+    with repeatable(key):
+        return session.stack.call(service, method, *args, idempotency_key=key, **kwargs)

@@ -10,6 +10,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+# A roster file travels to registry in parts (`registry.upload_roster_part`), each small enough
+# for any RPC request, and is then imported whole (`registry.start_roster_import` with the upload
+# id): no request need be large, so every method keeps the default request limit. A county's
+# 100,000 labourers are some 19 MiB as CSV, 10 MiB as XLSX.
+MAX_ROSTER_BYTES = 32 * 1024 * 1024
+ROSTER_PART_BYTES = 2 * 1024 * 1024  # 2.7 MiB of base64: under the 4 MiB default request limit
+MAX_ROSTER_PARTS = MAX_ROSTER_BYTES // ROSTER_PART_BYTES
+
 
 @dataclass(frozen=True)
 class Column:

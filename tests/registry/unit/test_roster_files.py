@@ -277,6 +277,34 @@ def test_legacy_xls_and_binary_files_are_refused_as_unknown_format(data, what):
     assert ".xlsx" in problem.message_en and "CSV" in problem.message_zh
 
 
+def test_running_out_of_memory_is_never_reported_as_an_unknown_format(monkeypatch):
+    """The reading process turns a MemoryError into its own refusal (TOO_COSTLY, naming its
+    memory limit): reading must let it through, not call the file something it is not."""
+    from registry.rosters import workbook
+
+    def exhausted(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(workbook, "open_workbook", exhausted)
+    with pytest.raises(MemoryError):
+        open_roster(xlsx(["姓名", "身份证号", "村代码"], ["李秀英", "1", "2"]), "r.xlsx")
+
+
+def test_a_sheet_that_breaks_off_or_names_no_shared_string_is_an_unknown_format():
+    data = xlsx(["姓名", "身份证号", "村代码"], ["李秀英", "11010519491231002X", "532501001201"])
+    broken = edit_sheet(data, "</sheetData>", "<row><c")
+    problem = refusal(broken, "r.xlsx")
+    assert problem.reason_code == "UNKNOWN_FORMAT" and "first sheet" in problem.message_en
+    assert "第一个工作表无法读取" in problem.message_zh
+    from registry.rosters.hostile_samples import sheet_xml, workbook
+
+    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    strings = f"<sst {main}><si><t>姓名</t></si><si><t>身份证号</t></si></sst>"
+    cells = '<c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>99</v></c>'
+    nowhere = workbook(sheet_xml(f"<row>{cells}</row>"), strings)
+    assert refusal(nowhere, "r.xlsx").reason_code == "UNKNOWN_FORMAT"
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import hashlib
 import io
 import sys
 import time
@@ -15,14 +16,14 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from registry_contract.rosters import MAX_ROSTER_BYTES, ROSTER_PART_BYTES
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.commands.people_views import attributed, county_time
 from sanbao_cli.params import AREA, KEY_OPTION
-from sanbao_cli.session import Session, call_command
+from sanbao_cli.session import Session, repeatable
 
 POLL_SECONDS = 0.5
-MAX_ROSTER_BYTES = 64 * 1024 * 1024  # what registry accepts in one import
 FORMATS = click.Choice(["xlsx", "csv"])
 ID_HEADER = "身份证号"  # the ID number column of an export
 
@@ -146,14 +147,23 @@ def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key)
     if len(data) > MAX_ROSTER_BYTES:
         raise CliError(
             "ROSTER_TOO_LARGE",
-            f"{file} is {len(data) / 2**20:.1f} MB; registry takes up to "
-            f"{MAX_ROSTER_BYTES // 2**20} MB at a time: split it by township",
+            f"{file} is {len(data) / 2**20:.1f} MiB; registry takes a roster of up to "
+            f"{MAX_ROSTER_BYTES // 2**20} MiB at a time: split it by township and import "
+            "each part (nothing was sent)",
         )
-    content = base64.b64encode(data).decode()
-    with output.console.status(f"checking every row of {escape(file.name)}"):
-        status = call_command(
-            session, "registry", "start_roster_import", file.name, content, key=idempotency_key
+    # Named after the idempotency key: repeating the command with it sends the same upload.
+    upload_id = f"{idempotency_key}.upload"
+    with (
+        output.console.status(f"sending {escape(file.name)} and checking every row"),
+        repeatable(idempotency_key),
+    ):
+        sha256 = upload_parts(
+            lambda method, *args: session.stack.call("registry", method, *args), upload_id, data
         )
+        status = session.stack.call(
+            "registry", "start_roster_import", file.name, None, idempotency_key,
+            upload_id=upload_id, sha256=sha256,
+        )  # fmt: skip
     output.console.print(f"import {status['import_id']} started", highlight=False)
     status = _follow(session, status)
     output.record(f"roster import {status['status']}", _summary(status))
@@ -177,6 +187,15 @@ def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key)
         output.console.print(
             f"done: {status['valid_rows']} row(s) applied, {refused} refused", highlight=False
         )
+
+
+def upload_parts(call, upload_id: str, data: bytes) -> str:
+    """Send a roster file to registry in parts (`call(method, *args)` calls registry); the
+    SHA-256 that `start_roster_import` checks the parts against."""
+    for number, start in enumerate(range(0, len(data), ROSTER_PART_BYTES)):
+        part = base64.b64encode(data[start : start + ROSTER_PART_BYTES]).decode()
+        call("upload_roster_part", upload_id, number, part)
+    return hashlib.sha256(data).hexdigest()
 
 
 @roster.command("status")

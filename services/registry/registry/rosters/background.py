@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 
@@ -16,12 +17,15 @@ from sanbao_common.db import Database
 
 log = logging.getLogger(__name__)
 
+CONCURRENT_READS = 2
+
 
 class RosterImports(DependencyProvider):
     def setup(self):
         self._database = next(d for d in self.container.dependencies if isinstance(d, Database))
         self._key = next(d for d in self.container.dependencies if isinstance(d, DataKeyProvider))
         self._applying: set[str] = set()
+        self._readers = Semaphore(CONCURRENT_READS)
 
     def importer(self) -> RosterImporter:
         return RosterImporter(
@@ -29,8 +33,15 @@ class RosterImports(DependencyProvider):
             self._key.key,
             nameko_config["COUNTY"],
             nameko_config["registry"],
-            offload=tpool.execute,
+            offload=self._offload,
         )
+
+    def _offload(self, function, *args):
+        """Reading (a child process of up to ROSTER_READ_MEMORY_MIB) and validating run in a
+        native thread, CONCURRENT_READS at a time: ten uploads at once would otherwise reserve
+        ten children's memory, and take every core."""
+        with self._readers:
+            return tpool.execute(function, *args)
 
     def start(self):
         for unfinished in self.importer().unfinished():

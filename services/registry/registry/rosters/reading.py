@@ -5,6 +5,11 @@ ID columns are all checked before the first row reaches the caller, so an import
 half-way through because of the file itself. What is left for the caller is rows, each of which
 it may accept or refuse on its own.
 
+Everything reading a file grows with is bounded (`limits.RosterLimits`): rows, cells in a row,
+characters in a cell and the text kept, here for both formats; a workbook's packing, parts,
+markup and shared strings in `workbook`. registry runs this module only in a child process under
+memory and CPU limits (`sandbox`), which stop whatever the checks do not foresee.
+
 Rows are read into memory at once (some 1.7 kB a row of 20 filled columns: 170 MB for 100,000
 rows): the checks need a pass over every row anyway, and parsing an XLSX a second time would cost
 far more time than keeping the rows costs memory.
@@ -16,16 +21,17 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-
+from registry.rosters import limits as refusals
+from registry.rosters.limits import DEFAULTS, MIB, RosterLimits, RosterTooLarge, RosterUnreadable
 from registry_contract.rosters import REQUIRED_KEYS, column_key, header_for
 from sanbao_common.spreadsheets import from_csv_cell
+
+__all__ = ["Roster", "RosterUnreadable", "column_letter", "open_roster"]
 
 HEADER_SCAN_ROWS = 10  # non-empty rows searched for the header: titles and notes sit above it
 ID_KEYS = frozenset({"id_number", "household_head_id"})
@@ -36,16 +42,6 @@ _DELIMITERS = (",", "\t", ";")  # Excel writes commas; tabs and semicolons come 
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
 
 Rows = Iterator[tuple[int, Sequence[Any]]]  # (1-based row number, raw cells)
-
-
-class RosterUnreadable(Exception):
-    """The file as a whole cannot be read as a roster; `reason_code` says why."""
-
-    def __init__(self, reason_code: str, message_en: str, message_zh: str):
-        self.reason_code = reason_code
-        self.message_en = message_en
-        self.message_zh = message_zh
-        super().__init__(f"{message_en} / {message_zh}")
 
 
 @dataclass(frozen=True)
@@ -69,10 +65,10 @@ class Roster:
         return iter(self._records)
 
 
-def open_roster(data: bytes, filename: str) -> Roster:
+def open_roster(data: bytes, filename: str, limits: RosterLimits = DEFAULTS) -> Roster:
     """The roster in `data` (the uploaded file's bytes), or RosterUnreadable."""
     if data.startswith(_XLSX_MAGIC):
-        return _open_xlsx(data, filename)
+        return _open_xlsx(data, filename, limits)
     if data.startswith(_OLE_MAGIC):
         raise _unknown_format(
             filename,
@@ -81,13 +77,44 @@ def open_roster(data: bytes, filename: str) -> Roster:
         )
     if b"\x00" in data:
         raise _unknown_format(filename, "binary data, not a table", "二进制数据，不是表格")
-    return _open_csv(data, filename)
+    return _open_csv(data, filename, limits)
+
+
+def column_letter(index: int) -> str:
+    """The letters Excel names the column with, 1-based: 1 is A, 27 is AA."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _bounded(
+    rows: Iterable[Sequence], limits: RosterLimits, texts: Callable, quoted: bool = False
+) -> Rows:
+    """(row number, cells) of each row, refusing the file at the first row past a limit; rows
+    are numbered as Excel shows them, blank ones counted. `texts(cells)` gives a row's texts;
+    `quoted`: a CSV's, where a long cell is most often a quotation mark left open."""
+    for row_number, cells in enumerate(rows, 1):
+        if row_number > limits.max_rows:
+            raise refusals.too_many_rows(limits.max_rows)
+        if len(cells) > limits.max_columns:
+            raise refusals.too_many_columns(row_number, len(cells), limits.max_columns)
+        if max(map(len, texts(cells)), default=0) > limits.max_cell_chars:
+            index = next(
+                i
+                for i, cell in enumerate(cells)
+                if isinstance(cell, str) and len(cell) > limits.max_cell_chars
+            )
+            column = column_letter(index + 1)
+            raise refusals.cell_too_long(row_number, column, limits.max_cell_chars, quoted)
+        yield row_number, cells
 
 
 # -- CSV -------------------------------------------------------------------------------------
 
 
-def _open_csv(data: bytes, filename: str) -> Roster:
+def _open_csv(data: bytes, filename: str, limits: RosterLimits) -> Roster:
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -101,13 +128,16 @@ def _open_csv(data: bytes, filename: str) -> Roster:
         # The delimiter is the one the header row is found with, comma first.
         problems = []
         for delimiter in _DELIMITERS:
-            rows = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1)
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            rows = _bounded(reader, limits, _same, quoted=True)
             try:
                 header = _find_header(rows, str.strip)
+            except RosterTooLarge:
+                raise
             except RosterUnreadable as problem:
                 problems.append(problem)
                 continue
-            return _roster("csv", encoding, header, rows, _csv_text, _scientific)
+            return _roster("csv", encoding, header, rows, _csv_text, _scientific, limits)
     except csv.Error as error:  # a quotation mark left open swallows the rest of the file
         raise RosterUnreadable(
             "BAD_CSV",
@@ -115,6 +145,10 @@ def _open_csv(data: bytes, filename: str) -> Roster:
             f"CSV 文件格式错误（{error}）：是否有未配对的引号？",
         ) from None
     raise next((p for p in problems if p.reason_code != "NO_HEADER"), problems[0])
+
+
+def _same(cells):
+    return cells
 
 
 def _csv_text(cell: str) -> str:
@@ -129,12 +163,16 @@ def _scientific(cell: str) -> bool:
 # -- XLSX ------------------------------------------------------------------------------------
 
 
-def _open_xlsx(data: bytes, filename: str) -> Roster:
+def _open_xlsx(data: bytes, filename: str, limits: RosterLimits) -> Roster:
+    from registry.rosters.workbook import open_workbook  # openpyxl: only for workbooks
+
     try:
         with warnings.catch_warnings():
             # openpyxl's notes about styles and extensions it drops: nothing we read.
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = open_workbook(data, limits)
+    except (RosterUnreadable, MemoryError):
+        raise
     except Exception as error:  # openpyxl fails in many ways on a zip that is no workbook
         raise _unknown_format(
             filename, "a zip archive that is not an Excel workbook", "压缩文件，不是 Excel 工作簿"
@@ -144,11 +182,23 @@ def _open_xlsx(data: bytes, filename: str) -> Roster:
             raise RosterUnreadable("EMPTY", "The workbook has no worksheet", "工作簿中没有工作表")
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # trust the cells, not the size some programs write wrongly
-        rows = enumerate(sheet.iter_rows(values_only=True), 1)
+        rows = _bounded(sheet.iter_rows(values_only=True), limits, _strings)
         header = _find_header(rows, _cell_text)
-        return _roster("xlsx", None, header, rows, _cell_text, _number_in_id_column)
+        return _roster("xlsx", None, header, rows, _cell_text, _number_in_id_column, limits)
+    except (RosterUnreadable, MemoryError):
+        raise
+    except Exception as error:  # the sheet's XML breaks off, a cell names no shared string, ...
+        raise _unknown_format(
+            filename,
+            f"a workbook whose first sheet cannot be read ({type(error).__name__})",
+            f"第一个工作表无法读取的工作簿（{type(error).__name__}）",
+        ) from error
     finally:
         book.close()
+
+
+def _strings(cells):
+    return [cell for cell in cells if type(cell) is str]
 
 
 def _cell_text(value: Any) -> str:
@@ -228,7 +278,7 @@ def _header(row_number: int, texts: list[str], keys: list[str | None]) -> _Heade
         if key is None:
             continue
         if key in positions:
-            first, second = (get_column_letter(i + 1) for i in (positions[key], index))
+            first, second = (column_letter(i + 1) for i in (positions[key], index))
             raise RosterUnreadable(
                 "DUPLICATE_COLUMN",
                 f"Columns {first} and {second} of the header (row {row_number}) are both"
@@ -247,18 +297,24 @@ def _roster(
     rows: Rows,
     text: Callable[[Any], str],
     id_lost: Callable[[Any], bool],
+    limits: RosterLimits,
 ) -> Roster:
-    """Reads the rows under the header, refusing the file if an ID column lost digits."""
+    """Reads the rows under the header, refusing the file if an ID column lost digits or the
+    text kept grows past its limit."""
     positions = list(header.positions.items())
     id_positions = [(key, index) for key, index in positions if key in ID_KEYS]
     width = max(index for _, index in positions) + 1
     records = []
+    kept, most = 0, limits.max_text_mib * MIB
     for row_number, cells in rows:
         if len(cells) < width:  # CSV lines and XLSX rows end at their last non-empty cell
             cells = [*cells, *[""] * (width - len(cells))]
         values = {key: value for key, index in positions if (value := text(cells[index]))}
         if not values:
             continue
+        kept += sum(len(v) if v.isascii() else len(v.encode()) for v in values.values())
+        if kept > most:
+            raise refusals.too_much_text(limits.max_text_mib)
         for key, index in id_positions:
             if id_lost(cells[index]):
                 raise _id_as_number(row_number, key, index, cells[index])
@@ -293,7 +349,7 @@ def _repeats_header(values: dict[str, str]) -> bool:
 
 def _id_as_number(row_number: int, key: str, index: int, cell: Any) -> RosterUnreadable:
     shown = cell.strip() if isinstance(cell, str) else f"{cell:.15G}"
-    column = get_column_letter(index + 1)
+    column = column_letter(index + 1)
     return RosterUnreadable(
         "ID_AS_NUMBER",
         f"Row {row_number}: the {header_for(key)} in column {column} ({shown}) is stored as a"

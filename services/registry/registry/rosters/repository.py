@@ -8,7 +8,7 @@ from datetime import UTC
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from registry.adapters.tables import roster_import_errors, roster_imports
+from registry.adapters.tables import idempotency_keys, roster_import_errors, roster_imports
 
 STATUS_COLUMNS = (
     "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
@@ -27,6 +27,24 @@ class RosterImportRepository:
         return self.connection.execute(
             select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
         ).scalar_one()
+
+    def count_attempt(self, import_id: str) -> int:
+        """One more attempt at the import; how many there have been, this one included."""
+        self.connection.execute(
+            update(roster_imports)
+            .where(roster_imports.c.import_id == import_id)
+            .values(attempts=roster_imports.c.attempts + 1)
+        )
+        return self.connection.execute(
+            select(roster_imports.c.attempts).where(roster_imports.c.import_id == import_id)
+        ).scalar_one()
+
+    def answered(self, idempotency_key: str) -> bool:
+        """Whether a command's reply is stored under the key (the kit's idempotency table)."""
+        found = self.connection.execute(
+            select(idempotency_keys.c.key).where(idempotency_keys.c.key == idempotency_key)
+        )
+        return found.first() is not None
 
     def move(self, import_id: str, values: dict, **expected) -> bool:
         """Set `values` on the import if its columns still hold `expected` (a claim: another

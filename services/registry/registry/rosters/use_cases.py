@@ -1,18 +1,20 @@
 """Rosters in and out: importing a township's roster (staged, chunked, resumable) and exporting
 labourers in the import template's columns, so that a township can correct an export and import
-it again.
+it again. Importing:
 
-Importing:
-
-1. `stage`: the file is read; one that cannot be read as a whole (format, encoding, header,
-   ID numbers stored as numbers) is refused with nothing written; otherwise the file itself is
-   stored, to be validated and applied in the background.
+1. `read` and `stage`: the file is read in a child process within the roster limits
+   (`sandbox`, `limits`), outside any transaction; one that cannot be read as a whole (format,
+   encoding, header, ID numbers stored as numbers, a limit) is refused with nothing written;
+   otherwise the file itself is stored, sealed, to be validated and applied in the background.
 2. `apply`: every row is validated, and the refused ones (row number, column, reason) stored
    with the count of valid ones in one transaction; then the valid rows go through
    `registration.apply_people` in chunks, each chunk one transaction that also moves the import's
-   progress. A registry that dies mid-import resumes
-   at the first uncommitted chunk when it starts again; an operator who repeats the import gets
-   the same end state, because a row identical to what is stored only confirms it.
+   progress. A registry that dies mid-import resumes at the first uncommitted chunk when it
+   starts again; an operator who repeats the import gets
+   the same end state, because a row identical to what is stored only confirms it. Each start
+   of `apply` is counted before any work, so an import whose every attempt kills the process
+   (out of memory, say) is marked failed after ROSTER_IMPORT_MAX_ATTEMPTS instead of being
+   resumed at every start of registry.
 """
 
 from __future__ import annotations
@@ -24,13 +26,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from cryptography.exceptions import InvalidTag
+
 from registry.exceptions import ImportNotFound, RosterRefused
 from registry.people import registration
 from registry.people.domain import PersonInput, RowProblem, Rules, skills_text
 from registry.people.parsing import Parser
 from registry.people.repository import Criteria, PeopleRepository
-from registry.rosters.reading import Roster, RosterUnreadable, open_roster
+from registry.rosters.limits import (
+    DEFAULT_MAX_ATTEMPTS,
+    MAX_ATTEMPTS_SETTING,
+    RosterLimits,
+    RosterUnreadable,
+)
+from registry.rosters.reading import Roster
 from registry.rosters.repository import RosterImportRepository
+from registry.rosters.sandbox import read_in_child
 from registry_contract.rosters import header_for
 from registry_contract.vocabularies import EMPLOYMENT_STATUSES
 from sanbao_common.context import Caller
@@ -42,15 +53,16 @@ CHUNK = 1000  # rows per transaction: fewer commits (each an fsync), short write
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 # An import is "validating", then "applying" (a chunk at a time), then "done"; or "failed".
 STATUSES = ("validating", "applying", "done", "failed")
-# The file (ID numbers and phones in full) is kept only while a restarted registry may need it to
-# resume; a finished import keeps its name, hash, counts and refused rows.
+# The file (sealed: ID numbers and phones in full) is kept only while a restarted registry may
+# need it to resume; a finished import keeps its name, hash, counts and refused rows.
 FILE_DROPPED = {"content": b""}
 
 
-def read(data: bytes, filename: str) -> Roster:
-    """The roster, or RosterRefused when the file as a whole cannot be read."""
+def read(data: bytes, filename: str, limits: RosterLimits) -> Roster:
+    """The roster, read in a child process within `limits`, or RosterRefused when the file as a
+    whole cannot be read (the reason code at the end of the English message)."""
     try:
-        return open_roster(data, filename)
+        return read_in_child(data, filename, limits)
     except RosterUnreadable as exc:
         raise RosterRefused(
             message_en=f"{exc.message_en} ({exc.reason_code})", message_zh=exc.message_zh
@@ -122,12 +134,27 @@ class RosterImporter:
         offload: Callable = lambda function, *args: function(*args),
     ):
         self.db, self.key, self.county, self.settings = db, key, county, settings
+        self.limits = RosterLimits.from_settings(settings)
+        self.max_attempts = settings.get(MAX_ATTEMPTS_SETTING, DEFAULT_MAX_ATTEMPTS)
         # How reading and validating a file run: the service hands them to a native thread,
         # so that a 100,000-row workbook does not stall its other work for a minute.
         self.offload = offload
 
     def read(self, data: bytes, filename: str) -> Roster:
-        return self.offload(read, data, filename)
+        return self.offload(read, data, filename, self.limits)
+
+    def _opened(self, content: bytes) -> bytes:
+        """A staged file, unsealed (or in clear: staged before the upgrade that sealed them)."""
+        try:
+            return self.key.open_bytes(content)
+        except (ValueError, InvalidTag):  # AES-GCM's tag tells the two apart
+            return bytes(content)
+
+    def answered(self, idempotency_key: str) -> bool:
+        """Whether a command already stored its reply under this key: a retry, which needs the
+        file neither read nor staged again."""
+        with self.db.reader() as uow:
+            return RosterImportRepository(uow.connection).answered(idempotency_key)
 
     def stage(
         self, uow, data: bytes, filename: str, caller: Caller, scope: str, roster: Roster
@@ -139,7 +166,7 @@ class RosterImporter:
             {
                 "import_id": import_id,
                 "filename": filename[-200:],
-                "content": data,
+                "content": self.key.seal_bytes(data),  # ID numbers and phones in full
                 "content_sha256": hashlib.sha256(data).hexdigest(),
                 "status": "validating",
                 "total_rows": roster.data_rows,
@@ -152,6 +179,7 @@ class RosterImporter:
                 "finished_at": None,
                 "started_by": caller.actor,
                 "scope": scope,
+                "attempts": 0,
             }
         )
         return self._status(uow, import_id)
@@ -166,14 +194,16 @@ class RosterImporter:
         """Validate every row (once: refused rows are recorded with the count of valid ones),
         then apply the valid rows from where the import stopped, a chunk per transaction.
         `roster` saves reading the stored file again in the process that has just staged it."""
-        with self.db.reader() as uow:
-            state = self._status(uow, import_id)
-            if state["status"] not in ("validating", "applying"):
-                return state
-            if roster is None:
-                content = RosterImportRepository(uow.connection).content(import_id)
+        state, attempts = self._attempt(import_id)
+        if state["status"] not in ("validating", "applying"):
+            return state
+        if attempts > self.max_attempts:
+            self.fail(import_id, self._gave_up(attempts - 1, state["status"]))
+            return self.status(import_id)
         if roster is None:
-            roster = self.read(content, state["filename"])
+            with self.db.reader() as uow:
+                content = RosterImportRepository(uow.connection).content(import_id)
+            roster = self.read(self._opened(content), state["filename"])
         rules = rules_for(self.county, self.settings, state["started_at"])
         total, valid, problems = self.offload(validate, roster, rules)
         if state["status"] == "validating" and not self._record_validation(
@@ -193,6 +223,28 @@ class RosterImporter:
             if progress:
                 progress({"applied_rows": position, "valid_rows": len(valid)})
         return self.status(import_id)
+
+    def _attempt(self, import_id: str) -> tuple[dict, int]:
+        """The import's state and, for an unfinished one, its attempts counting this one, which
+        is committed before anything else is done: a process killed during it still counts it."""
+        with self.db.unit_of_work() as uow:
+            state = self._status(uow, import_id)
+            if state["status"] not in ("validating", "applying"):
+                return state, 0
+            attempts = RosterImportRepository(uow.connection).count_attempt(import_id)
+            uow.commit()
+        return state, attempts
+
+    def _gave_up(self, attempts: int, status: str) -> str:
+        """Why an import is failed that no attempt finished: the limit, and what likely hit it."""
+        most = self.max_attempts
+        return (
+            f"gave up after {attempts} attempts, the most ROSTER_IMPORT_MAX_ATTEMPTS ({most})"
+            f" allows: the registry process stopped during each (the last while {status}),"
+            f" for instance killed for lack of memory / 已尝试 {attempts} 次，达到上限"
+            f"（ROSTER_IMPORT_MAX_ATTEMPTS = {most}）：每次导入过程中 registry 进程都停止了"
+            "（例如因内存不足被终止）"
+        )
 
     def _record_validation(self, import_id: str, total: int, valid: list, problems: list) -> bool:
         """The counts and the refused rows, once; False if another process recorded them."""

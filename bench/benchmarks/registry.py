@@ -54,7 +54,7 @@ def operator_token(workdir: Path) -> str:
             "organisation_kind": "county_coop", "roles": ("coop_operator",), "scope": "532501",
             "county": "532501", "must_change_password": False,
         },
-        timedelta(hours=4),
+        timedelta(hours=1),
     )  # fmt: skip
     return token
 

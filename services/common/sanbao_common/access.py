@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 
+from sanbao_common.config import MAX_TOKEN_TTL_SECONDS
 from sanbao_common.context import actor_var
 from sanbao_common.crypto import load_public_key, signature_valid
 from sanbao_common.db import Database
@@ -25,6 +26,7 @@ from sanbao_common.errors import DomainError
 from sanbao_common.revocations import RevocationList
 
 TOKEN_KEY = "token"
+MAX_TOKEN_LIFE = timedelta(seconds=MAX_TOKEN_TTL_SECONDS)
 TOKEN_PREFIX = "sb1"
 
 COUNTY_ADMIN = "county_admin"
@@ -211,9 +213,12 @@ def verify_token(token, public_keys: list, county: str, now: datetime | None = N
         data["roles"] = tuple(data["roles"])
         principal = Principal(**data)
         expires_at = datetime.fromisoformat(principal.expires_at)
-        datetime.fromisoformat(principal.issued_at)  # a token without it predates revocation
+        issued_at = datetime.fromisoformat(principal.issued_at)  # none: it predates revocation
     except (ValueError, TypeError, KeyError):
         raise TokenInvalid() from None
+    if expires_at - issued_at > MAX_TOKEN_LIFE:
+        # None is minted so (registry caps its TTL), and revocations are kept only so long.
+        raise TokenInvalid()
     if principal.county != county:
         raise WrongCountyToken()
     if (now or datetime.now(UTC)) >= expires_at:

@@ -27,8 +27,9 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert
 from sanbao_common.envelope import load_payload
 
 REFRESH_SECONDS = 15
-# Tokens live an hour at most (config refuses a longer TOKEN_TTL_SECONDS); a revocation is kept
-# twice that, so that no clock difference between registry's replicas can outlive it.
+# Tokens live an hour at most (config refuses a longer TOKEN_TTL_SECONDS, `verify_token` a
+# longer-lived token); a revocation is kept twice that, so that no clock difference between
+# registry's replicas can outlive it.
 KEEP_FOR = timedelta(hours=2)
 REASONS = (
     "deactivated",

@@ -123,3 +123,13 @@ def test_a_token_from_before_revocations_existed_is_refused(token_keys):
     assert verify_token(token, public, TEST_COUNTY).issued_at
     with pytest.raises(TokenInvalid):
         verify_token(old_token, public, TEST_COUNTY)
+
+
+def test_a_token_minted_to_outlive_its_revocations_is_refused(token_keys):
+    """Revocations are kept two hours: a token living longer could outlast its own."""
+    from sanbao_common.access import TokenInvalid
+
+    public = [token_keys.private_key.public_key()]
+    assert verify_token(token_keys.mint(["auditor"], ttl_seconds=3600), public, TEST_COUNTY)
+    with pytest.raises(TokenInvalid):
+        verify_token(token_keys.mint(["auditor"], ttl_seconds=3601), public, TEST_COUNTY)

@@ -38,7 +38,11 @@ REASONS = (
     "password_changed",
     "signing_key_revoked",
     "organisation_deactivated",
+    "organisation_moved",
 )
+# A time further ahead than this is taken as this: a revocation dated in the future would never
+# be pruned, and would keep its user out of this service for good.
+FUTURE_SLACK = timedelta(minutes=5)
 
 
 def token_revocations_table(metadata: MetaData) -> Table:
@@ -103,9 +107,11 @@ _payload = RevocationPayload()
 
 def apply_events(uow, events) -> None:
     """`registry.user_tokens_revoked` events, as the consumer receives them."""
+    now = datetime.now(UTC)
     for event in events:
         payload = load_payload(_payload, event)
-        record(uow, payload["user_id"], payload["not_before"])
+        not_before = min(payload["not_before"].astimezone(UTC), now + FUTURE_SLACK)
+        record(uow, payload["user_id"], not_before, now=now)
 
 
 class RevocationList:

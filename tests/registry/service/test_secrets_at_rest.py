@@ -148,6 +148,35 @@ def test_a_copy_of_the_database_holds_no_staff_secret_in_clear(as_, county, data
     assert found_in(databases["registry"], secrets) == []
 
 
+def test_a_stored_request_digest_gives_no_phone_back_to_whoever_tries_the_candidates(
+    as_, county, db
+):
+    """The attacker has the row (and the reply beside it: name, organisation, roles, the phone's
+    prefix, the email's domain) and tries every phone: with a plain SHA-256 one would match."""
+    from sanbao_common.messaging.idempotency import request_digest
+    from sanbao_common.messaging.tables import IDEMPOTENCY_KEYS
+
+    idempotency_key = key()
+    new_user(as_(), county["org_id"], "li.op", idempotency_key)
+    with db.reader() as uow:
+        stored = uow.connection.execute(
+            select(IDEMPOTENCY_KEYS.c.request_sha256).where(
+                IDEMPOTENCY_KEYS.c.key == idempotency_key
+            )
+        ).scalar_one()
+    tried = {
+        request_digest("create_user", {
+            "username": "li.op", "display_name": "李秀英", "org_id": county["org_id"],
+            "roles": ["coop_operator"], "phone": f"137{n:08d}", "email": "li.op@example.cn",
+        })
+        for n in range(69347000, 69348000)  # around the true 13769347503
+    }  # fmt: skip
+    assert stored not in tried
+    # The same request again is still told apart from another: the retry is answered.
+    again = new_user(as_(), county["org_id"], "li.op", idempotency_key)
+    assert again["password_shown"] is False
+
+
 def test_a_one_time_password_is_shown_once_and_never_stored(as_, county, db):
     admin, same_key = as_(), key()
     first = new_user(admin, county["org_id"], "li.op", same_key)
@@ -261,3 +290,51 @@ def test_0012_seals_what_an_existing_county_stored_and_withholds_its_passwords(
     assert kept.caller == UNBOUND_CALLER  # no caller's key: nobody is answered with it again
     stored = json.loads(kept.response)
     assert "one_time_password" not in stored and stored["password_shown"] is False
+
+
+def raw_pages(url: str, table: str) -> bytes:
+    """Every tuple a PostgreSQL table's files hold, live or dead, as a copy of them would."""
+    engine = create_database_engine(url, pool_size=1)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            pages = connection.execute(
+                text("SELECT pg_relation_size(CAST(:t AS regclass)) / 8192"), {"t": table}
+            ).scalar_one()
+            return b"".join(
+                bytes(row[0])
+                for page in range(pages)
+                for row in connection.execute(
+                    text("SELECT t_data FROM heap_page_items(get_raw_page(:t, :p))"
+                         " WHERE t_data IS NOT NULL"), {"t": table, "p": page},
+                )
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_after_the_upgrade_no_clear_secret_is_left_in_postgresql_files(empty_database, token_keys):
+    """A dropped column's bytes and an updated row's old version stay in PostgreSQL's files
+    until the table is rewritten: the upgrade rewrites what it changed."""
+    url, at = empty_database, datetime(2026, 11, 1, tzinfo=UTC)
+    upgrade(service_dir("registry"), url, "0011")
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        _insert(connection, "users", user_id="u-1", username="li.op", display_name="李秀英",
+                org_id="o-1", roles="coop_operator", phone="13769347503",
+                email="li.op@example.cn", password_hash="scrypt$x", must_change_password=False,
+                totp_secret=secret, totp_pending=None, failed_logins=0, active=True,
+                version=1, changed_at=at, changed_by="user:admin")  # fmt: skip
+        state = {"user_id": "u-1", "phone": "13769347503", "email": "li.op@example.cn"}
+        _insert(connection, "directory_history", record_kind="user", record_id="u-1",
+                action="created", state=json.dumps(state), at=at, by="user:admin")  # fmt: skip
+        reply = {"user_id": "u-1", "one_time_password": "Pw-shown-once-1"}
+        _insert(connection, "idempotency_keys", key="k-create-1", method="create_user",
+                request_sha256="0" * 64, response=json.dumps(reply), created_at=at)  # fmt: skip
+    engine.dispose()
+    upgrade(service_dir("registry"), url, settings={"DATA_KEY_FILE": str(token_keys.data_key_path)})
+    files = b"".join(raw_pages(url, t) for t in ("users", "directory_history", "idempotency_keys"))
+    for clear in ("13769347503", secret, "li.op@example.cn", "Pw-shown-once-1"):
+        assert clear.encode() not in files, clear

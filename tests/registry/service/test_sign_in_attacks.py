@@ -186,6 +186,44 @@ def test_a_failed_sign_in_racing_a_deactivation_leaves_the_user_inactive(
     assert row(db, li["user_id"]).active is False
 
 
+def test_a_sign_in_racing_an_uncommitted_revocation_gets_no_token_that_outlives_it(
+    staff, as_, db, token_keys
+):
+    """The person being removed signs in while the deactivation is written but not committed:
+    whatever the order, they end up without a token any service accepts."""
+    from registry.directory.use_cases import change_user
+    from sanbao_common.access import Access
+    from sanbao_common.revocations import RevocationList
+
+    li = staff.people["li.op"]
+    signing_in, outcome = eventlet.event.Event(), {}
+
+    def deactivate():
+        caller = Caller(TEST_COUNTY, "user:admin", "corr")
+        with db.unit_of_work() as uow:
+            change_user(uow, caller, li["user_id"], active=False, key=token_keys.data_key)  # held
+            signing_in.wait()
+            eventlet.sleep(0.3)  # the sign-in reaches the held row meanwhile, if it can
+            uow.commit()
+
+    def sign_in_meanwhile():
+        signing_in.send()
+        try:
+            outcome["token"] = as_().login("li.op", li["one_time_password"])["token"]
+        except SignInFailed:
+            outcome["token"] = None
+
+    threads = [eventlet.spawn(deactivate), eventlet.spawn(sign_in_meanwhile)]
+    for thread in threads:
+        thread.wait()
+    if outcome["token"] is not None:
+        access = Access(SimpleNamespace(data={"token": outcome["token"]}),
+                        [token_keys.private_key.public_key()], TEST_COUNTY,
+                        RevocationList(lambda: db))  # fmt: skip
+        with pytest.raises(DomainError, match="TOKEN_REVOKED"):
+            access.authenticate("account.manage_own")
+
+
 def test_wrong_old_passwords_in_a_password_change_lock_the_account(staff, as_, db):
     li = staff.people["li.op"]
     account = me(as_, li)
@@ -232,6 +270,27 @@ def test_the_second_factor_cannot_be_replaced_with_a_token_alone(staff, as_, db)
     with pytest.raises(SignInFailed):
         as_().login("li.op", password, totp(first["secret"]))
     assert as_().login("li.op", password, totp(second["secret"]))["token"]
+
+
+def test_one_with_a_second_factor_changes_their_password_with_a_code_and_not_without(
+    staff, as_, db
+):
+    li = staff.people["li.op"]
+    password = li["one_time_password"]
+    account = me(as_, li)
+    secret = account.start_totp(password)["secret"]
+    account.confirm_totp(totp(secret), password)
+    with pytest.raises(SignInFailed):  # the password alone proves nothing once a code is due
+        account.change_password(password, "a long enough password")
+    # A code that is not six digits is wrong like any other, not an error that tells the right
+    # password apart from a wrong one.
+    for odd in ("é", "١٢٣٤٥٦"):
+        with pytest.raises((SignInFailed, AccountLocked)):
+            as_().login("li.op", password, odd)
+    assert row(db, li["user_id"]).failed_logins == 3  # each counted, the odd codes too
+    staff.admin.set_user_active(li["user_id"], True, key())  # clears the count
+    account.change_password(password, "a long enough password", totp(secret))
+    assert as_().login("li.op", "a long enough password", totp(secret))["token"]
 
 
 def test_an_unknown_or_inactive_name_runs_the_verification_a_known_one_runs(

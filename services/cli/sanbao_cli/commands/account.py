@@ -71,12 +71,15 @@ def password():
     is_flag=True,
     help="Read the old and the new password from standard input, one per line.",
 )
+@click.option(
+    "--totp", "code", metavar="CODE", help="A code of your authenticator app, if you use one."
+)
 @click.pass_obj
-def password_change(session: Session, from_stdin):
+def password_change(session: Session, from_stdin, code):
     """Change your password (at least 12 characters); then sign in again."""
     old = _read_secret("Current password", from_stdin)
     new = _read_secret("New password", from_stdin, confirm=not from_stdin)
-    session.stack.call("registry", "change_password", old, new)
+    session.stack.call("registry", "change_password", old, new, code)
     tokens.forget(session.county)
     output.record("password changed", {"next": "sign in again: sanbao login <username>"})
 

@@ -67,8 +67,14 @@ def _replay_counter(service: str) -> Counter:
     return _replays[service]
 
 
-def request_digest(method: str, request) -> str:
+def request_digest(method: str, request, keyed: Callable[[str], str] | None = None) -> str:
+    """What tells a retry from another request under the same key. `keyed`, a keyed hash (an
+    HMAC), for a service whose requests carry personal data: a plain SHA-256 of a request whose
+    other fields the stored reply shows would give its phone or ID number back to anyone with a
+    copy of the database, by trying the few million candidates."""
     canonical = json.dumps([method, request], sort_keys=True, ensure_ascii=False, default=str)
+    if keyed is not None:
+        return keyed(canonical)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -82,13 +88,14 @@ def run_command(
     *,
     caller: str,
     stored: Callable[[dict], dict] | None = None,
+    keyed: Callable[[str], str] | None = None,
 ) -> dict:
     """Run `execute(uow)` once per key: it must not commit; the reply is stored with its effect,
     bound to `caller` (the actor of the command's token). `stored(reply)`, when given, is what
-    is kept and what a retry gets instead of the reply itself."""
+    is kept and what a retry gets instead of the reply itself; `keyed`, see `request_digest`."""
     if not isinstance(key, str) or not _KEY.match(key):
         raise IdempotencyKeyInvalid()
-    digest = request_digest(method, request)
+    digest = request_digest(method, request, keyed)
     for _ in range(2):  # a second pass only after losing an insert race to a concurrent retry
         with db.unit_of_work() as uow:
             found = uow.connection.execute(_LOOKUP, {"key": key}).first()

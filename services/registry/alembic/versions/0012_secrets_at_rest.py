@@ -122,6 +122,9 @@ def _seal_users() -> None:
                 for row in clear
             ],
         )
+    # Emptied before they are dropped: PostgreSQL's DROP COLUMN leaves the bytes in every row
+    # (0014 then rewrites the table, so that no dead row keeps them either).
+    op.get_bind().execute(sa.update(users).values({name: None for name in _SEALED}))
     with op.batch_alter_table("users") as batch:
         for name in _SEALED:
             batch.drop_column(name)

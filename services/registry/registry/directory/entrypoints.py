@@ -86,14 +86,16 @@ class DirectoryEntrypoints(RegistryPart):
         }
 
     @rpc(permission="account.manage_own")
-    def change_password(self, old_password: str, new_password: str) -> dict:
-        """A wrong old password counts toward the lockout, as at sign-in."""
+    def change_password(self, old_password: str, new_password: str, totp: str | None = None):
+        """A wrong old password (or `totp` code, once the caller has a second factor) counts
+        toward the lockout, as at sign-in."""
         settings, principal = configured(), self.access.principal
         proven = account.prove_password_change(
             self.db,
             self.data_key,
             principal,
             old_password,
+            totp,
             new_password,
             account.sign_in_policy(settings),
             settings["PASSWORD_SCRYPT_N"],

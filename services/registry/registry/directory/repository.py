@@ -234,6 +234,13 @@ class DirectoryRepository:
         row = self.connection.execute(select(users).where(users.c.user_id == user_id)).first()
         return _user(row, self.key) if row else None
 
+    def lock_user(self, user_id: str) -> None:
+        """Hold the user's row until the transaction ends (PostgreSQL; SQLite's writers take
+        turns anyway): a sign-in and a revocation of the same user happen one after the other."""
+        self.connection.execute(
+            select(users.c.user_id).where(users.c.user_id == user_id).with_for_update()
+        )
+
     def user_by_name(self, username: str) -> User | None:
         row = self.connection.execute(select(users).where(users.c.username == username)).first()
         return _user(row, self.key) if row else None

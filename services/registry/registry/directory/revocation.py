@@ -23,7 +23,12 @@ def revoke_tokens(uow: UnitOfWork, caller: Caller, users: list, reason: str) -> 
 
 
 def revocation_events(uow: UnitOfWork, caller: Caller, users: list, reason: str) -> list[dict]:
-    """Record the revocations; the `user_tokens_revoked` events to publish with the change."""
+    """Record the revocations; the `user_tokens_revoked` events to publish with the change. The
+    time is taken with the users' rows held (`sign_in` holds them too), so a token issued
+    before it was issued before this change could be seen."""
+    repo = DirectoryRepository(uow.connection)
+    for user in users:
+        repo.lock_user(user.user_id)
     now = datetime.now(UTC)
     events = []
     for user in users:

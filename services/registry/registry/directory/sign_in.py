@@ -85,10 +85,14 @@ def sign_in(
         _failed(db, user, now, policy, hashed)
     with db.unit_of_work() as uow:
         repo = DirectoryRepository(uow.connection, key)
-        repo.clear_failures(user.user_id, now)
-        fields = _token_fields(repo, user, now)
+        # With the row held, a revocation of this user commits wholly before (and the user is
+        # read as it left them) or takes its time after this token's (and voids it).
+        repo.lock_user(user.user_id)
+        issued = utc_now()
+        repo.clear_failures(user.user_id, issued)
+        fields = _token_fields(repo, user, issued)
         uow.commit()
-    return issue_token(signing_key, dict(fields, county=county), ttl)
+    return issue_token(signing_key, dict(fields, county=county), ttl, now=issued)
 
 
 def _token_fields(repo: DirectoryRepository, proven: d.User, now: datetime) -> dict:
@@ -160,11 +164,12 @@ def _proven(db, key, principal: Principal, password, code, policy: d.SignInPolic
 
 
 def prove_password_change(
-    db, key, principal: Principal, old: str, new: str, policy: d.SignInPolicy, scrypt_n: int
+    db, key, principal: Principal, old: str, code, new: str, policy: d.SignInPolicy, scrypt_n: int
 ) -> tuple[d.User, str]:
-    """The caller as read, once the old password proves them, and the new password's hash:
-    what `change_password` stores. A wrong old password counts toward the lockout."""
-    user = _proven(db, key, principal, old, None, policy)
+    """The caller as read, once the old password (and a current code, for one with a second
+    factor) proves them, and the new password's hash: what `change_password` stores. A wrong
+    old password or code counts toward the lockout."""
+    user = _proven(db, key, principal, old, code, policy)
     d.check_new_password(new, old)
     return user, hash_password(new, n=scrypt_n)
 

@@ -164,6 +164,8 @@ def move_village(uow, caller: Caller, org_id: str, township_id: str, new_code, r
         raise OrganisationExists(code=new_code.code)
     moved = d.move_village(village, township, new_code, utc_now(), caller.actor)
     repo.save_organisation(moved)
+    # Its people's tokens name the old code as their area, which may be given to another village.
+    revoke_tokens(uow, caller, repo.users(org_id), "organisation_moved")
     action = f"moved from {village.division_code}"
     _organisation_changed(
         repo, uow, caller, moved, action, _reason(reason), event="organisation_changed"

@@ -4,6 +4,7 @@ from benchmarks.bus import bus
 from benchmarks.fund import fund
 from benchmarks.memory import memory
 from benchmarks.registry import registry
+from benchmarks.rosters import roster_reading
 from benchmarks.signin import signin
 
 BENCHMARKS = {
@@ -12,4 +13,5 @@ BENCHMARKS = {
     "fund": fund,
     "registry": registry,
     "signin": signin,
+    "roster_reading": roster_reading,
 }

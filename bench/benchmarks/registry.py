@@ -20,18 +20,15 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, select
 
 from benchmarks.common import scratch_vhost
-from benchmarks.stack import ServiceProcess, scratch_databases
+from benchmarks.stack import ServiceProcess, bench_token, scratch_databases
 from registry_contract.rosters import COLUMNS
 from sanbao_cli.commands.rosters import upload_parts
-from sanbao_common.access import issue_token
-from sanbao_common.crypto import load_private_key
 from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
 
@@ -43,20 +40,6 @@ def peak_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
-
-
-def operator_token(workdir: Path) -> str:
-    key = load_private_key(workdir / "token-signing-key.pem", None)
-    token, _ = issue_token(
-        key,
-        {
-            "user_id": "bench", "username": "bench", "organisation_id": "bench",
-            "organisation_kind": "county_coop", "roles": ("coop_operator",), "scope": "532501",
-            "county": "532501", "must_change_password": False,
-        },
-        timedelta(hours=1),
-    )  # fmt: skip
-    return token
 
 
 def import_through_rpc(amqp_uri: str, token: str, content: bytes, filename: str) -> dict:
@@ -103,7 +86,8 @@ def run_import(content: bytes, filename: str, with_pool: bool) -> dict:
             else None
         )
         try:
-            status = import_through_rpc(amqp_uri, operator_token(Path(workdir)), content, filename)
+            token = bench_token(Path(workdir), "coop_operator", "bench")
+            status = import_through_rpc(amqp_uri, token, content, filename)
             result = {
                 "seconds": round(status["seconds"], 2),
                 "rows_per_s": round(status["total_rows"] / status["seconds"], 1),

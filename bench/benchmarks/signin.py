@@ -15,33 +15,16 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import eventlet
 from nameko.standalone.rpc import ClusterRpcClient
 
 from benchmarks.common import scratch_vhost
-from benchmarks.stack import ServiceProcess, scratch_databases
-from sanbao_common.access import issue_token
-from sanbao_common.crypto import load_private_key
+from benchmarks.stack import ServiceProcess, bench_token, scratch_databases
 from sanbao_common.messaging.admin import apply_topology
 
 PEOPLE, SIGNERS = 64, 8
-
-
-def admin_token(workdir: Path) -> str:
-    key = load_private_key(workdir / "token-signing-key.pem", None)
-    token, _ = issue_token(
-        key,
-        {
-            "user_id": "bench-admin", "username": "bench.admin", "organisation_id": "bench",
-            "organisation_kind": "county_coop", "roles": ("county_admin",), "scope": "532501",
-            "county": "532501", "must_change_password": False,
-        },
-        timedelta(hours=1),
-    )  # fmt: skip
-    return token
 
 
 def create_people(amqp_uri: str, token: str) -> list[tuple[str, str]]:
@@ -97,7 +80,7 @@ def signin() -> tuple[dict, dict]:
         apply_topology(amqp_uri)
         registry = ServiceProcess("registry", amqp_uri, urls["registry"], Path(workdir))
         try:
-            token = admin_token(Path(workdir))
+            token = bench_token(Path(workdir), "county_admin", "bench.admin")
             people = create_people(amqp_uri, token)
             idle_until = time.monotonic() + 3
             idle = health_round_trips(amqp_uri, token, lambda: time.monotonic() > idle_until)

@@ -131,3 +131,24 @@ class ServiceProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def bench_token(workdir: Path, role: str, username: str) -> str:
+    """A token as registry would issue it after a sign-in (an hour, the most any lives), signed
+    with the county key made for `workdir`, for a county-level holder of `role`."""
+    from datetime import timedelta
+
+    from sanbao_common.access import issue_token
+    from sanbao_common.crypto import load_private_key
+
+    key = load_private_key(workdir / "token-signing-key.pem", None)
+    token, _ = issue_token(
+        key,
+        {
+            "user_id": f"bench-{username}", "username": username, "organisation_id": "bench",
+            "organisation_kind": "county_coop", "roles": (role,), "scope": "532501",
+            "county": "532501", "must_change_password": False,
+        },
+        timedelta(hours=1),
+    )  # fmt: skip
+    return token

@@ -21,6 +21,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcClient
 
 from rabbit_node import CTL, RabbitNode
+from registry_contract.rosters import MAX_ROSTER_BYTES
 from sanbao_cli.client import CliError, StackClient
 from sanbao_common.rpc import BROKER_MAX_MESSAGE_BYTES, ServiceRpc
 from testkit import ROOT, free_port
@@ -118,7 +119,7 @@ def test_a_reply_over_the_limit_reaches_the_caller_as_reply_too_large(echo):
 
 def test_sanbao_refuses_a_roster_over_the_limit_before_sending_anything(tmp_path):
     roster = tmp_path / "whole-county.csv"
-    roster.write_bytes(b"x" * (10 * MIB + 1))
+    roster.write_bytes(b"x" * (MAX_ROSTER_BYTES + 1))
     unreachable = f"amqp://guest:guest@127.0.0.1:{free_port()}/x"  # reaching it would fail
     result = subprocess.run(
         [SANBAO, "--amqp-uri", unreachable, "roster", "import", str(roster)],
@@ -128,5 +129,6 @@ def test_sanbao_refuses_a_roster_over_the_limit_before_sending_anything(tmp_path
     )
     assert result.returncode == 1
     assert result.stderr.startswith("error [ROSTER_TOO_LARGE] "), result.stderr
-    assert "up to 10 MiB" in result.stderr and "nothing was sent" in result.stderr
+    assert f"up to {MAX_ROSTER_BYTES // MIB} MiB" in result.stderr
+    assert "nothing was sent" in result.stderr
     assert "Traceback" not in result.stderr

@@ -6,7 +6,6 @@ and the migration does the same to what an existing county already stored. Both 
 
 import dataclasses
 import json
-import threading
 import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -22,20 +21,13 @@ from registry.service import RegistryService
 from registry.settings import Settings
 from sanbao_common.context import Caller
 from sanbao_common.crypto import public_key_text, totp
-from sanbao_common.db import DatabaseHandle, create_database_engine
+from sanbao_common.db import create_database_engine
 from sanbao_common.messaging.idempotency import IdempotencyKeyConflict
 from sanbao_common.messaging.schema_v2 import UNBOUND_CALLER
 from sanbao_common.migrations import upgrade
 from testkit import TEST_COUNTY, fake_access, principal, service_dir
 
 PHONES = {"li.op": "13769347503", "wang.op": "15912345678", "zhao.op": "18687654321"}
-
-
-@pytest.fixture
-def db(databases):
-    engine = create_database_engine(databases["registry"])
-    yield DatabaseHandle(engine, threading.Lock())
-    engine.dispose()
 
 
 @pytest.fixture

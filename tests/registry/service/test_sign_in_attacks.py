@@ -6,7 +6,6 @@ gets a bounded number of attempts however they are spread. What runs is checked,
 it takes."""
 
 import dataclasses
-import threading
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
@@ -26,7 +25,6 @@ from registry.settings import Settings
 from sanbao_common.config import ConfigError, load_config
 from sanbao_common.context import Caller
 from sanbao_common.crypto import dummy_password_hash, new_signing_key, public_key_text, totp
-from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.errors import DomainError
 from testkit import ROOT, TEST_COUNTY, fake_access, principal
 
@@ -36,13 +34,6 @@ LIMITS = {
     "LOGIN_ATTEMPTS_PER_NAME": 10,
     "LOGIN_ATTEMPTS_WINDOW_SECONDS": 300,
 }
-
-
-@pytest.fixture
-def db(databases):
-    engine = create_database_engine(databases["registry"])
-    yield DatabaseHandle(engine, threading.Lock())
-    engine.dispose()
 
 
 @pytest.fixture

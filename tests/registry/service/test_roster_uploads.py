@@ -149,3 +149,29 @@ def test_a_total_over_the_file_limit_is_refused(operator, monkeypatch):
 
 def _key(service):
     return service.data_key
+
+
+def test_a_staged_roster_is_sealed_until_its_import_ends_and_then_gone(
+    db, token_keys, registry_settings
+):
+    """A copy of the database taken between staging and the end of the import (a registry
+    that died mid-import keeps the file to resume) holds no ID number or phone of it."""
+    from registry.rosters.use_cases import RosterImporter
+    from sanbao_common.context import Caller
+
+    rows = generate_roster_rows(20, seed=13)
+    data = roster_bytes(rows, "csv")
+    importer = RosterImporter(db, token_keys.data_key, "532501", registry_settings)
+    caller = Caller("532501", "user:li.op", "corr")
+    with db.unit_of_work() as uow:
+        staged = importer.stage(uow, data, "花名册.csv", caller, "532501", importer.read(data, "x"))
+        uow.commit()
+    with db.reader() as uow:
+        content = bytes(uow.connection.execute(select(roster_imports.c.content)).scalar_one())
+    for row in rows:
+        assert row["id_number"].encode() not in content
+    # Resumed without the roster in hand (as after a restart): the sealed file is read back.
+    done = importer.apply(staged["import_id"], caller)
+    assert (done["status"], done["total_rows"]) == ("done", 20)
+    with db.reader() as uow:
+        assert bytes(uow.connection.execute(select(roster_imports.c.content)).scalar_one()) == b""

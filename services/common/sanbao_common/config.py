@@ -209,6 +209,9 @@ class BaseConfigSchema(Schema):
     INBOX_RETENTION_DAYS = fields.Integer(load_default=60, validate=validate.Range(min=1))
     IDEMPOTENCY_RETENTION_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=1))
     CONSUMER_PREFETCH = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=65535))
+    # How long a relay's claim on the outbox rows it publishes lasts without renewal: the rows of
+    # a relay that died wait this long for another (messaging/claims.py).
+    OUTBOX_CLAIM_SECONDS = fields.Integer(load_default=5, validate=validate.Range(min=1, max=600))
     # The public halves of the county's token keys (base64, comma-separated; more than one while a
     # key is being replaced). Every call's token must be signed by one of them.
     TOKEN_PUBLIC_KEYS = fields.String(required=True, validate=_public_keys)

@@ -7,22 +7,19 @@ the events it writes pick them up from here.
 
 from __future__ import annotations
 
-import contextvars
 import uuid
 from dataclasses import dataclass
 
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 
+# Kept with the log formatter, which must be importable before nameko is (sanbao_common.logs).
+from sanbao_common.logs import actor_var, correlation_id_var
+
 CORRELATION_ID_KEY = "correlation_id"
 ACTOR_KEY = "actor"
 ON_BEHALF_OF_KEY = "on_behalf_of"
 ANONYMOUS_ACTOR = "anonymous"
-
-correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "sanbao_correlation_id", default=None
-)
-actor_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("sanbao_actor", default=None)
 
 
 def current_correlation_id() -> str | None:

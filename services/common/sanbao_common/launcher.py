@@ -1,13 +1,24 @@
 """Start one service as a process: `python -m <service> [run|migrate|check-config]`.
 
-Importing this module monkey-patches the process for eventlet, so it must be the first import of
-a service's `__main__` and nothing else should import it.
+Importing this module sets up JSON logging and then monkey-patches the process for eventlet, so
+it must be the first import of a service's `__main__` (and its only one: a service's own
+commands are named as "module:function" strings, imported once logging is set up), and nothing
+else should import it. Everything the process writes to stderr is a JSON line from the first
+import on: eventlet warns as it is imported, and that warning, like any other, goes through
+logging.
 """
 
+import sys
 import warnings
 
-# eventlet warns on import that it is in maintenance mode; operators cannot act on that.
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+from sanbao_common.logs import capture_stdout, setup_process_logging
+
+setup_process_logging()
+
+# eventlet warns on import that it is in maintenance mode; operators cannot act on that. An
+# operator who asks for warnings (PYTHONWARNINGS, -W) sees it, as a JSON line like any other.
+if not sys.warnoptions:
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 
@@ -17,8 +28,8 @@ import argparse  # noqa: E402
 import errno  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from nameko import config as nameko_config  # noqa: E402
@@ -36,11 +47,28 @@ def service_dir(package: str) -> Path:
     return Path(importlib.import_module(package).__file__).resolve().parent.parent
 
 
+def resolve(target):
+    """A function, or "module:function" naming one (imported now, after the process is set up)."""
+    if callable(target):
+        return target
+    module_name, name = target.split(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def stop(message: str, *args) -> None:
+    """End the process with exit code 1, saying why in a log line."""
+    log.error(message, *args)
+    sys.exit(1)
+
+
 def main(
     package: str, service_class: str, argv: list[str] | None = None, commands: dict | None = None
 ) -> None:
-    """`commands`: the service's own operator commands, name -> function(config, arguments)."""
+    """`commands`: the service's own operator commands, name -> function(config, arguments) or
+    "module:function"; their output on stdout is for the operator (registry's bootstrap prints
+    the one-time password there), everything else leaves as JSON log lines."""
     commands = commands or {}
+    setup_logging(package, os.environ.get("COUNTY"))
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     parser.add_argument(
         "command",
@@ -53,32 +81,33 @@ def main(
     parser.add_argument("arguments", nargs="*", help="arguments of the service's own command")
     parser.add_argument("--config", type=Path, help="config file (default: the service's own)")
     args = parser.parse_args(argv)
+    if args.command not in commands:
+        capture_stdout()
 
     home = service_dir(package)
     try:
         config = load_config(args.config or home / "config.yml", package)
     except ConfigError as exc:
-        sys.exit(f"{package}: configuration error: {exc}")
+        stop("configuration error: %s", exc)
     setup_logging(package, config["COUNTY"], config["LOG_LEVEL"])
     database_url = config[package]["DATABASE_URL"]
 
     if args.command == "check-config":
-        print(f"{package}: configuration is valid")
+        log.info("configuration is valid")
         return
     if args.command == "migrate":
         upgrade(home, database_url, settings=config[package])
-        print(f"{package}: database {redact_url(database_url)} is up to date")
+        log.info("database %s is up to date", redact_url(database_url))
         return
 
     try:
         check_current(home, database_url)
     except SchemaNotCurrent as exc:
-        sys.exit(f"{package}: {exc}")
+        stop("%s", exc)
     if args.command in commands:
         nameko_config.update(config)
-        sys.exit(commands[args.command](config, args.arguments))
-    module_name, class_name = service_class.split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+        sys.exit(resolve(commands[args.command])(config, args.arguments))
+    cls = resolve(service_class)
     nameko_config.update(config)
     run(cls)
 

@@ -1,6 +1,6 @@
 """The outbox relay on the real broker and both databases: committed events are published and
-rolled-back ones never; racing relays publish each event once; a dead relay's rows are taken over;
-nothing is marked published that the broker did not confirm."""
+rolled-back ones never; racing relays publish each event once; nothing is marked published that
+the broker did not confirm. A dead relay's rows: test_outbox_claims.py."""
 
 import json
 import threading
@@ -87,27 +87,6 @@ def test_racing_relays_publish_each_event_once(engine, amqp_uri, sample):
     assert sum(counts.values()) == 1200  # a duplicate would push this above the number of events
     assert set(counts) == {e["event_id"] for e in events}
     assert pending(engine) == []
-
-
-def test_rows_claimed_by_a_relay_that_died_are_taken_over_when_the_lease_ends(
-    engine, amqp_uri, sample
-):
-    event = labourer_event(sample)
-    commit_events(engine, [event])
-    with engine.begin() as connection:
-        connection.execute(
-            update(OUTBOX).values(
-                claimed_by="dead-relay", claimed_until=datetime.now(UTC) + timedelta(seconds=60)
-            )
-        )
-    relay = Relay(handle(engine), "registry", amqp_uri)
-    assert relay.run_once() == 0  # still leased: the other relay may yet publish it
-    with engine.begin() as connection:
-        connection.execute(
-            update(OUTBOX).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
-        )
-    assert relay.run_once() == 1
-    assert delivered_ids(amqp_uri) == [event["event_id"]]
 
 
 def test_an_unreachable_broker_leaves_the_rows_pending_and_unclaimed(engine, amqp_uri, sample):

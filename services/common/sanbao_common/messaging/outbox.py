@@ -6,22 +6,21 @@ publishes committed rows with confirms and marks them published; rows stay for t
 period (`retention.py`) so a consumer added later can ask for a replay.
 
 Several relays (replicas of the service) may run at once. Each claims a batch of pending rows
-with a lease (`claimed_by`, `claimed_until`; `FOR UPDATE SKIP LOCKED` on PostgreSQL, the write
-lock on SQLite), so two relays never publish the same row at the same time, and a row claimed by a
-relay that died is taken over when its lease runs out. Delivery is at least once: a relay that
-dies after the broker confirmed but before it marked the rows publishes them again later, and
-consumers' inboxes absorb that.
+(`claims.py`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock on SQLite) and renews its
+claim while it publishes them, so two live relays never publish the same row at the same time,
+and the rows of a relay that died are taken over within `OUTBOX_CLAIM_SECONDS` (at once when
+its process, on the same host, is gone). Delivery is at least once: a relay that dies after the
+broker confirmed but before it marked the rows publishes them again later, and consumers'
+inboxes absorb that.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import eventlet
 from eventlet.event import Event
@@ -29,10 +28,17 @@ from marshmallow import RAISE, Schema, fields
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select
 
 from sanbao_common.db import Database, DatabaseHandle, UnitOfWork
 from sanbao_common.errors import InvalidInput
+from sanbao_common.messaging.claims import (
+    DEFAULT_CLAIM_SECONDS,
+    Claims,
+    claimant_name,
+    process_is_gone,
+    utcnow,
+)
 from sanbao_common.messaging.publisher import ConfirmedPublisher, Outgoing, PublishError
 from sanbao_common.messaging.subscriptions import SUBSCRIPTIONS, routed_event_types
 from sanbao_common.messaging.tables import OUTBOX
@@ -42,7 +48,6 @@ from sanbao_common.rpc import load
 log = logging.getLogger("sanbao.outbox")
 
 DEFAULT_BATCH = 500
-LEASE_SECONDS = 60
 UNROUTABLE_RETRY_SECONDS = 30
 POLL_SECONDS = 0.5
 GAUGE_REFRESH_SECONDS = 1.0
@@ -65,10 +70,6 @@ def relay_metrics(service: str) -> dict:
             ),
         }
     return _relay_metrics[service]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 _INSERT = insert(OUTBOX)  # built once: hot path of every command that publishes
@@ -106,13 +107,17 @@ class Relay:
         amqp_uri: str,
         *,
         batch_size: int = DEFAULT_BATCH,
+        claim_seconds: float = DEFAULT_CLAIM_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
+        is_gone: Callable[[int], bool] = process_is_gone,
     ):
         self.db = db
         self.outbox = OUTBOX
         self.source = source
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.name = claimant_name()
+        self.claims = Claims(db, self.name, seconds=claim_seconds, clock=clock, is_gone=is_gone)
         self.metrics = relay_metrics(source)
         self._publisher = ConfirmedPublisher(amqp_uri)
         self._wake = Event()
@@ -160,9 +165,31 @@ class Relay:
 
     def run_once(self) -> int:
         """Claim a batch, publish it, record the outcome; the number of rows published."""
-        rows = self._claim()
+        rows = self.claims.claim(self.batch_size)
         if not rows:
             return 0
+        positions = [row.position for row in rows]
+        done = Event()
+        heartbeat = eventlet.spawn(self._keep_claimed, positions, done)
+        try:
+            return self._publish(rows)
+        finally:
+            done.send(True)
+            heartbeat.wait()
+
+    def _keep_claimed(self, positions: list, done: Event) -> None:
+        """Renew the claim on a batch in flight until `done`, however long the broker takes."""
+        while True:
+            with eventlet.Timeout(self.claims.renew_every, False):
+                done.wait()
+            if done.ready():
+                return
+            try:
+                self.claims.renew(positions)
+            except Exception:  # the next beat tries again; the claim lapses only if all fail
+                log.exception("could not renew the claim on outbox rows")
+
+    def _publish(self, rows) -> int:
         by_position = {row.position: row for row in rows}
         messages = [
             Outgoing(
@@ -187,7 +214,14 @@ class Relay:
                 stranded.append(position)
             else:
                 done.append(position)  # no consumer subscribes; kept in the outbox for replays
-        self._mark_published(done)
+        marked = self.claims.mark_published(done)
+        if marked < len(done):
+            log.warning(
+                "outbox rows were taken over by another relay while this one published them (a "
+                "stall longer than OUTBOX_CLAIM_SECONDS?): both published them, and consumers "
+                "drop the duplicates",
+                extra={"count": len(done) - marked},
+            )
         if stranded:
             self.metrics["unroutable"].inc(len(stranded))
             log.error(
@@ -203,55 +237,10 @@ class Relay:
 
     # -- storage -----------------------------------------------------------------------------
 
-    def _claim(self):
-        t = self.outbox.c
-        now = utcnow()
-        with self.db.unit_of_work() as uow:
-            rows = uow.connection.execute(
-                select(t.position, t.event_id, t.event_type, t.body)
-                .where(t.published_at.is_(None))
-                .where(or_(t.claimed_until.is_(None), t.claimed_until < now))
-                .order_by(t.position)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if rows:
-                uow.connection.execute(
-                    update(self.outbox)
-                    .where(t.position.in_([row.position for row in rows]))
-                    .values(
-                        claimed_by=self.name, claimed_until=now + timedelta(seconds=LEASE_SECONDS)
-                    )
-                )
-            uow.commit()
-        return rows
-
-    def _mark_published(self, positions: list) -> None:
-        if not positions:
-            return
-        t = self.outbox.c
-        with self.db.unit_of_work() as uow:
-            uow.connection.execute(
-                update(self.outbox)
-                .where(t.position.in_(positions))
-                .where(t.claimed_by == self.name)
-                .values(published_at=utcnow(), claimed_by=None, claimed_until=None)
-            )
-            uow.commit()
-
     def _release(self, positions: list, retry_in: float) -> None:
-        t = self.outbox.c
-        until = utcnow() + timedelta(seconds=retry_in) if retry_in else None
         try:
-            with self.db.unit_of_work() as uow:
-                uow.connection.execute(
-                    update(self.outbox)
-                    .where(t.position.in_(positions))
-                    .where(t.claimed_by == self.name)
-                    .values(claimed_by=None if until is None else self.name, claimed_until=until)
-                )
-                uow.commit()
-        except Exception:  # the lease runs out anyway; never hide the error that brought us here
+            self.claims.release(positions, retry_in)
+        except Exception:  # the claim lapses anyway; never hide the error that brought us here
             log.exception("could not release claimed outbox rows")
 
     def _housekeeping(self) -> None:
@@ -357,6 +346,7 @@ class OutboxRelay(DependencyProvider):
             self._database.handle(),
             self.container.service_name,
             nameko_config["AMQP_URI"],
+            claim_seconds=nameko_config.get("OUTBOX_CLAIM_SECONDS", DEFAULT_CLAIM_SECONDS),
         )
         self._database.outbox_listeners.append(self.relay.wake)
         self._thread = self.container.spawn_managed_thread(

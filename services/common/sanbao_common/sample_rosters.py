@@ -45,10 +45,11 @@ BAD_KINDS = (
 )
 
 _STATUSES = tuple(EMPLOYMENT_STATUSES.values())  # the labels townships write
-_STATUS_WEIGHTS = (25, 15, 15, 30, 10, 5)  # in the order of _STATUSES
+_STATUS_WEIGHTS = (25, 15, 10, 5, 30, 10, 5)  # in the order of _STATUSES
 _PLACES = {
     "县内务工": ("县城工业园区", "县城", "乡镇集镇"),
-    "省内县外务工": ("昆明市", "玉溪市", "曲靖市", "蒙自市"),
+    "州内县外务工": ("蒙自市", "开远市", "建水县"),
+    "省内州外务工": ("昆明市", "玉溪市", "曲靖市"),
     "省外务工": ("广东省东莞市", "广东省深圳市", "浙江省宁波市", "江苏省苏州市", "福建省泉州市"),
 }
 _SKILLS = ("电工(中级)", "焊工", "砌筑工", "中式烹调师", "挖掘机驾驶", "缝纫工", "家政服务员")
@@ -206,11 +207,12 @@ def _spoil(rows: list[dict[str, str]], count: int, rng: random.Random, county: s
 
 
 def roster_bytes(rows: list[dict[str, str]], fmt: str, *, title: str | None = None) -> bytes:
-    """The rows as a roster file with every canonical column, as the county's template has."""
+    """The rows as a roster file with the template's columns, as the county's template has."""
+    columns = [column for column in COLUMNS if column.template]
     return write_table(
         fmt,
-        [column.header_zh for column in COLUMNS],
-        ([row.get(column.key) for column in COLUMNS] for row in rows),
+        [column.header_zh for column in columns],
+        ([row.get(column.key) for column in columns] for row in rows),
         title=title,
     )
 

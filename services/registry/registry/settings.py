@@ -77,6 +77,7 @@ class Settings(ServiceSectionSchema):
     ROSTER_MAX_SHARED_STRINGS = _roster_limit("max_shared_strings", 1, 100_000_000)
     ROSTER_MAX_CELL_CHARS = _roster_limit("max_cell_chars", 100, 32_767)  # Excel's own most
     ROSTER_MAX_TEXT_MIB = _roster_limit("max_text_mib", 1, 1024)
+    ROSTER_MAX_MERGED_CELLS = _roster_limit("max_merged_cells", 0, 10_000_000)
     ROSTER_READ_MEMORY_MIB = _roster_limit("memory_mib", 256, 65_536)  # below, Python barely starts
     ROSTER_READ_CPU_SECONDS = _roster_limit("cpu_seconds", 1, 3600)
     ROSTER_READ_WALL_SECONDS = _roster_limit("wall_seconds", 1, 7200)

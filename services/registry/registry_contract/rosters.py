@@ -2,7 +2,10 @@
 
 Township clerks start from whatever template they were last sent, so one column turns up under
 several names, with "*" or "（必填）" marking it required, with full-width parentheses and with
-line breaks inside the cell. `column_key` folds all of that before looking the text up.
+line breaks inside the cell. `column_key` folds all of that before looking the text up. The
+aliases are the headers collected from townships' own spreadsheets (docs/rosters.md lists them);
+a header we do not know that names data we should keep is caught by `looks_known`, so that an
+import does not drop such a column without being told it may.
 """
 
 from __future__ import annotations
@@ -25,32 +28,181 @@ class Column:
     header_zh: str  # the header we write
     aliases: tuple[str, ...] = ()  # further headers accepted on import
     required: bool = False
+    template: bool = True  # written in the template, the examples and sample rosters
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", required=True),
-    Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证"), required=True),
-    Column("phone", "联系电话", ("手机号", "手机号码", "电话")),
-    Column("village_code", "村代码", ("村(社区)代码", "行政区划代码"), required=True),
-    Column("village_group", "村民小组", ("组别", "组")),
-    Column("household_number", "户编号", ("户号",)),
-    Column("household_head_id", "户主身份证号", ("户主身份证号码",)),
-    Column("relation_to_head", "与户主关系"),
-    Column("poor", "是否建档立卡", ("建档立卡户", "是否贫困户")),
-    Column("poverty_file_number", "建档立卡编号", ("建档立卡户编号",)),
-    Column("employment_status", "就业状态", ("务工状态",)),
-    Column("employment_place", "务工地点", ("就业地点",)),
-    Column("skills", "技能", ("技能特长",)),
-    Column("intention_regions", "意向地区", ("外出意向地区", "意向务工地区")),
-    Column("intention_industries", "意向行业", ("意向工种",)),
-    Column("expected_wage", "期望月薪", ("期望月薪(元)", "期望月收入(元)")),
-    Column("earliest_start", "最早出发日期", ("可外出时间",)),
-    Column("training_intention", "培训意向"),
+    Column("name", "姓名", ("人员姓名", "劳动力姓名", "成员姓名", "家庭成员姓名"), required=True),
+    Column(
+        "id_number",
+        "身份证号",
+        (
+            "身份证号码",
+            "公民身份号码",
+            "身份证件号码",
+            "公民身份证号码",
+            "身份证",
+            "证件号码",
+            "身份证号(18位)",
+        ),
+        required=True,
+    ),  # fmt: skip
+    Column(
+        "phone",
+        "联系电话",
+        (
+            "手机号",
+            "手机号码",
+            "电话",
+            "手机",
+            "联系方式",
+            "电话号码",
+            "联系电话(手机)",
+            "本人电话",
+        ),
+    ),  # fmt: skip
+    Column("village_code", "村代码", ("村(社区)代码", "行政区划代码", "村委会代码", "行政村代码")),
+    Column(
+        "village",
+        "村委会",
+        (
+            "行政村",
+            "村",
+            "村名",
+            "所在村",
+            "所属村",
+            "村(社区)",
+            "村委会名称",
+            "村民委员会",
+            "社区",
+            "村(居)委会",
+            "村(居)",
+            "村(社区)名称",
+            "行政村名称",
+            "所在村委会",
+        ),
+        template=False,
+    ),  # fmt: skip
+    Column(
+        "township",
+        "乡镇",
+        (
+            "乡(镇)",
+            "所属乡镇",
+            "镇",
+            "乡",
+            "乡镇(街道)",
+            "乡(镇、街道)",
+            "所在乡镇",
+            "乡镇名称",
+            "乡(镇)名称",
+        ),
+        template=False,
+    ),  # fmt: skip
+    Column("village_group", "村民小组", ("组别", "组", "小组", "村小组", "所在组", "村民组")),
+    Column("household_number", "户编号", ("户号", "户码", "户编码", "家庭编号")),
+    Column(
+        "household_head_id",
+        "户主身份证号",
+        ("户主身份证号码", "户主身份证", "户主证件号码", "户主公民身份号码"),
+    ),
+    Column("household_head_name", "户主姓名", ("户主",), template=False),
+    Column("relation_to_head", "与户主关系", ("与户主的关系", "家庭关系", "与户主关系(称谓)")),
+    Column(
+        "poor",
+        "是否建档立卡",
+        (
+            "建档立卡户",
+            "是否贫困户",
+            "建档立卡",
+            "贫困户",
+            "是否建档立卡户",
+            "是否建档立卡贫困户",
+            "是否脱贫户",
+            "脱贫户",
+            "户类型",
+            "是否脱贫人口",
+            "是否建档立卡贫困人口",
+        ),
+    ),  # fmt: skip
+    Column("poverty_file_number", "建档立卡编号", ("建档立卡户编号", "贫困户编号")),
+    Column("employment_status", "就业状态", ("务工状态", "就业情况", "务工情况", "就业状况")),
+    Column(
+        "employment_place",
+        "务工地点",
+        ("就业地点", "务工地址", "就业地址", "务工所在地", "就业所在地", "务工地"),
+    ),
+    Column("skills", "技能", ("技能特长", "专业技能", "掌握技能", "技能情况", "技能等级")),
+    Column(
+        "intention_scope",
+        "外出意愿",
+        (
+            "就业意愿",
+            "是否外出务工",
+            "是否愿意外出务工",
+            "外出务工意愿",
+            "务工意愿",
+            "转移就业意愿",
+            "是否有外出意愿",
+        ),
+        template=False,
+    ),  # fmt: skip
+    Column(
+        "intention_regions",
+        "意向地区",
+        (
+            "外出意向地区",
+            "意向务工地区",
+            "意向就业地区",
+            "意向务工地点",
+            "意向就业地点",
+            "期望务工地区",
+            "期望就业地区",
+            "意向地点",
+            "外出务工意向地",
+        ),
+    ),  # fmt: skip
+    Column("intention_industries", "意向行业", ("意向工种", "意向岗位", "期望行业", "期望工种")),
+    Column(
+        "expected_wage",
+        "期望月薪",
+        (
+            "期望月薪(元)",
+            "期望月收入(元)",
+            "期望月收入",
+            "期望工资",
+            "期望工资(元)",
+            "期望薪资",
+            "期望薪酬",
+            "期望工资(元/月)",
+        ),
+    ),  # fmt: skip
+    Column("earliest_start", "最早出发日期", ("可外出时间", "可外出日期", "可出发时间")),
+    Column(
+        "training_intention",
+        "培训意向",
+        (
+            "培训意愿",
+            "是否愿意参加培训",
+            "培训需求",
+            "意向培训工种",
+            "意向培训项目",
+            "是否有培训意愿",
+            "培训意向工种",
+        ),
+    ),  # fmt: skip
+    Column("sex", "性别", template=False),
+    Column("birth_date", "出生日期", ("出生年月", "出生年月日", "出生时间"), template=False),
+    Column("age", "年龄", ("年龄(岁)", "周岁"), template=False),
     Column("agent", "经纪人", ("劳务经纪人",)),
-    Column("remarks", "备注"),
+    Column("remarks", "备注", ("备注说明",)),
 )
 
+# A roster names every person and their ID number, and their village by code or by name (or
+# both): at least one of VILLAGE_KEYS.
 REQUIRED_KEYS: tuple[str, ...] = tuple(column.key for column in COLUMNS if column.required)
+VILLAGE_KEYS: tuple[str, ...] = ("village_code", "village")
+TEMPLATE_KEYS: tuple[str, ...] = tuple(column.key for column in COLUMNS if column.template)
 
 
 def normalize_header(text: str) -> str:
@@ -76,3 +228,43 @@ def column_key(header: str) -> str | None:
 def header_for(key: str) -> str:
     """The Chinese header we write for a column key (KeyError for an unknown key)."""
     return _BY_KEY[key].header_zh
+
+
+def has_required(keys) -> bool:
+    """Whether columns with these keys make a roster: every required one and a village."""
+    found = set(keys)
+    return found.issuperset(REQUIRED_KEYS) and not found.isdisjoint(VILLAGE_KEYS)
+
+
+def missing_required(keys) -> list[tuple[str, str]]:
+    """What a header with these keys lacks, (Chinese, English) each: "身份证号", or the village
+    as "村代码或村委会" / "村代码 or 村委会"."""
+    found = set(keys)
+    missing = [(header_for(key), header_for(key)) for key in REQUIRED_KEYS if key not in found]
+    if found.isdisjoint(VILLAGE_KEYS):
+        code, name = (header_for(key) for key in VILLAGE_KEYS)
+        missing.append((f"{code}或{name}", f"{code} or {name}"))
+    return missing
+
+
+# Words of headers we do not read that name data a roster should not lose: an unread column
+# holding one of them is likely a variant we have not collected yet. The first kind found wins
+# (培训意向 is training, not intention).
+_KNOWN_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("training", ("培训",)),
+    ("poverty", ("贫困", "建档", "脱贫", "低保", "监测", "返贫", "扶贫")),
+    ("intention", ("意愿", "意向", "外出")),
+    ("phone", ("电话", "手机", "联系方式")),
+    ("identity", ("身份证", "证件号", "性别", "出生", "年龄")),
+)
+
+
+def looks_known(header: str) -> str | None:
+    """For the header of a column we do not read: the kind of data it looks like ("poverty",
+    "intention", "training", "phone", "identity"), or None for one that looks like nothing we
+    keep (序号, 备用, 文化程度 ...)."""
+    folded = normalize_header(header)
+    for kind, words in _KNOWN_KINDS:
+        if any(word in folded for word in words):
+            return kind
+    return None

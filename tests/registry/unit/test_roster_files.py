@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from registry.rosters.reading import RosterUnreadable, open_roster
+from registry.rosters.reading import RosterUnreadable, Sheet, open_roster
 from registry.rosters.writing import error_report
 from registry_contract.rosters import COLUMNS, column_key, header_for
 from sanbao_common.sample_rosters import (
@@ -54,7 +54,17 @@ def refusal(data: bytes, filename: str = "roster.csv") -> RosterUnreadable:
 
 
 def records(roster) -> list[tuple[int, dict[str, str]]]:
-    return list(roster.rows())
+    return [(row.row_number, row.values) for row in roster.rows()]
+
+
+def values(roster) -> list[dict[str, str]]:
+    return [row.values for row in roster.rows()]
+
+
+def only(roster) -> Sheet:
+    """The roster's one sheet."""
+    assert len(roster.sheets) == 1 and roster.ignored_sheets == []
+    return roster.sheets[0]
 
 
 def without_bad(rows):
@@ -84,7 +94,8 @@ def test_utf8_with_and_without_bom_and_gbk_read_the_same_rows():
              "village_code": "532501001202", "employment_status": "在家务农"}),
     ]  # fmt: skip
     for roster in rosters.values():
-        assert roster.format == "csv" and roster.header_row == 1
+        assert roster.format == "csv" and only(roster).header_row == 1
+        assert only(roster).name is None and only(roster).data_rows == 2
         assert records(roster) == expected
 
 
@@ -100,8 +111,8 @@ def test_a_title_notes_and_blank_rows_above_the_header_are_skipped_and_rows_keep
         "普文华,532501199507020212,532501001202\r\n"
     )
     roster = open_roster(text.encode(), "roster.csv")
-    assert roster.header_row == 5
-    assert [number for number, _ in roster.rows()] == [6, 8]
+    assert only(roster).header_row == 5
+    assert [number for number, _ in records(roster)] == [6, 8]
     assert roster.data_rows == 2
 
 
@@ -115,12 +126,12 @@ def test_headers_are_matched_through_aliases_required_marks_and_full_width_chara
            "532501199507020212", "否", "县内务工", "4000", "2026-12-01", "李四",
            "广东省", "焊工"]  # fmt: skip
     roster = open_roster(xlsx(headers, row), "roster.xlsx")
-    assert list(roster.columns) == [
+    assert list(only(roster).columns) == [
         "name", "id_number", "village_code", "phone", "village_group", "household_number",
         "household_head_id", "poor", "employment_status", "expected_wage", "earliest_start",
         "agent", "intention_regions", "skills",
     ]  # fmt: skip
-    assert roster.columns["id_number"] == "公民身份号码（必填）"
+    assert only(roster).columns["id_number"] == "公民身份号码（必填）"
     assert records(roster)[0][1]["intention_regions"] == "广东省"
 
 
@@ -142,7 +153,7 @@ def test_tab_and_semicolon_separated_files_are_read():
 def test_unknown_columns_are_ignored_and_reported():
     text = "序号,姓名,身份证号,村代码,备用\r\n1,李秀英,11010519491231002X,532501001201,x\r\n"
     roster = open_roster(text.encode(), "roster.csv")
-    assert roster.ignored_headers == ["序号", "备用"]
+    assert only(roster).ignored_columns == ["序号", "备用"]
     assert records(roster) == [
         (2, {"name": "李秀英", "id_number": "11010519491231002X", "village_code": "532501001201"})
     ]
@@ -154,7 +165,7 @@ def test_a_repeated_header_row_and_empty_rows_are_skipped():
         + " , ,\u3000\r\n姓名*,身份证号,村代码\r\n普文华,532501199507020212,532501001202\r\n"
     )
     roster = open_roster(text.encode(), "roster.csv")
-    assert [number for number, _ in roster.rows()] == [2, 5]
+    assert [number for number, _ in records(roster)] == [2, 5]
 
 
 def test_a_roster_missing_required_columns_is_refused_naming_them():
@@ -190,35 +201,50 @@ def test_a_quotation_mark_left_open_refuses_the_csv():
     assert problem.reason_code == "BAD_CSV" and "引号" in problem.message_zh
 
 
-def test_an_id_number_in_scientific_notation_refuses_the_csv():
+def test_an_id_number_in_scientific_notation_refuses_that_row_of_the_csv_only():
     for written in ("5.32501E+17", "5.32501199003151E+17"):
         text = MINIMAL + f"普文华,{written},532501001202\r\n"
-        problem = refusal(text.encode())
-        assert problem.reason_code == "ID_AS_NUMBER"
-        assert "第3行" in problem.message_zh and "Row 3" in problem.message_en
-        assert "设置为文本格式" in problem.message_zh and "设置为文本格式" in problem.message_en
+        roster = open_roster(text.encode(), "roster.csv")
+        first, second = roster.rows()
+        assert (first.row_number, first.problems) == (2, ())
+        assert first.values["id_number"] == "11010519491231002X"
+        assert second.row_number == 3 and "id_number" not in second.values  # its digits are lost
+        [(column, zh, en)] = second.problems
+        assert column == "id_number" and "B列" in zh and "column B" in en
+        assert "设置为文本格式" in zh and "设置为文本格式" in en
+        assert "5.32501" not in zh + en  # reasons are stored: they never repeat an ID number
 
 
 # -- reading XLSX ----------------------------------------------------------------------------
 
 
-def test_an_id_number_stored_as_a_number_refuses_the_workbook_naming_the_row():
+def test_an_id_number_stored_as_a_number_refuses_its_row_and_the_others_are_read():
+    """The issue's Excel habit: one ID typed into a General cell loses its digits in that cell
+    only; the row is refused (retype as text), not the whole file."""
     rows = [["姓名", "身份证号", "村代码", "户主身份证号"],
             ["李秀英", "11010519491231002X", "532501001201", "11010519491231002X"],
-            ["普文华", 532501199507020212, "532501001202", "532501199507020212"]]  # fmt: skip
-    problem = refusal(xlsx(*rows), "roster.xlsx")
-    assert problem.reason_code == "ID_AS_NUMBER"
-    assert "第3行" in problem.message_zh and "设置为文本格式" in problem.message_zh
-    rows[2][1:] = ["532501199507020212", "532501001202", 5.32501199507020e17]
-    problem = refusal(xlsx(*rows), "roster.xlsx")
-    assert problem.reason_code == "ID_AS_NUMBER" and "D列" in problem.message_zh
+            ["普文华", 532501199507020212, "532501001202", "532501199507020212"],
+            ["白娅", "532501200104180137", "532501001202", 5.32501199507020e17]]  # fmt: skip
+    roster = open_roster(xlsx(*rows), "roster.xlsx")
+    assert roster.data_rows == 3 and only(roster).data_rows == 3
+    first, second, third = roster.rows()
+    assert first.problems == () and first.values["id_number"] == "11010519491231002X"
+    [(column, zh, en)] = second.problems
+    assert (second.row_number, column) == (3, "id_number")
+    assert "B列的身份证号" in zh and "设置为文本格式" in zh and "column B" in en
+    assert "id_number" not in second.values and second.values["name"] == "普文华"
+    [(column, zh, _)] = third.problems
+    assert column == "household_head_id" and "D列的户主身份证号" in zh
+    assert third.values["id_number"] == "532501200104180137"
+    assert "household_head_id" not in third.values
 
 
 def test_the_awkward_spreadsheet_reads_as_the_clerk_sees_it():
     roster = open_roster(awkward_roster_xlsx(), "新街镇.xlsx")
-    assert (roster.format, roster.encoding, roster.header_row) == ("xlsx", None, 4)
-    assert roster.ignored_headers == ["序号", "备用"]
-    assert roster.columns["id_number"] == "身份证号码\n（必填）"
+    assert (roster.format, roster.encoding, only(roster).header_row) == ("xlsx", None, 4)
+    assert only(roster).ignored_columns == ["序号", "备用"]
+    assert only(roster).columns["id_number"] == "身份证号码\n（必填）"
+    assert only(roster).name == "Sheet1"
     rows = records(roster)
     assert [number for number, _ in rows] == [5, 6, 8]  # row 7 only holds spaces
     first = rows[0][1]
@@ -265,12 +291,12 @@ def test_the_format_comes_from_the_content_not_the_extension():
 @pytest.mark.parametrize(
     ("data", "what"),
     [
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "old-style .xls workbook"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "damaged old-style Office file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
         (b"PK\x03\x04 not really a zip", "zip archive"),
     ],
 )
-def test_legacy_xls_and_binary_files_are_refused_as_unknown_format(data, what):
+def test_damaged_ole2_and_binary_files_are_refused_as_unknown_format(data, what):
     problem = refusal(data, "村民.dat")
     assert problem.reason_code == "UNKNOWN_FORMAT"
     assert what in problem.message_en and "村民.dat" in problem.message_zh
@@ -294,8 +320,8 @@ def test_a_sheet_that_breaks_off_or_names_no_shared_string_is_an_unknown_format(
     data = xlsx(["姓名", "身份证号", "村代码"], ["李秀英", "11010519491231002X", "532501001201"])
     broken = edit_sheet(data, "</sheetData>", "<row><c")
     problem = refusal(broken, "r.xlsx")
-    assert problem.reason_code == "UNKNOWN_FORMAT" and "first sheet" in problem.message_en
-    assert "第一个工作表无法读取" in problem.message_zh
+    assert problem.reason_code == "UNKNOWN_FORMAT" and "sheet Sheet cannot" in problem.message_en
+    assert "工作表“Sheet”无法读取" in problem.message_zh
     from registry.rosters.hostile_samples import sheet_xml, workbook
 
     main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -393,7 +419,7 @@ def test_csv_cells_that_look_like_formulas_are_shown_as_text_and_import_back_unc
     data = roster_bytes(rows, "csv")
     cells = [cell for line in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in line]
     assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
-    assert [values for _, values in open_roster(data, "export.csv").rows()] == rows
+    assert values(open_roster(data, "export.csv")) == rows
 
 
 def test_a_written_csv_has_a_bom_and_reads_back():
@@ -401,17 +427,17 @@ def test_a_written_csv_has_a_bom_and_reads_back():
     data = roster_bytes(rows, "csv")
     assert data.startswith(b"\xef\xbb\xbf" + "姓名,".encode())
     roster = open_roster(data, "export.csv")
-    assert roster.encoding == "utf-8" and roster.ignored_headers == []
-    assert [values for _, values in roster.rows()] == rows
+    assert roster.encoding == "utf-8" and only(roster).ignored_columns == []
+    assert values(roster) == rows
 
 
 def test_a_titled_roster_reads_back_under_its_title_in_both_formats():
     rows = generate_roster_rows(15, seed=6)
     for fmt in ("csv", "xlsx"):
         roster = open_roster(roster_bytes(rows, fmt, title="新街镇劳动力花名册"), f"r.{fmt}")
-        assert roster.header_row == 2
-        assert [number for number, _ in roster.rows()] == list(range(3, 18))
-        assert [values for _, values in roster.rows()] == rows
+        assert only(roster).header_row == 2
+        assert [number for number, _ in records(roster)] == list(range(3, 18))
+        assert values(roster) == rows
     sheet = load_workbook(io.BytesIO(roster_bytes(rows, "xlsx", title="标题"))).active
     assert [str(cells) for cells in sheet.merged_cells.ranges] == ["A1:T1"]
 
@@ -484,4 +510,4 @@ def test_bad_fraction_spoils_exactly_that_many_rows_of_several_kinds():
     good = [row for row in rows if "_bad" not in row]
     assert all(normalize_id_number(row["id_number"]) for row in good)
     roster = open_roster(roster_bytes(rows, "xlsx"), "bad.xlsx")  # bad rows, but a good file
-    assert [values for _, values in roster.rows()] == without_bad(rows)
+    assert values(roster) == without_bad(rows)

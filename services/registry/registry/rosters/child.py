@@ -9,11 +9,12 @@ here, not in the parent between fork and exec (`preexec_fn`), keeps the parent s
 has threads, and running Python between fork and exec in a process with threads can deadlock.
 
 It answers on its standard output with one line of JSON, never a pickle: `{"roster": ...}`
-(see `encode`), `{"refused": {"code", "en", "zh"}}` or, for a bug, `{"failed": "..."}`; then a
-second line, what it used at most (`peaks`: its own resource usage would count registry's memory,
-which a process started by vfork inherits until it execs).
-Module level imports stay few: openpyxl and the rest are imported once the limits are set,
-and only for a workbook (`reading` imports `workbook` when it meets one).
+(see `encode`: the sheets read and not read, the rows with the problems found reading them),
+`{"refused": {"code", "en", "zh"}}` or, for a bug, `{"failed": "..."}`; then a second line,
+what it used at most (`peaks`: its own resource usage would count registry's memory, which a
+process started by vfork inherits until it execs).
+Module level imports stay few: openpyxl, xlrd and the rest are imported once the limits are
+set, and only for a workbook (`reading` imports `workbook` or `xls` when it meets one).
 """
 
 from __future__ import annotations
@@ -55,18 +56,35 @@ def _lower(kind: int, soft: int, hard: int | None = None) -> None:
 
 
 def encode(roster) -> dict:
-    """A roster as plain JSON: each row its number and its values in the order of `columns`,
-    "" where it has none."""
-    keys = list(roster.columns)
+    """A roster as plain JSON: its sheets; each distinct problem found reading a row, once; and
+    each row as [sheet index, row number, the indexes of its problems, then its values in the
+    order of its sheet's `columns`, "" where it has none]."""
+    keys = [list(sheet.columns) for sheet in roster.sheets]
+    problems: dict[tuple, int] = {}  # rows share a few problems (one a column at most)
+    rows = [
+        [
+            row.sheet,
+            row.row_number,
+            [problems.setdefault(problem, len(problems)) for problem in row.problems],
+            *(row.values.get(key, "") for key in keys[row.sheet]),
+        ]
+        for row in roster.rows()
+    ]
     return {
         "format": roster.format,
         "encoding": roster.encoding,
-        "header_row": roster.header_row,
-        "columns": roster.columns,
-        "ignored_headers": roster.ignored_headers,
-        "rows": [
-            [number, *(values.get(key, "") for key in keys)] for number, values in roster.rows()
+        "sheets": [
+            {
+                "name": sheet.name,
+                "header_row": sheet.header_row,
+                "columns": sheet.columns,
+                "ignored_columns": sheet.ignored_columns,
+            }
+            for sheet in roster.sheets
         ],
+        "ignored_sheets": [list(ignored) for ignored in roster.ignored_sheets],
+        "problems": [list(problem) for problem in problems],
+        "rows": rows,
     }
 
 

@@ -194,6 +194,15 @@ def declare_size(archive: bytes, name: str, declared: int) -> bytes:
     return bytes(data)
 
 
+def many_merged_cells(count: int = 300_001) -> bytes:
+    """More merged ranges than the limit, listed after a two-row sheet (as <mergeCells> always
+    is): a pass over the sheet's bytes finds them before its rows are read."""
+    ranges = "".join(f'<mergeCell ref="D{n}:D{n + 1}"/>' for n in range(1, count + 1))
+    rows = inline_row(1, HEADER) + inline_row(2, PERSON)
+    after = f'<mergeCells count="{count}">{ranges}</mergeCells>'
+    return workbook(sheet_xml(rows).replace("</sheetData>", "</sheetData>" + after))
+
+
 def memory_hungry_csv(rows: int = 150_000) -> bytes:
     """Within every limit, but kept in memory it takes some 2 kB a row: 20 known columns of
     two-character values (one character would be a string Python shares)."""
@@ -226,4 +235,5 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "many_shared_strings": (many_shared_strings, "TOO_MANY_SHARED_STRINGS"),
     "doctype": (doctype, "XML_DTD"),
     "lying_size": (lying_size, "BAD_ZIP"),
+    "many_merged_cells": (many_merged_cells, "TOO_MANY_MERGED_CELLS"),
 }

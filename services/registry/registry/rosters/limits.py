@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, fields
 
 MIB = 1024 * 1024
 MAX_ZIP_ENTRIES = 1000  # a workbook has a dozen parts; a few hundred with many sheets and images
+MAX_SHEETS = 255  # worksheets of one workbook: a township's has one per village or group
 RATIO_FLOOR = MIB  # a part smaller than this unpacked cannot bomb, whatever its ratio
 
 
@@ -50,6 +51,9 @@ class RosterLimits:
     max_shared_strings: int = 600_000  # distinct texts of a workbook
     max_cell_chars: int = 4_000  # characters of one cell, or of one shared string
     max_text_mib: int = 64  # the roster read: every kept cell's text, UTF-8
+    # Merged ranges of a workbook, all sheets together: households merged down (户编号, 户主)
+    # take a few a household, some 150,000 for a county's 100,000 people in 28,000 households.
+    max_merged_cells: int = 300_000
     memory_mib: int = 1024  # the reading process's address space
     cpu_seconds: int = 120  # the reading process's CPU time
     wall_seconds: int = 300  # the reading process's time from start to answer
@@ -91,6 +95,7 @@ SETTINGS = {
     "max_shared_strings": "ROSTER_MAX_SHARED_STRINGS",
     "max_cell_chars": "ROSTER_MAX_CELL_CHARS",
     "max_text_mib": "ROSTER_MAX_TEXT_MIB",
+    "max_merged_cells": "ROSTER_MAX_MERGED_CELLS",
     "memory_mib": "ROSTER_READ_MEMORY_MIB",
     "cpu_seconds": "ROSTER_READ_CPU_SECONDS",
     "wall_seconds": "ROSTER_READ_WALL_SECONDS",
@@ -149,12 +154,40 @@ def too_many_zip_entries(count: int) -> RosterTooLarge:
     )
 
 
+def too_many_sheets(count: int) -> RosterTooLarge:
+    return RosterTooLarge(
+        "TOO_MANY_SHEETS",
+        f"The workbook has {count:,} worksheets, more than the {MAX_SHEETS:,} a roster may",
+        f"该工作簿包含 {count:,} 个工作表，超过上限 {MAX_SHEETS:,} 个",
+    )
+
+
+def too_many_merged_cells(limit: int) -> RosterTooLarge:
+    return RosterTooLarge(
+        "TOO_MANY_MERGED_CELLS",
+        f"The workbook has more than {limit:,} merged ranges of cells, all sheets together"
+        f" (ROSTER_MAX_MERGED_CELLS){_SAVE_AGAIN_EN}",
+        f"该工作簿中的合并单元格区域超过 {limit:,} 个（所有工作表合计，ROSTER_MAX_MERGED_CELLS）"
+        f"{_SAVE_AGAIN_ZH}",
+    )
+
+
+def overlapping_merged_cells(row: int) -> RosterTooLarge:
+    return RosterTooLarge(
+        "TOO_MANY_MERGED_CELLS",
+        f"Row {row} lies in more merged ranges of cells than the sheet has columns: the ranges"
+        " overlap, which no spreadsheet program writes (ROSTER_MAX_COLUMNS)",
+        f"第{row}行所在的合并单元格区域多于工作表的列数：这些区域互相重叠，电子表格软件不会写出"
+        "这样的文件（ROSTER_MAX_COLUMNS）",
+    )
+
+
 def too_many_rows(limit: int) -> RosterTooLarge:
     return RosterTooLarge(
         "TOO_MANY_ROWS",
-        f"The roster has more than {limit:,} rows, blank ones included (ROSTER_MAX_ROWS)"
-        f"{_SAVE_AGAIN_EN}",
-        f"花名册超过 {limit:,} 行（含空行，ROSTER_MAX_ROWS）{_SAVE_AGAIN_ZH}",
+        f"The roster has more than {limit:,} rows, blank ones included, all sheets together"
+        f" (ROSTER_MAX_ROWS){_SAVE_AGAIN_EN}",
+        f"花名册超过 {limit:,} 行（含空行，所有工作表合计，ROSTER_MAX_ROWS）{_SAVE_AGAIN_ZH}",
     )
 
 

@@ -26,8 +26,9 @@ import tempfile
 import time
 
 from registry.rosters import limits as refusals
-from registry.rosters.limits import RosterLimits, RosterUnreadable
-from registry.rosters.reading import Roster
+from registry.rosters.limits import MAX_SHEETS, RosterLimits, RosterUnreadable
+from registry.rosters.reading import Roster, RosterRow, Sheet
+from registry.rosters.sheets import ID_KEYS
 from registry_contract.rosters import COLUMNS
 
 log = logging.getLogger(__name__)
@@ -175,26 +176,84 @@ def _tail(fd: int, most: int = 4000) -> str:
 
 
 def roster_from(replied: dict, limits: RosterLimits) -> Roster:
-    """The roster the child answered with (`child.encode`; its columns, row count and row
-    lengths checked), or the refusal it answered with."""
+    """The roster the child answered with (`child.encode`; its sheets, columns, row count, row
+    shapes and texts checked: the child read what anybody may have written), or the refusal it
+    answered with."""
     if "refused" in replied:
         refused = replied["refused"]
         raise RosterUnreadable(str(refused["code"]), str(refused["en"]), str(refused["zh"]))
     body = replied["roster"]
-    keys = list(body["columns"])
-    rows = body["rows"]
-    if not _KEYS.issuperset(keys) or len(rows) > limits.max_rows:
-        raise RosterReaderFailed("the reading process answered with columns or rows out of bounds")
+    try:
+        sheets = [_sheet(sheet) for sheet in body["sheets"]]
+        ignored = [(_text(name), _text(reason)) for name, reason in body["ignored_sheets"]]
+        problems = [_problem(problem) for problem in body["problems"]]
+        rows = body["rows"]
+    except (KeyError, TypeError, ValueError):
+        raise RosterReaderFailed("the reading process answered with a malformed roster") from None
+    most_problems = len(ID_KEYS) * limits.max_columns  # each a column of ID numbers
+    if (
+        len(rows) > limits.max_rows
+        or len(sheets) + len(ignored) > MAX_SHEETS
+        or len(problems) > most_problems
+    ):
+        raise RosterReaderFailed("the reading process answered with rows or sheets out of bounds")
+    keys = [list(sheet["columns"]) for sheet in sheets]
+    counts = [0] * len(sheets)
     records = []
-    for number, *values in rows:
-        if type(number) is not int or len(values) != len(keys):
-            raise RosterReaderFailed("the reading process answered with a malformed row")
-        records.append((number, {key: v for key, v in zip(keys, values, strict=True) if v}))
+    for row in rows:
+        sheet, number, found, values = _row(row, keys, problems)
+        counts[sheet] += 1
+        records.append(RosterRow(sheet, number, values, found))
     return Roster(
-        format=str(body["format"]),
-        encoding=body["encoding"],
-        header_row=int(body["header_row"]),
-        columns={str(key): str(text) for key, text in body["columns"].items()},
-        ignored_headers=[str(text) for text in body["ignored_headers"]],
+        format=_text(body["format"]),
+        encoding=None if body["encoding"] is None else _text(body["encoding"]),
+        sheets=[Sheet(**given, data_rows=n) for given, n in zip(sheets, counts, strict=True)],
+        ignored_sheets=ignored,
         _records=records,
     )
+
+
+def _text(value) -> str:
+    if type(value) is not str:
+        raise RosterReaderFailed("the reading process answered with a text that is none")
+    return value
+
+
+def _sheet(body: dict) -> dict:
+    columns = {_text(key): _text(text) for key, text in body["columns"].items()}
+    if not _KEYS.issuperset(columns):
+        raise RosterReaderFailed("the reading process answered with columns we do not know")
+    name = body["name"]
+    return {
+        "name": None if name is None else _text(name),
+        "header_row": int(body["header_row"]),
+        "columns": columns,
+        "ignored_columns": [_text(text) for text in body["ignored_columns"]],
+    }
+
+
+def _problem(problem) -> tuple[str, str, str]:
+    if type(problem) is not list or len(problem) != 3:
+        raise RosterReaderFailed("the reading process answered with a malformed problem")
+    return tuple(_text(part) for part in problem)
+
+
+def _row(row, keys: list[list[str]], problems: list) -> tuple[int, int, tuple, dict[str, str]]:
+    """A row the child answered with: [sheet, number, indexes of its problems, *values]."""
+    if type(row) is not list or len(row) < 3:
+        raise RosterReaderFailed("the reading process answered with a malformed row")
+    sheet, number, indexes, *values = row
+    if type(sheet) is not int or not 0 <= sheet < len(keys) or type(number) is not int:
+        raise RosterReaderFailed("the reading process answered with a row of no sheet")
+    columns = keys[sheet]
+    if len(values) != len(columns) or type(indexes) is not list:
+        raise RosterReaderFailed("the reading process answered with a malformed row")
+    found = []
+    for index in indexes:
+        if type(index) is not int or not 0 <= index < len(problems):
+            raise RosterReaderFailed("the reading process answered with a problem of none")
+        if problems[index][0] not in columns:
+            raise RosterReaderFailed("the reading process answered with a problem of no column")
+        found.append(problems[index])
+    kept = {key: _text(value) for key, value in zip(columns, values, strict=True) if value}
+    return sheet, number, tuple(found), kept

@@ -16,6 +16,10 @@ touches anything, and watched while it reads:
   strings before openpyxl has kept them all. These counts look at bytes, at the speed
   of `bytes.find`: they refuse the shapes we know of clearly and early, and the reading process's
   memory and CPU limits (sandbox.py) stop whatever they miss.
+- `merged_ranges`: a sheet's merged ranges, which read-only openpyxl does not give and which
+  the sheet's XML lists after its rows (<mergeCells>), found by a first pass over the sheet's
+  bytes through the same guarded archive, before its rows are read; counted against their own
+  limit as they are found.
 """
 
 from __future__ import annotations
@@ -24,15 +28,23 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 
 from registry.rosters import limits as refusals
 from registry.rosters.limits import MAX_ZIP_ENTRIES, MIB, RATIO_FLOOR, RosterLimits
+from registry.rosters.merges import parse_ref
 
 CHUNK = MIB  # what a part is read in when it is read whole
 _CARRY = 64  # bytes left unscanned at a chunk's end, to be scanned with the next chunk
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.\-]{0,31}):)?(worksheet|sst)[\s>/]")
 _OPENERS = (b"<!", b"<?")
 _HEAD = 64 * 1024  # the root element comes within a part's first bytes, or it is no sheet
+_PREFIX = rb"<(?:[A-Za-z_][\w.\-]{0,31}:)?"
+_MERGE_CELL = re.compile(_PREFIX + rb"mergeCell[\s/>]")
+_MERGE_REF = re.compile(
+    _PREFIX + rb"mergeCell\s[^<>]{0,512}?\bref\s*=\s*[\"']([^\"'<>]{1,40})[\"']"
+)
+_MERGE_CARRY = 1024  # longer than any <mergeCell ...> the pattern above reads
 
 
 def check_archive(data: bytes, limits: RosterLimits) -> GuardedZipFile:
@@ -267,6 +279,35 @@ class XmlScanner:
         self.cells += count
         if self.cells > self.limits.max_columns:
             raise refusals.too_many_columns(max(self.row, 1), None, self.limits.max_columns)
+
+
+def merged_ranges(archive: GuardedZipFile, part: str, count: Callable[[int], None]) -> list:
+    """The merged ranges of the sheet in `part` (`merges.Range`s; references that name no range
+    are left out). `count(n)` is told of each `n` <mergeCell> elements found, as they are found,
+    and raises once they are too many."""
+    ranges = []
+    carry = b""
+    with archive.open(part) as source:
+        while True:
+            chunk = source.read(CHUNK)
+            buffer = carry + chunk
+            # Elements that begin in the last bytes are left for the next chunk, which begins
+            # there; those that begin before are whole within `buffer`.
+            stop = len(buffer) if not chunk else max(0, len(buffer) - _MERGE_CARRY)
+            if b"mergeCell" in buffer:
+                found = 0
+                for element in _MERGE_CELL.finditer(buffer):
+                    if element.start() >= stop:
+                        break
+                    found += 1
+                    ref = _MERGE_REF.match(buffer, element.start())
+                    merged = parse_ref(ref[1].decode("ascii", "replace")) if ref else None
+                    if merged is not None:
+                        ranges.append(merged)
+                count(found)
+            if not chunk:
+                return ranges
+            carry = buffer[stop:]
 
 
 def open_workbook(data: bytes, limits: RosterLimits):

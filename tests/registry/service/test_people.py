@@ -91,16 +91,17 @@ def test_an_update_is_history_and_one_event_and_the_same_update_again_only_confi
         ("employment_status", None, "unemployed"),
         ("expected_wage_fen", None, 450000),
         ("intention_regions", [], ["广东省", "浙江省"]),
+        ("intention_scope", None, "outside_province"),
     ]
     assert all(h["changed_by"] == "cli:tester" and h["source"] == "rpc" for h in history)
     updated = [e for e in events(db) if e["type"] == "labourer_updated"]
     assert [sorted(e["payload"]["people"][0]["changed"]) for e in updated] == [
-        ["employment_status", "expected_wage_fen", "intention_regions"]
+        ["employment_status", "expected_wage_fen", "intention_regions", "intention_scope"]
     ]
 
     again = operator.update_labourer(person_id, changes, key())
     assert again["version"] == 2 and again["confirmed_at"] > after["confirmed_at"]
-    assert len(operator.labourer_history(person_id)) == 3
+    assert len(operator.labourer_history(person_id)) == 4
     assert len([e for e in events(db) if e["type"] == "labourer_updated"]) == 1
 
 
@@ -172,7 +173,8 @@ def test_counts_by_area_add_up_to_the_records_behind_them(operator, sample):
     import_file(operator, roster_bytes(rows, "csv"))
     by_village = operator.labourer_counts("village")
     by_township = operator.labourer_counts("township")
-    for measure in ("labour_force", "poor_labour_force", "willing_to_go", "transferred"):
+    for measure in ("labour_force", "poor_labour_force", "willing_to_go", "transferred",
+                    "employed_in_county"):  # fmt: skip
         assert sum(r[measure] for r in by_village) == sum(r[measure] for r in by_township)
     total = sum(r["labour_force"] for r in by_township)
     assert total == operator.count_labourers()["labourers"]
@@ -316,7 +318,7 @@ def test_an_export_masks_what_the_caller_may_not_see_and_imports_back(
     import_file(operator, roster_bytes(rows, "csv"))
     exported = operator.export_labourers({}, "xlsx")
     roster = open_roster(base64.b64decode(exported["content_base64"]), "export.xlsx")
-    ids = {values["id_number"] for _, values in roster.rows()}
+    ids = {row.values["id_number"] for row in roster.rows()}
     assert ids == {row["id_number"].upper() for row in rows}
     again = import_file(operator, base64.b64decode(exported["content_base64"]), "export.xlsx")
     assert (again["registered"], again["updated"]) == (0, 0)

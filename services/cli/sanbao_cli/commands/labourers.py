@@ -18,6 +18,7 @@ from sanbao_cli.commands.people_views import (
     search_row,
     show_labourer,
 )
+from sanbao_cli.output import JSON_OPTION
 from sanbao_cli.params import AREA, ID_NUMBER, KEY_OPTION, PHONE, VILLAGE
 from sanbao_cli.session import Session, call_command
 
@@ -62,20 +63,26 @@ def labourer():
 @click.option("--village", required=True, type=VILLAGE, help="12-digit village division code.")
 @click.option("--phone", type=PHONE, help="Mainland mobile number.")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def labourer_register(session: Session, name, id_number, village, phone, idempotency_key):
+def labourer_register(session: Session, name, id_number, village, phone, idempotency_key, as_json):
     """Register one labourer."""
     person = {"name": name, "id_number": id_number, "village_code": village, "phone": phone}
     result = call_command(session, "registry", "register_labourer", person, key=idempotency_key)
-    show_labourer("registered", result)
+    _show("registered", result, as_json)
+
+
+def _show(title: str, person: dict, as_json: bool) -> None:
+    output.emit(person, as_json, lambda: show_labourer(title, person))
 
 
 @labourer.command("show")
 @click.argument("person_id")
+@JSON_OPTION
 @click.pass_obj
-def labourer_show(session: Session, person_id):
+def labourer_show(session: Session, person_id, as_json):
     """Show one labourer by person id, with the four clears and when each last changed."""
-    show_labourer("labourer", session.stack.call("registry", "get_labourer", person_id))
+    _show("labourer", session.stack.call("registry", "get_labourer", person_id), as_json)
 
 
 @labourer.command("update")
@@ -91,8 +98,9 @@ def labourer_show(session: Session, person_id):
     "merge the records instead.",
 )
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def labourer_update(session: Session, person_id, changes, idempotency_key):
+def labourer_update(session: Session, person_id, changes, idempotency_key, as_json):
     """Change what is recorded of a labourer; every change becomes history, and the four clears
     count as confirmed."""
     parsed: dict[str, str] = {}
@@ -107,26 +115,28 @@ def labourer_update(session: Session, person_id, changes, idempotency_key):
     reply = call_command(
         session, "registry", "update_labourer", person_id, parsed, key=idempotency_key
     )
-    show_labourer("updated", reply)
+    _show("updated", reply, as_json)
 
 
 @labourer.command("confirm")
 @click.argument("person_id")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def labourer_confirm(session: Session, person_id, idempotency_key):
+def labourer_confirm(session: Session, person_id, idempotency_key, as_json):
     """Record that the labourer's four clears were checked and are still true."""
     reply = call_command(session, "registry", "confirm_four_clears", person_id, key=idempotency_key)
-    show_labourer("four clears confirmed", reply)
+    _show("four clears confirmed", reply, as_json)
 
 
 @labourer.command("history")
 @click.argument("person_id")
+@JSON_OPTION
 @click.pass_obj
-def labourer_history(session: Session, person_id):
+def labourer_history(session: Session, person_id, as_json):
     """Every change to a labourer, oldest first."""
     entries = session.stack.call("registry", "labourer_history", person_id)
-    output.rows(
+    output.emit(entries, as_json, lambda: output.rows(
         f"history of {person_id} ({len(entries)})",
         ["when", "field", "before", "after", "by", "source"],
         [
@@ -140,21 +150,22 @@ def labourer_history(session: Session, person_id):
             ]
             for e in entries
         ],
-    )
+    ))  # fmt: skip
 
 
 @labourer.command("disclose")
 @click.argument("person_id")
 @click.option("--reason", required=True, help="Why the full numbers are needed (recorded).")
+@JSON_OPTION
 @click.pass_obj
-def labourer_disclose(session: Session, person_id, reason):
+def labourer_disclose(session: Session, person_id, reason, as_json):
     """Auditors: show one person's ID number and phone in full. Who, when and why is recorded
     before anything is shown (`sanbao labourer disclosures`)."""
     if len(reason.strip()) < 4:
         raise click.BadParameter("say why the full numbers are needed", param_hint="--reason")
     shown = session.stack.call("registry", "disclose_labourer", person_id, reason)
     disclosure = shown["disclosure"]
-    output.record(
+    output.emit(shown, as_json, lambda: output.record(
         f"disclosed to {disclosure['disclosed_to']}",
         {
             "person id": shown["person_id"],
@@ -165,17 +176,18 @@ def labourer_disclose(session: Session, person_id, reason):
             "reason": disclosure["reason"],
             "recorded at": county_time(disclosure["disclosed_at"]),
         },
-    )
+    ))  # fmt: skip
 
 
 @labourer.command("disclosures")
 @click.option("--person", "person_id", help="Only this person's.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@JSON_OPTION
 @click.pass_obj
-def labourer_disclosures(session: Session, person_id, limit):
+def labourer_disclosures(session: Session, person_id, limit, as_json):
     """Who was shown which person's full ID number and phone, when and why; newest first."""
     found = session.stack.call("registry", "list_disclosures", person_id, limit)
-    output.rows(
+    output.emit(found, as_json, lambda: output.rows(
         f"disclosures ({len(found)})",
         ["when", "person", "to", "organisation", "reason"],
         [
@@ -188,7 +200,7 @@ def labourer_disclosures(session: Session, person_id, limit):
             ]
             for d in found
         ],
-    )
+    ))  # fmt: skip
 
 
 @labourer.command("search")
@@ -232,6 +244,7 @@ def labourer_disclosures(session: Session, person_id, limit):
     is_flag=True,
     help="Every match, fetched a page after another (ignores --limit).",
 )
+@JSON_OPTION
 @click.pass_obj
 def labourer_search(
     session: Session,
@@ -247,6 +260,7 @@ def labourer_search(
     limit,
     after,
     everything,
+    as_json,
 ):  # fmt: skip
     """Labourers of your area matching every filter given, in person-id order."""
     filters = {
@@ -269,12 +283,12 @@ def labourer_search(
         after = page["next"]
         if after is None or not everything:
             break
-    output.rows(
+    output.emit({"labourers": found, "next": after}, as_json, lambda: output.rows(
         f"labourers ({len(found)}{', more' if after else ''})",
         SEARCH_COLUMNS,
         [search_row(person) for person in found],
-    )
-    if after:
+    ))  # fmt: skip
+    if after and not as_json:
         output.console.print(
             f"more: repeat with --after {escape(after)} for the next page, or with --all",
             highlight=False,
@@ -289,10 +303,12 @@ def labourer_search(
     show_default=True,
 )
 @click.option("--area", type=AREA, help="A county, township or village code within your area.")
+@JSON_OPTION
 @click.pass_obj
-def labourer_counts(session: Session, by, area):
+def labourer_counts(session: Session, by, area, as_json):
     """Dashboard counts per village or township: labour force, poor labour force, willing to go
-    out, transferred (working away)."""
+    out, transferred (working away from home: in the prefecture outside the county, in the
+    province outside the prefecture, outside the province) and, apart, working in the county."""
     filters = {"area": area} if area else {}
     rows = session.stack.call("registry", "labourer_counts", by, filters)
     names = [
@@ -301,20 +317,35 @@ def labourer_counts(session: Session, by, area):
         "willing_to_go",
         "transferred",
         "poor_transferred",
+        "employed_in_county",
+        "poor_employed_in_county",
     ]
+    if as_json:
+        output.emit(rows, True)
+        return
     totals = [sum(row[name] for row in rows) for name in names]
     output.rows(
         f"labourers by {by}" + (f" in {area}" if area else ""),
-        [by, "labour force", "poor", "willing to go", "transferred", "poor transferred"],
+        [
+            by,
+            "labour force",
+            "poor",
+            "willing to go",
+            "transferred (away)",
+            "poor transferred",
+            "working in county",
+            "poor in county",
+        ],
         [[row["area"], *(row[name] for name in names)] for row in rows] + [["total", *totals]],
     )
 
 
 @labourer.command("count")
+@JSON_OPTION
 @click.pass_obj
-def labourer_count(session: Session):
+def labourer_count(session: Session, as_json):
     """How many labourers the registry holds in your area."""
-    output.record("registry", session.stack.call("registry", "count_labourers"))
+    output.emit(session.stack.call("registry", "count_labourers"), as_json, title="registry")
 
 
 @labourer.command("merge")
@@ -322,15 +353,16 @@ def labourer_count(session: Session):
 @click.argument("merged_id")
 @click.option("--reason", required=True, help="Why these two records are one person.")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def labourer_merge(session: Session, keep_id, merged_id, reason, idempotency_key):
+def labourer_merge(session: Session, keep_id, merged_id, reason, idempotency_key, as_json):
     """Fold MERGED_ID, found to be the same person, into KEEP_ID (MERGED_ID stays, marked)."""
     if not reason.strip():
         raise click.BadParameter("say why these are one person", param_hint="--reason")
     reply = call_command(
         session, "registry", "merge_labourers", keep_id, merged_id, reason, key=idempotency_key
     )
-    show_labourer(f"{merged_id} merged into", reply)
+    _show(f"{merged_id} merged into", reply, as_json)
 
 
 labourer.add_command(measures.labourer_plan)

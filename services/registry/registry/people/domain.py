@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from registry_contract.vocabularies import SCOPES
+
 # -- vocabularies --------------------------------------------------------------------------------
 
-# Working away from home: what the county reports as transferred labour (转移就业).
-TRANSFERRED = frozenset({"in_county", "in_province", "outside_province"})
+# Working somewhere: an employment status that is a scope (县内务工 ... 省外务工). Working away
+# from home, transferred labour (转移就业), is `registry_contract.vocabularies.AWAY_SCOPES`.
+WORKING = frozenset(SCOPES)
 SKILL_LEVELS = ("初级", "中级", "高级", "技师", "高级技师")
 RELATIONS = ("户主", "配偶", "子女", "父母", "儿媳", "女婿", "孙子女", "兄弟姐妹", "其他")
 HEAD = "户主"
@@ -30,6 +33,7 @@ ASPECT_OF = {
     "employment_status": "employment",
     "employment_place": "employment",
     "skills": "skills",
+    "intention_scope": "intention",
     "intention_regions": "intention",
     "intention_industries": "intention",
     "expected_wage_fen": "intention",
@@ -50,7 +54,9 @@ COLUMN_FIELDS = {
     "employment_status": ("employment_status",),
     "employment_place": ("employment_place",),
     "skills": ("skills",),
-    "intention_regions": ("intention_regions",),
+    # 外出意愿 and 意向地区 say one thing together: either column sets both fields.
+    "intention_scope": ("intention_scope", "intention_regions"),
+    "intention_regions": ("intention_scope", "intention_regions"),
     "intention_industries": ("intention_industries",),
     "expected_wage": ("expected_wage_fen",),
     "earliest_start": ("earliest_start",),
@@ -123,6 +129,7 @@ class PersonInput:
     employment_status: str | None = None
     employment_place: str | None = None
     skills: list = field(default_factory=list)
+    intention_scope: str | None = None  # a SCOPES code, NO_INTENTION, or None: not answered
     intention_regions: list = field(default_factory=list)
     intention_industries: list = field(default_factory=list)
     expected_wage_fen: int | None = None
@@ -195,6 +202,7 @@ class Person(_Record):
     skills: list
     skills_at: datetime | None
     skills_by: str | None
+    intention_scope: str | None  # how far they mean to go: a SCOPES code, "none" (无) or None
     intention_regions: list
     intention_industries: list
     expected_wage_fen: int | None
@@ -269,20 +277,25 @@ def working_age_problem(birth_year: int, rules: Rules) -> RowProblem | None:
 
 # -- rules of a person and a household -----------------------------------------------------------
 
-INTENTION_FIELDS = ("intention_regions", "intention_industries", "expected_wage_fen")
+INTENTION_FIELDS = (
+    "intention_scope", "intention_regions", "intention_industries", "expected_wage_fen",
+)  # fmt: skip
 
 
 def check_intention(state: Mapping) -> RowProblem | None:
-    """An unemployed person able to work must have an employment intention recorded."""
+    """An unemployed person able to work must have an employment intention recorded; "does not
+    mean to go out" (无, intention_scope "none") is one."""
     if state.get("employment_status") == "unemployed" and not (
-        state.get("intention_regions")
+        state.get("intention_scope") is not None
+        or state.get("intention_regions")
         or state.get("intention_industries")
         or state.get("expected_wage_fen")
     ):
         return RowProblem(
             "employment_status",
-            "失业人员须登记就业意向（意向地区、行业或期望月薪）",
-            "an unemployed person needs an employment intention (regions, industries or wage)",
+            "失业人员须登记就业意向（外出意愿、意向地区、行业或期望月薪；不外出填“无”）",
+            "an unemployed person needs an employment intention (scope, regions, industries or "
+            "wage; 无 if they do not mean to go out)",
         )
     return None
 
@@ -339,8 +352,14 @@ def changes(stored: Mapping, wanted: dict) -> dict[str, tuple]:
     }
 
 
+def intends_to_go(state: Mapping) -> bool:
+    """Means to go out to work: a scope named, or places named without having answered 无."""
+    scope = state.get("intention_scope")
+    return scope in SCOPES or (scope is None and bool(state.get("intention_regions")))
+
+
 def willing_to_go(state: Mapping) -> bool:
     """Wants to go out to work and is not working now: whom the HR companies look for."""
-    return bool(state.get("intention_regions")) and state.get("employment_status") not in (
-        TRANSFERRED | {"unable_to_work"}
+    return intends_to_go(state) and state.get("employment_status") not in (
+        WORKING | {"unable_to_work"}
     )

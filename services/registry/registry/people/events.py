@@ -25,6 +25,7 @@ def labourer_state(person: Person, household: Household | None) -> dict:
         "status": person.status,
         "employment_status": person.employment_status,
         "skills": [skill["name"] for skill in person.skills],
+        "intention_scope": person.intention_scope,
         "intention_regions": person.intention_regions,
         "intention_industries": person.intention_industries,
         "expected_wage_fen": person.expected_wage_fen,

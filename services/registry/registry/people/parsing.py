@@ -18,35 +18,24 @@ from registry.people.domain import (
     skills_text,
     working_age_problem,
 )
-from registry_contract.vocabularies import EMPLOYMENT_STATUSES, INPUT_COLUMNS
+from registry.people.values import (
+    NONE_WORDS,
+    POOR_WORDS,
+    READ_TOGETHER,
+    as_list,
+    read_together,
+    training_intention,
+    yes_or_no,
+)
+from registry.people.villages import VillageBook, village_code
+from registry_contract.vocabularies import INPUT_COLUMNS
 from sanbao_common.validators import (
     InvalidCode,
     normalize_id_number,
     normalize_phone,
-    parse_division_code,
 )
 
-# Employment situation: code -> the label townships write; then the other words they use.
-_EMPLOYMENT_WORDS = (
-    {label: code for code, label in EMPLOYMENT_STATUSES.items()}
-    | {
-        "在家": "at_home",
-        "务农": "at_home",
-        "县内就业": "in_county",
-        "省内务工": "in_province",
-        "省内就业": "in_province",
-        "省外就业": "outside_province",
-        "未就业": "unemployed",
-        "待业": "unemployed",
-        "丧失劳动能力": "unable_to_work",
-    }
-    | {code: code for code in EMPLOYMENT_STATUSES}
-)
 _CERTIFIED = frozenset({"持证", "有证", "已取证"})
-_YES = frozenset({"是", "Y", "y", "yes", "true", "1", "√"})
-_NO = frozenset({"否", "N", "n", "no", "false", "0"})
-_NONE_WORDS = frozenset({"无", "没有", "暂无", "-", "/"})
-_LIST_SPLIT = re.compile(r"[；;、，,/\s]+")
 _SKILL = re.compile(r"^(?P<name>[^()（）]+?)\s*(?:[(（](?P<inside>[^()（）]*)[)）])?$")
 # Between skills, but not inside the parentheses that hold a skill's level: "电工(中级,持证)；焊工".
 _SKILL_SEPARATOR = re.compile(r"[；;、，,]+(?![^()（）]*[)）])")
@@ -54,16 +43,9 @@ _GROUP = re.compile(r"^第?(?P<n>\d{1,2})组?$")
 _WAGE = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
-def _list(column: str, text: str | None) -> list[str]:
-    if not text or text in _NONE_WORDS:
-        return []
-    items = [item for item in _LIST_SPLIT.split(text) if item]
-    return bounded_list(column, list(dict.fromkeys(items)))  # order kept, repeats dropped
-
-
 def parse_skills(text: str | None) -> list[dict]:
     """'电工(中级,持证)；焊工' -> [{'name': '电工', 'level': '中级', 'certificate': True}, ...]"""
-    if not text or text in _NONE_WORDS:
+    if not text or text in NONE_WORDS:
         return []
     skills = []
     items = [item.strip() for item in _SKILL_SEPARATOR.split(text) if item.strip()]
@@ -112,27 +94,31 @@ class Parser:
     """Parses input rows for one county on one day; remembers the village codes it has seen,
     which repeat on every row of a roster."""
 
-    def __init__(self, rules: Rules):
+    def __init__(
+        self, rules: Rules, villages: VillageBook | None = None, township: str | None = None
+    ):
         self.rules = rules
-        self._villages: dict[str, str | RowProblem] = {}
+        # The county's village list (registry.people.villages) that names and codes are looked
+        # up in; without one (unit tests, benchmarks) any well-formed code of the county passes
+        # and names are refused.
+        self.villages = villages
+        self.township = township or None  # the import's township, for rows that name none
+        self._places: dict[tuple[str, str, str], str | RowProblem] = {}
 
-    def _village(self, text: str) -> str:
-        known = self._villages.get(text)
+    def _village(self, row: dict[str, str]) -> str:
+        """The village code a row's `village_code`, `village` and `township` cells give."""
+        key = (
+            row.get("village_code") or "",
+            row.get("village") or "",
+            row.get("township") or self.township or "",
+        )
+        known = self._places.get(key)
         if known is None:
             try:
-                division = parse_division_code(text, level="village")
-                if division.county != self.rules.county:
-                    raise RowProblem(
-                        "village_code",
-                        f"村代码 {division.code} 不属于本县（{self.rules.county}）",
-                        f"village {division.code} is not in county {self.rules.county}",
-                    )
-                known = division.code
-            except InvalidCode as exc:
-                known = RowProblem("village_code", exc.message_zh, exc.message_en)
+                known = village_code(self.rules.county, self.villages, *key)
             except RowProblem as problem:
                 known = problem
-            self._villages[text] = known
+            self._places[key] = known
         if isinstance(known, RowProblem):
             raise known
         return known
@@ -161,13 +147,7 @@ class Parser:
             id_number = None
         else:
             id_number = attempt(_id, "id_number", id_number, rules.today)
-        village = row.get("village_code", "")
-        if not village:
-            problems.append(
-                RowProblem("village_code", "村代码不能为空", "the village code is missing")
-            )
-        else:
-            village = attempt(self._village, village)
+        village = attempt(self._village, row)
         person = None
         if id_number and name and village:
             person = PersonInput(
@@ -193,6 +173,7 @@ class Parser:
                 handler(self, target, text)
             except RowProblem as problem:
                 problems.append(problem)
+        read_together(target, row, id_number, rules, problems)
         if person is not None and not problems:
             self._cross_check(person, problems)
         return (None if problems else person), problems
@@ -269,14 +250,10 @@ def _relation(parser: Parser, person: PersonInput, text: str) -> None:
 
 
 def _poor(parser: Parser, person: PersonInput, text: str) -> None:
-    if not text:
-        person.poor = None  # not stated on this row (often only the head's row says)
-    elif text in _YES:
-        person.poor = True
-    elif text in _NO:
-        person.poor = False
-    else:
+    answer = POOR_WORDS.get(text, yes_or_no(text)) if text else None
+    if text and answer is None:
         raise RowProblem("poor", f"是否建档立卡应填“是”或“否”，而非“{text}”", "poor is 是 or 否")
+    person.poor = answer  # None: not stated on this row (often only the head's row says)
 
 
 def _file_number(parser: Parser, person: PersonInput, text: str) -> None:
@@ -291,20 +268,6 @@ def _agent(parser: Parser, person: PersonInput, text: str) -> None:
     person.agent = text or None
 
 
-def _employment(parser: Parser, person: PersonInput, text: str) -> None:
-    if not text:
-        person.employment_status = None
-        return
-    code = _EMPLOYMENT_WORDS.get(text)
-    if code is None:
-        raise RowProblem(
-            "employment_status",
-            f"就业状态应为{'/'.join(EMPLOYMENT_STATUSES.values())}之一，而非“{text}”",
-            f"employment status {text!r} is not one of {list(EMPLOYMENT_STATUSES.values())}",
-        )
-    person.employment_status = code
-
-
 def _place(parser: Parser, person: PersonInput, text: str) -> None:
     if len(text) > 100:
         raise RowProblem("employment_place", "务工地点过长（最多100字）", "place is too long")
@@ -315,12 +278,8 @@ def _skills(parser: Parser, person: PersonInput, text: str) -> None:
     person.skills = parse_skills(text)
 
 
-def _regions(parser: Parser, person: PersonInput, text: str) -> None:
-    person.intention_regions = _list("intention_regions", text)
-
-
 def _industries(parser: Parser, person: PersonInput, text: str) -> None:
-    person.intention_industries = _list("intention_industries", text)
+    person.intention_industries = as_list("intention_industries", text)
 
 
 def _wage(parser: Parser, person: PersonInput, text: str) -> None:
@@ -346,7 +305,13 @@ def _start(parser: Parser, person: PersonInput, text: str) -> None:
 
 
 def _training(parser: Parser, person: PersonInput, text: str) -> None:
-    person.training_intention = _list("training_intention", text)
+    person.training_intention = training_intention(text)
+
+
+def _head_name(parser: Parser, person: PersonInput, text: str) -> None:
+    """Read, not stored: the head is the member whose relation is 户主."""
+    if len(text) > 50:
+        raise RowProblem("household_head_name", "户主姓名过长（最多50字）", "the name is too long")
 
 
 _OPTIONAL = (
@@ -358,16 +323,16 @@ _OPTIONAL = (
     ("poor", _poor),
     ("poverty_file_number", _file_number),
     ("agent", _agent),
-    ("employment_status", _employment),
     ("employment_place", _place),
     ("skills", _skills),
-    ("intention_regions", _regions),
     ("intention_industries", _industries),
     ("expected_wage", _wage),
     ("earliest_start", _start),
     ("training_intention", _training),
+    ("household_head_name", _head_name),
 )
-if {"name", "id_number", "village_code", *(c for c, _ in _OPTIONAL)} != set(INPUT_COLUMNS):
+if {"name", "id_number", "village_code", "village", "township", *READ_TOGETHER,
+    *(c for c, _ in _OPTIONAL)} != set(INPUT_COLUMNS):  # fmt: skip
     raise RuntimeError("the parser and registry_contract.vocabularies.INPUT_COLUMNS differ")
 
 

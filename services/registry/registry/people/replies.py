@@ -8,14 +8,15 @@ from registry.people.domain import RowProblem
 from registry.people.parsing import as_text
 from registry.people.repository import Criteria
 from registry.people.use_cases import group_scope, stale_before
-from registry_contract.vocabularies import EMPLOYMENT_STATUSES
+from registry_contract.vocabularies import EMPLOYMENT_STATUSES, NO_INTENTION, SCOPES
 from sanbao_common.access import AREA_KINDS, Access
 from sanbao_common.errors import InvalidInput
 
 FILTERS = frozenset(
-    {"area", "village_group", "agent_id", "poor", "employment_status", "willing_to_go", "skill",
-     "stale", "household_id"}
+    {"area", "village_group", "agent_id", "poor", "employment_status", "intention_scope",
+     "willing_to_go", "skill", "stale", "household_id"}
 )  # fmt: skip
+INTENTION_SCOPES = (*SCOPES, NO_INTENTION)
 
 
 def iso(moment: datetime | date | None) -> str | None:
@@ -93,6 +94,9 @@ def criteria_from(filters: dict, access: Access, stale_after_days: int) -> Crite
     status = filters.get("employment_status")
     if status is not None and status not in EMPLOYMENT_STATUSES:
         raise InvalidInput({"employment_status": [f"one of {sorted(EMPLOYMENT_STATUSES)}"]})
+    scope = filters.get("intention_scope")
+    if scope is not None and scope not in INTENTION_SCOPES:
+        raise InvalidInput({"intention_scope": [f"one of {', '.join(INTENTION_SCOPES)}"]})
     for flag in ("poor", "willing_to_go", "stale"):
         if flag in filters and not isinstance(filters[flag], bool):
             raise InvalidInput({flag: ["true or false"]})
@@ -103,6 +107,7 @@ def criteria_from(filters: dict, access: Access, stale_after_days: int) -> Crite
         agent_id=filters.get("agent_id"),
         poor=filters.get("poor"),
         employment_status=status,
+        intention_scope=scope,
         willing_to_go=filters.get("willing_to_go"),
         skill=filters.get("skill"),
         stale_before=stale_before(stale_after_days) if filters.get("stale") else None,

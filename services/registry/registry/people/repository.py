@@ -30,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from registry.adapters.tables import disclosures, households, labourers, people_history, users
-from registry.people.domain import TRANSFERRED, Household, Person
+from registry.people.domain import WORKING, Household, Person
+from registry_contract.vocabularies import AWAY_SCOPES, SCOPES
 
 _LABOURER_COLUMNS = [c.name for c in labourers.columns]
 _HOUSEHOLD_COLUMNS = [c.name for c in households.columns]
@@ -276,18 +277,23 @@ class PeopleRepository:
 
     def counts(self, criteria: Criteria, *, by_length: int) -> list[dict]:
         """Dashboard counts per area (the first `by_length` digits of the village code): the
-        same conditions as a search, so every count adds up to the records behind it."""
+        same conditions as a search, so every count adds up to the records behind it.
+        `transferred` is working away from home (州内县外, 省内州外, 省外: AWAY_SCOPES);
+        `employed_in_county` working in the county (县内务工), counted apart."""
         area = func.substr(labourers.c.village_code, 1, by_length).label("area")
         poor = households.c.poor.is_(True)
-        employed = labourers.c.employment_status.in_(sorted(TRANSFERRED))
+        away = labourers.c.employment_status.in_(sorted(AWAY_SCOPES))
+        in_county = labourers.c.employment_status == "in_county"
         query = (
             select(
                 area,
                 func.count().label("labour_force"),
                 func.count().filter(poor).label("poor_labour_force"),
                 func.count().filter(_willing_to_go()).label("willing_to_go"),
-                func.count().filter(employed).label("transferred"),
-                func.count().filter(and_(poor, employed)).label("poor_transferred"),
+                func.count().filter(away).label("transferred"),
+                func.count().filter(and_(poor, away)).label("poor_transferred"),
+                func.count().filter(in_county).label("employed_in_county"),
+                func.count().filter(and_(poor, in_county)).label("poor_employed_in_county"),
             )
             .select_from(
                 labourers.outerjoin(
@@ -302,13 +308,17 @@ class PeopleRepository:
 
 
 def _willing_to_go():
-    """people.willing_to_go in SQL: intends to go somewhere, and is not working (or unable)."""
+    """people.willing_to_go in SQL: means to go out (a scope named, or places named without
+    having answered 无), and is not working (or unable)."""
     c = labourers.c
     return and_(
-        c.intention_regions.cast(Text) != "[]",
+        or_(
+            c.intention_scope.in_(sorted(SCOPES)),
+            and_(c.intention_scope.is_(None), c.intention_regions.cast(Text) != "[]"),
+        ),
         or_(
             c.employment_status.is_(None),
-            c.employment_status.not_in(sorted(TRANSFERRED | {"unable_to_work"})),
+            c.employment_status.not_in(sorted(WORKING | {"unable_to_work"})),
         ),
     )
 
@@ -322,6 +332,7 @@ class Criteria:
     agent_id: str | None = None
     poor: bool | None = None
     employment_status: str | None = None
+    intention_scope: str | None = None
     willing_to_go: bool | None = None
     skill: str | None = None
     stale_before: datetime | None = None
@@ -340,6 +351,8 @@ class Criteria:
             conditions.append(c.household_id == self.household_id)
         if self.employment_status:
             conditions.append(c.employment_status == self.employment_status)
+        if self.intention_scope:
+            conditions.append(c.intention_scope == self.intention_scope)
         if self.poor is not None:
             poor_households = select(households.c.household_id).where(households.c.poor.is_(True))
             conditions.append(

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sanbao_common.messaging.admin import apply_topology
 from sanbao_common.migrations import upgrade
 from sanbao_common.sample_data import SampleData
-from testkit import TokenKeys, make_stack_config, service_dir
+from testkit import TEST_COUNTY, TokenKeys, make_stack_config, service_dir
 
 # Property tests: bounded and reproducible in CI (same examples every run); HYPOTHESIS_PROFILE=deep
 # searches harder locally.
@@ -92,6 +92,12 @@ class DatabaseTemplates:
             else:
                 url = self.create_postgres(f"sanbao_tpl_{self.session_tag}_{service}")
             upgrade(service_dir(service), url)
+            if service == "registry":
+                from registry.bootstrap import seed_villages
+
+                # The sample villages every SampleData village code is one of (make run seeds
+                # the same list): a village code must be in the county's list.
+                seed_villages(url, TEST_COUNTY)
             self._templates[key] = url
         return self._templates[key]
 

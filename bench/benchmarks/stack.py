@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import POSTGRES_ADMIN_URL
+from registry.bootstrap import seed_villages
 from sanbao_common.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +47,8 @@ def scratch_databases(backend: str, services: tuple[str, ...], workdir: Path):
                 created.append(name)
                 url = str(make_url(POSTGRES_ADMIN_URL).set(database=name))
             upgrade(ROOT / "services" / service, url)
+            if service == "registry":  # the sample villages SampleData's codes are drawn from
+                seed_villages(url, "532501")
             urls[service] = url
         yield urls
     finally:

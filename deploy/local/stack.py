@@ -173,6 +173,13 @@ def main() -> None:
         print("\n" + bootstrap.stdout)
     elif bootstrap.returncode != 3:  # 3: the county already has users
         fail(f"registry bootstrap failed:\n{bootstrap.stdout}{bootstrap.stderr[-2000:]}")
+    # A demonstration stack's villages by name (a county with a list of its own keeps it).
+    villages = subprocess.run(
+        [python, "-m", "registry", "sample-villages"], cwd=ROOT, capture_output=True, text=True
+    )
+    if villages.returncode:
+        fail(f"registry sample-villages failed:\n{villages.stdout}{villages.stderr[-2000:]}")
+    say(f"registry: {villages.stdout.strip()}")
 
     logs = var_dir / "logs"
     logs.mkdir(exist_ok=True)

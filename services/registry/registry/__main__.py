@@ -1,4 +1,11 @@
-from registry.bootstrap import bootstrap
 from sanbao_common.launcher import main
 
-main("registry", "registry.service:RegistryService", commands={"bootstrap": bootstrap})
+# Commands are named, not imported: the launcher must be this process's first import.
+main(
+    "registry",
+    "registry.service:RegistryService",
+    commands={
+        "bootstrap": "registry.bootstrap:bootstrap",
+        "sample-villages": "registry.bootstrap:sample_villages",
+    },
+)

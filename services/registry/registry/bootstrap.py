@@ -1,8 +1,11 @@
-"""`python -m registry bootstrap [USERNAME]`: the county's first administrator.
+"""`python -m registry bootstrap [USERNAME]`: the county's first administrator; `python -m
+registry sample-villages`: the demonstration list of villages, for a county whose list is empty.
 
-Run by `make run` (or an operator on the registry host) against registry's own database: it
-needs no token because nobody can have one yet, and it refuses once the county has users. The
-one-time password is printed once; the administrator changes it at first sign-in.
+Run by `make run` (or an operator on the registry host) against registry's own database: they
+need no token because nobody can have one yet. `bootstrap` refuses once the county has users;
+the one-time password is printed once, and the administrator changes it at first sign-in.
+`sample-villages` does nothing once the county has a list (a real county imports its own:
+`sanbao directory villages import`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import threading
 
 from registry.directory import use_cases as directory
+from registry.directory.village_use_cases import seed_sample_villages
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.errors import DomainError
 
@@ -31,4 +35,27 @@ def bootstrap(config: dict, arguments: list[str]) -> int:
     print(f"county administrator: {user.username}")
     print(f"one-time password:    {password}")
     print("sign in with `sanbao login` and change it; it is not shown again.")
+    return 0
+
+
+def seed_villages(database_url: str, county: str) -> int:
+    """The sample village list (sanbao_common.sample_villages) in registry's database at
+    `database_url` if the county has none yet; how many villages were added. What `make run`,
+    the tests' databases and the benchmarks start from."""
+    engine = create_database_engine(database_url, pool_size=1)
+    try:
+        with DatabaseHandle(engine, threading.Lock()).unit_of_work() as uow:
+            added = seed_sample_villages(uow, county)
+            uow.commit()
+    finally:
+        engine.dispose()
+    return added
+
+
+def sample_villages(config: dict, arguments: list[str]) -> int:
+    added = seed_villages(config["registry"]["DATABASE_URL"], config["COUNTY"])
+    if added:
+        print(f"sample village list: {added} villages of county {config['COUNTY']} added")
+    else:
+        print("the county has a village list already: nothing added")
     return 0

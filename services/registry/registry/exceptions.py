@@ -59,6 +59,18 @@ class RosterRefused(DomainError):
     message_zh = "花名册文件无法读取"
 
 
+class ConflictNotFound(NotFound):
+    code = "CONFLICT_NOT_FOUND"
+    message_en = "no identity conflict with this id"
+    message_zh = "未找到该身份冲突记录"
+
+
+class ConflictResolved(DomainError):
+    code = "CONFLICT_RESOLVED"
+    message_en = "this identity conflict was already confirmed or rejected"
+    message_zh = "该身份冲突已被确认或驳回"
+
+
 class RosterUploadRejected(DomainError):
     """A part of a roster upload, or the upload as a whole, that cannot be taken."""
 
@@ -98,6 +110,14 @@ class VillageGroupNotFound(NotFound):
     code = "VILLAGE_GROUP_NOT_FOUND"
     message_en = "no such village group"
     message_zh = "未找到该村民小组"
+
+
+class VillagesRejected(DomainError):
+    """A change to the village list that would break it: nothing of it is written."""
+
+    code = "VILLAGES_REJECTED"
+    message_en = "the village list cannot be changed so"
+    message_zh = "村名单不能如此修改"
 
 
 class UserNotFound(NotFound):

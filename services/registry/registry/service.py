@@ -10,6 +10,7 @@ from registry.adapters.data_key import DataKeyProvider
 from registry.adapters.token_signer import TokenSigner
 from registry.directory.entrypoints import DirectoryEntrypoints
 from registry.directory.repository import DirectoryRepository
+from registry.directory.village_entrypoints import VillageEntrypoints
 from registry.measures.entrypoints import MeasureEntrypoints
 from registry.people import use_cases as people
 from registry.people.entrypoints import PeopleEntrypoints
@@ -25,6 +26,7 @@ from sanbao_common.seals import RegistrarKeys
 
 class RegistryService(
     DirectoryEntrypoints,
+    VillageEntrypoints,
     PeopleEntrypoints,
     MeasureEntrypoints,
     RosterEntrypoints,

@@ -7,8 +7,8 @@ change in single statements (`count_failure`, `clear_failures`, `count_attempt`)
 writing a whole row back, so concurrent attempts all count and never undo someone else's
 change.
 
-Long because it is all of the directory's SQL (organisations, groups, users, sign-in counters,
-seals and signing keys) in one place, as every sub-domain keeps its own."""
+Long because it is all of the directory's SQL (organisations, groups, the village list, users,
+sign-in counters, seals and signing keys) in one place, as every sub-domain keeps its own."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, literal, null, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, null, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -26,10 +26,13 @@ from registry.adapters.tables import (
     seals,
     sign_in_attempts,
     signing_keys,
+    townships,
     users,
     village_groups,
+    villages,
 )
 from registry.directory.domain import Organisation, User, VillageGroup
+from registry.directory.villages import Township, Village
 from registry.schemas import UserSchema
 from sanbao_common.crypto import DataKey
 
@@ -45,6 +48,8 @@ _SECRET_FIELDS = {"password_hash", "totp_secret", "totp_pending"}
 _MASKS = UserSchema(only=("phone_masked", "email_masked"))
 # Expired sign-in windows one attempt deletes: enough to keep up with any rate of new names.
 _PRUNED_PER_ATTEMPT = 100
+# PostgreSQL advisory lock key: changes to the village list apply one at a time.
+_VILLAGE_LIST_LOCK = 0x56494C4C  # "VILL"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,13 @@ def _organisation(row) -> Organisation:
     data = dict(row._mapping)
     data["changed_at"] = _aware(data["changed_at"])
     return Organisation(**data)
+
+
+def _place(kind, row):
+    data = dict(row._mapping)
+    data["aliases"] = tuple(data["aliases"] or ())
+    data["changed_at"] = _aware(data["changed_at"])
+    return kind(**data)
 
 
 def _user(row, key: DataKey | None) -> User:
@@ -213,6 +225,50 @@ class DirectoryRepository:
         if under:
             query = query.where(village_groups.c.group_code.startswith(under))
         return [VillageGroup(**row._mapping) for row in self.connection.execute(query)]
+
+    # -- the village list --------------------------------------------------------------------
+
+    def lock_village_list(self) -> None:
+        """Hold the list until the transaction ends (PostgreSQL; SQLite's writers take turns
+        anyway): two imports checked against the same list cannot both add a name."""
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _VILLAGE_LIST_LOCK}
+            )
+
+    def village_list_stamp(self) -> tuple[int, ...]:
+        """What moves with every change to the list: rows are only added, and each change
+        raises a row's version."""
+        stamp = ()
+        for table in (townships, villages):
+            row = self.connection.execute(
+                select(func.count(), func.coalesce(func.sum(table.c.version), 0))
+            ).one()
+            stamp += (int(row[0]), int(row[1]))
+        return stamp
+
+    def townships(self) -> dict[str, Township]:
+        rows = self.connection.execute(select(townships).order_by(townships.c.code))
+        return {row.code: _place(Township, row) for row in rows}
+
+    def villages(self, under: str | None = None) -> dict[str, Village]:
+        query = select(villages).order_by(villages.c.code)
+        if under:
+            query = query.where(villages.c.code.startswith(under))
+        return {row.code: _place(Village, row) for row in self.connection.execute(query)}
+
+    def save_place(self, place: Township | Village) -> None:
+        """Add a township or village, or write its new version over the one before."""
+        table = townships if isinstance(place, Township) else villages
+        values = asdict(place) | {"aliases": list(place.aliases)}
+        if place.version == 1:
+            self.connection.execute(insert(table).values(**values))
+        else:
+            self.connection.execute(
+                update(table)
+                .where(table.c.code == place.code, table.c.version == place.version - 1)
+                .values(**values)
+            )
 
     # -- users -------------------------------------------------------------------------------
 

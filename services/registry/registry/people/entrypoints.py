@@ -22,6 +22,7 @@ from registry.people.replies import (
     text_fields,
 )
 from registry.people.use_cases import group_scope
+from registry.people.villages import VillageBook
 from registry.rosters.use_cases import rules_for
 from registry.schemas import LabourerBatchSchema
 from registry.settings import configured
@@ -69,8 +70,13 @@ class PeopleEntrypoints(RegistryPart):
             scope=principal.scope if principal.organisation_kind in AREA_KINDS else None,
         )
 
-    def _parser(self) -> Parser:
-        return Parser(rules_for(config["COUNTY"], configured(), datetime.now(UTC)))
+    def _parser(self, villages: VillageBook | None = None) -> Parser:
+        """A parser whose village names and codes are looked up in the county's list, names
+        within the caller's area."""
+        if villages is None:
+            with self.db.reader() as uow:
+                villages = VillageBook.load(uow.connection, self._people_context().scope)
+        return Parser(rules_for(config["COUNTY"], configured(), datetime.now(UTC)), villages)
 
     def _parse_one(self, parser: Parser, fields) -> PersonInput:
         person, problems = parser.parse(text_fields(fields, INPUT_COLUMN_SET))
@@ -178,9 +184,10 @@ class PeopleEntrypoints(RegistryPart):
             raise InvalidInput({"changes": ["the columns to change, by name"]})
         if "id_number" in changes:
             raise InvalidInput({"id_number": ["cannot change: merge the records instead"]})
-        if group_scope(self.access.principal) and {"village_code", "village_group"} & set(changes):
+        moving = {"village_code", "village", "village_group"} & set(changes)
+        if group_scope(self.access.principal) and moving:
             raise OutOfScope(message_en="an agent cannot move people out of their group")
-        context, parser = self._people_context(), self._parser()
+        context = self._people_context()
 
         def execute(uow):
             record = people.changeable_labourer(uow, self.access.principal, person_id)
@@ -189,7 +196,11 @@ class PeopleEntrypoints(RegistryPart):
                 "id_number": self.data_key.decrypt(record.id_sealed),
                 "village_code": record.village_code,
             } | changes
-            person = self._parse_one(parser, row)
+            if "village" in changes and "village_code" not in changes:
+                del row["village_code"]  # moved by the village's name
+            # The village the person is recorded in stays acceptable, even retired since.
+            villages = VillageBook.load(uow.connection, context.scope)
+            person = self._parse_one(self._parser(villages.keeping(record.village_code)), row)
             self.access.require_in_scope(person.village_code)
             outcome = registration.apply_people(uow, [(0, person)], context, register_only=False)
             registration.raise_first_refusal(outcome)

@@ -349,3 +349,110 @@ def test_dispatch_0004_keeps_the_birth_year_of_the_pool_and_remasks(empty_databa
         engine.dispose()
     assert "birth_date" not in row and row["birth_year"] == 1985
     assert row["id_number_masked"] == mask_id_number(id_number)
+
+
+def test_registry_0015_derives_the_intention_scope_where_the_places_are_known(empty_database):
+    """People registered before scopes existed get the scope their stored regions name (the
+    farthest, seen from their own county); a place the gazetteer does not know, or 无 beside a
+    place, is not guessed at. The downgrade drops the column and keeps the regions."""
+    from alembic import command
+
+    from sanbao_common.migrations import alembic_config
+
+    url = empty_database
+    upgrade(service_dir("registry"), url, "0014")
+    regions = {
+        "p-far": ["蒙自市", "广东省"], "p-prefecture": ["开远"], "p-county": ["个旧市"],
+        "p-province": ["昆明"], "p-word": ["省外"], "p-none": ["无"], "p-unknown": ["不限"],
+        "p-both": ["无", "广东"], "p-empty": [],
+    }  # fmt: skip
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    engine = create_database_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        for person_id, items in regions.items():
+            _insert(connection, "labourers", person_id=person_id, name="李建国", id_hash=person_id,
+                    id_sealed="s", id_masked="m", sex="male", birth_year=1990,
+                    village_code="532501001201", status="active", skills=[],
+                    intention_regions=items, intention_industries=[], training_intention=[],
+                    confirmed_at=at, confirmed_by="user:admin", registered_at=at,
+                    registered_by="user:admin", version=1)  # fmt: skip
+    upgrade(service_dir("registry"), url, "0015")
+    try:
+        with engine.connect() as connection:
+            found = dict(
+                connection.execute(text("SELECT person_id, intention_scope FROM labourers")).all()
+            )
+        assert found == {
+            "p-far": "outside_province", "p-prefecture": "in_prefecture", "p-county": "in_county",
+            "p-province": "in_province", "p-word": "outside_province", "p-none": "none",
+            "p-unknown": None, "p-both": None, "p-empty": None,
+        }  # fmt: skip
+        command.downgrade(alembic_config(service_dir("registry"), url), "0014")
+        with engine.connect() as connection:
+            table = Table("labourers", MetaData(), autoload_with=connection)
+            query = select(table.c.person_id, table.c.intention_regions)
+            kept = dict(connection.execute(query).all())
+        assert "intention_scope" not in table.c
+        assert {k: json.loads(v) if isinstance(v, str) else v for k, v in kept.items()} == regions
+    finally:
+        engine.dispose()
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_registry_0017_keeps_the_counts_and_refused_rows_of_imports_made_before(empty_database):
+    """Imports recorded before the summary get its counts from what they stored (rows not valid
+    were refused while validating; rows applied but neither registered, updated nor confirmed,
+    while applying); their refused rows stay, under no sheet. After it, two sheets may refuse
+    the same row number; the downgrade keeps one of them."""
+    from alembic import command
+
+    from sanbao_common.migrations import alembic_config
+
+    url = empty_database
+    upgrade(service_dir("registry"), url, "0016")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    engine = create_database_engine(url, pool_size=1)
+    imports = {  # import id: status, total, valid, applied, registered, updated, confirmed
+        "i-done": ("done", 226, 201, 201, 150, 20, 13),
+        "i-applying": ("applying", 50, 40, 20, 18, 0, 0),
+        "i-validating": ("validating", 30, 0, 0, 0, 0, 0),
+    }
+    with engine.begin() as connection:
+        for import_id, (status, *numbers) in imports.items():
+            counts = dict(zip(("total_rows", "valid_rows", "applied_rows", "registered",
+                               "updated", "confirmed"), numbers, strict=True))  # fmt: skip
+            _insert(connection, "roster_imports", import_id=import_id, filename="花名册.csv",
+                    content=b"", content_sha256="0" * 64, status=status, started_at=at,
+                    started_by="user:admin", scope="532501", attempts=1, **counts)  # fmt: skip
+        _insert(connection, "roster_import_errors", import_id="i-done", row_number=7,
+                column="id_number", reason="身份证号校验码错误")  # fmt: skip
+    upgrade(service_dir("registry"), url, "0017")
+    try:
+        with engine.begin() as connection:
+            query = text(
+                "SELECT import_id, validated_rows, refused_validating, refused_applying,"
+                " held_conflicts, ignored_columns, township FROM roster_imports"
+            )
+            found = {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+            errors = connection.execute(text("SELECT * FROM roster_import_errors")).all()
+            _insert(connection, "roster_import_errors", import_id="i-done", sheet="二组",
+                    row_number=7, column="id_number", reason="与一组第7行重复")  # fmt: skip
+        assert {k: (*v[:4], _json(v[4]), v[5]) for k, v in found.items()} == {
+            "i-done": (226, 25, 18, 0, [], None),
+            "i-applying": (50, 10, 2, 0, [], None),
+            "i-validating": (0, 0, 0, 0, [], None),
+        }
+        assert [(e.sheet, e.row_number, e.reason) for e in errors] == [
+            ("", 7, "身份证号校验码错误")
+        ]
+        command.downgrade(alembic_config(service_dir("registry"), url), "0016")
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT * FROM roster_import_errors")).all()
+            table = Table("roster_imports", MetaData(), autoload_with=connection)
+        assert [(e.row_number, e.reason) for e in kept] == [(7, "身份证号校验码错误")]
+        assert "refused_applying" not in table.c
+    finally:
+        engine.dispose()

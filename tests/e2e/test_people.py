@@ -41,11 +41,12 @@ def test_a_township_roster_through_sanbao(signed_in_stack, tmp_path):
 
     first = ok("roster", "import", str(roster))
     assert shown(first, "status") == "done"
-    assert shown(first, "refused rows") == str(len(bad)) == "3"
+    assert shown(first, "refused while validating") == str(len(bad)) == "3"
+    assert shown(first, "refused while applying") == shown(first, "held for the county") == "0"
     assert shown(first, "registered (new)") == "57"
     errors = load_workbook(tmp_path / "新街镇花名册.errors.xlsx", read_only=True)
     reported = list(errors.worksheets[0].iter_rows(values_only=True))
-    assert reported[0][:3] == ("行号", "列", "原因") and len(reported) >= 1 + len(bad)
+    assert reported[0][:4] == ("工作表", "行号", "列", "原因") and len(reported) >= 1 + len(bad)
 
     again = ok("roster", "import", str(roster))
     assert (shown(again, "registered (new)"), shown(again, "updated")) == ("0", "0")

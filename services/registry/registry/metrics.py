@@ -1,6 +1,6 @@
 """registry's business metrics."""
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 labourers_registered = Gauge(
     "sanbao_registry_labourers_registered", "Labourers registered in the county"
@@ -13,6 +13,14 @@ roster_imports = Gauge(
     "sanbao_registry_roster_imports",
     "Roster imports by status (validating and applying ones are under way or were interrupted)",
     ["status"],
+)
+# What became of the rows of the roster imports this process recorded, by the outcome names of
+# an import's summary (registered, updated, confirmed, refused_validating, refused_applying,
+# held_conflicts); dry runs write nothing and are not counted.
+roster_rows = Counter(
+    "sanbao_registry_roster_rows",
+    "Rows of roster imports by outcome, counted as each validation or chunk commits",
+    ["outcome"],
 )
 seals = Gauge(
     "sanbao_registry_seals",

@@ -1,5 +1,7 @@
-"""Township rosters (花名册) from the command line: import one and follow it, its refused rows,
-export labourers as one, write an example to start from."""
+"""Township rosters (花名册) from the command line: import one (or try it: --dry-run) and follow
+it, its refused and held rows, the identity conflicts held for the county (`roster_conflicts`),
+export labourers as one, write an example to start from. How an import is shown is
+`roster_views`."""
 
 from __future__ import annotations
 
@@ -8,22 +10,18 @@ import binascii
 import csv
 import hashlib
 import io
-import sys
-import time
 from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from registry_contract.rosters import MAX_ROSTER_BYTES, ROSTER_PART_BYTES
 from sanbao_cli import output
 from sanbao_cli.client import CliError
-from sanbao_cli.commands.people_views import attributed, county_time
+from sanbao_cli.commands import roster_conflicts, roster_views
 from sanbao_cli.params import AREA, KEY_OPTION
 from sanbao_cli.session import Session, repeatable
 
-POLL_SECONDS = 0.5
 FORMATS = click.Choice(["xlsx", "csv"])
 ID_HEADER = "身份证号"  # the ID number column of an export
 
@@ -50,73 +48,16 @@ def _format_for(path: str | None, fmt: str | None) -> str:
     return suffix if suffix in ("xlsx", "csv") else "xlsx"
 
 
-def _summary(status: dict) -> dict:
-    shown = {
-        "import id": status["import_id"],
-        "file": status["filename"],
-        "status": status["status"],
-        "rows": status["total_rows"],
-        "valid rows": status["valid_rows"],
-        "applied": f"{status['applied_rows']} of {status['valid_rows']}",
-        "registered (new)": status["registered"],
-        "updated": status["updated"],
-        "confirmed (unchanged)": status["confirmed"],
-        "refused rows": status["refused_rows"],
-        "started": attributed(status.get("started_at"), status.get("started_by")),
-        "finished": county_time(status.get("finished_at")),
-        "failure": status.get("failure"),
-    }
-    return {name: value for name, value in shown.items() if value not in (None, "")}
-
-
 def _save_errors(session: Session, import_id: str, fmt: str, path: Path) -> int:
     reply = session.stack.call("registry", "roster_import_errors", import_id, fmt)
     _write(path, _decoded(reply))
     return reply["rows"]
 
 
-def _follow(session: Session, status: dict) -> dict:
-    """Polls the import with a progress bar until it is done or failed."""
-    import_id = status["import_id"]
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    ]
-    try:
-        with Progress(*columns, console=output.console, transient=False) as progress:
-            task = progress.add_task("validating rows", total=None)
-            while True:
-                if status["status"] == "applying":
-                    progress.update(
-                        task,
-                        description="applying rows",
-                        total=status["valid_rows"],
-                        completed=status["applied_rows"],
-                    )
-                if status["status"] not in ("validating", "applying"):
-                    return status
-                time.sleep(POLL_SECONDS)
-                status = session.stack.call("registry", "roster_import_status", import_id)
-    except CliError as exc:
-        raise CliError(
-            exc.code,
-            f"{exc.message}. The import goes on in registry: follow it with "
-            f"`sanbao roster status {import_id}`",
-        ) from None
-    except KeyboardInterrupt:
-        output.error(
-            "INTERRUPTED",
-            f"stopped following import {import_id}; it goes on in registry: "
-            f"`sanbao roster status {import_id}`",
-        )
-        sys.exit(130)
-
-
 @click.group()
 def roster():
-    """Township rosters (花名册): import, follow, export, and an example to start from."""
+    """Township rosters (花名册): import (or try one: --dry-run) and follow, the rows held for
+    the county (conflicts), export, and an example to start from."""
 
 
 @roster.command("import")
@@ -124,8 +65,8 @@ def roster():
 @click.option(
     "--errors-to",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the refused rows and why (default: FILE's name with .errors.xlsx, "
-    "next to it).",
+    help="Where to write the refused and held rows and why (default: FILE's name with "
+    ".errors.xlsx, next to it).",
 )
 @click.option(
     "--format",
@@ -133,12 +74,36 @@ def roster():
     type=FORMATS,
     help="Of the error file (default: --errors-to's extension, else xlsx).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check the file and show what the import would do (registered, updated, confirmed, "
+    "refused, held; unread columns and sheets), writing nothing.",
+)
+@click.option(
+    "--ignore-column",
+    "ignore_columns",
+    multiple=True,
+    metavar="HEADER",
+    help="A column left unread although it looks like data to keep (e.g. 是否建档立卡户): "
+    "without it such a file is refused. Repeat for each such column.",
+)
+@click.option(
+    "--township",
+    metavar="NAME_OR_CODE",
+    help="The township of rows that name none, for village names to resolve in.",
+)
 @KEY_OPTION
+@output.JSON_OPTION
 @click.pass_obj
-def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key):
-    """Import a township's roster (CSV or XLSX): every row is checked first, then the valid ones
-    are applied while a progress bar follows them; refused rows go to an error file to correct.
-    A large roster may need a longer --timeout (given before `roster`)."""
+def roster_import(
+    session: Session, file: Path, errors_to, fmt, dry_run, ignore_columns, township,
+    idempotency_key, as_json,
+):  # fmt: skip
+    """Import a township's roster (CSV, XLSX or XLS): every row is checked first, then the valid
+    ones are applied while a progress bar follows them; refused rows, and rows held for the
+    county to confirm (an ID number registered under another name or elsewhere), go to an error
+    file. A large roster may need a longer --timeout (given before `roster`)."""
     fmt = _format_for(str(errors_to) if errors_to else None, fmt)
     try:
         data = file.read_bytes()
@@ -151,10 +116,16 @@ def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key)
             f"{MAX_ROSTER_BYTES // 2**20} MiB at a time: split it by township and import "
             "each part (nothing was sent)",
         )
+    options = {"dry_run": True} if dry_run else {}
+    options |= {"ignore_columns": list(ignore_columns)} if ignore_columns else {}
+    options |= {"township": township} if township else {}
     # Named after the idempotency key: repeating the command with it sends the same upload.
     upload_id = f"{idempotency_key}.upload"
+    doing = "checking every row (nothing is written)" if dry_run else "checking the file"
     with (
-        output.console.status(f"sending {escape(file.name)} and checking every row"),
+        (output.errors if as_json else output.console).status(
+            f"sending {escape(file.name)} and {doing}"
+        ),
         repeatable(idempotency_key),
     ):
         sha256 = upload_parts(
@@ -162,20 +133,35 @@ def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key)
         )
         status = session.stack.call(
             "registry", "start_roster_import", file.name, None, idempotency_key,
-            upload_id=upload_id, sha256=sha256,
+            upload_id=upload_id, sha256=sha256, **options,
         )  # fmt: skip
-    output.console.print(f"import {status['import_id']} started", highlight=False)
-    status = _follow(session, status)
-    output.record(f"roster import {status['status']}", _summary(status))
-    refused = status["refused_rows"]
-    if refused:
+    if dry_run:
+        roster_views.show_dry_run(status, as_json)
+        return
+    output.note(f"import {status['import_id']} started", as_json)
+    status = roster_views.follow(session, status, as_json)
+    output.emit(
+        status,
+        as_json,
+        table=lambda: output.record(
+            f"roster import {status['status']}", roster_views.summary(status)
+        ),
+    )
+    _after_import(session, status, file, errors_to, fmt, as_json)
+
+
+def _after_import(session: Session, status: dict, file: Path, errors_to, fmt, as_json) -> None:
+    """The refused and held rows written to a file, the outcome in a sentence, or the failure."""
+    refused, held = status["refused_rows"], status.get("held_conflicts", 0)
+    if refused or held:
         target = errors_to or file.with_name(f"{file.stem}.errors.{fmt}")
         _save_errors(session, status["import_id"], fmt, target)
-        output.console.print(
-            f"{refused} row(s) refused: the reasons, row by row, are in {escape(str(target))}. "
-            "Correct those rows and import the file again (rows already applied only "
-            "confirm).",
-            highlight=False,
+        output.note(
+            f"{refused} row(s) refused and {held} held for the county: the reasons, row by "
+            f"row, are in {target}. Correct the refused rows and import the file again (rows "
+            "already applied only confirm); held rows wait for a county user (`sanbao roster "
+            "conflicts`).",
+            as_json,
         )
     if status["status"] == "failed":
         raise CliError(
@@ -183,10 +169,7 @@ def roster_import(session: Session, file: Path, errors_to, fmt, idempotency_key)
             f"import {status['import_id']} failed after {status['applied_rows']} of "
             f"{status['valid_rows']} rows: {status.get('failure') or 'no reason given'}",
         )
-    if refused:
-        output.console.print(
-            f"done: {status['valid_rows']} row(s) applied, {refused} refused", highlight=False
-        )
+    output.note(f"done: {roster_views.outcome_line(status)}", as_json)
 
 
 def upload_parts(call, upload_id: str, data: bytes) -> str:
@@ -200,11 +183,20 @@ def upload_parts(call, upload_id: str, data: bytes) -> str:
 
 @roster.command("status")
 @click.argument("import_id")
+@output.JSON_OPTION
 @click.pass_obj
-def roster_status(session: Session, import_id):
-    """Where a roster import is: rows applied, registered, updated, refused."""
+def roster_status(session: Session, import_id, as_json):
+    """Where a roster import is: rows validated and applied; registered, updated, confirmed,
+    refused (while validating, while applying), held for the county; columns and sheets left
+    unread. Once done, the outcomes add up to the rows."""
     status = session.stack.call("registry", "roster_import_status", import_id)
-    output.record(f"roster import {status['status']}", _summary(status))
+    output.emit(
+        status,
+        as_json,
+        table=lambda: output.record(
+            f"roster import {status['status']}", roster_views.summary(status)
+        ),
+    )
 
 
 @roster.command("errors")
@@ -216,19 +208,23 @@ def roster_status(session: Session, import_id):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Default: the roster's name with .errors.xlsx, here.",
 )
+@output.JSON_OPTION
 @click.pass_obj
-def roster_errors(session: Session, import_id, fmt, out):
-    """Write an import's refused rows (row, column, reason) to a file to open in Excel."""
+def roster_errors(session: Session, import_id, fmt, out, as_json):
+    """Write an import's refused and held rows ((sheet,) row, column, reason) to a file to open
+    in Excel."""
     fmt = _format_for(str(out) if out else None, fmt)
     if out is None:
         status = session.stack.call("registry", "roster_import_status", import_id)
         out = Path(f"{Path(status['filename']).stem or import_id}.errors.{fmt}")
     reply = session.stack.call("registry", "roster_import_errors", import_id, fmt)
     if not reply["rows"]:
-        output.record("roster import errors", {"import id": import_id, "refused rows": 0})
+        shown = {"import_id": import_id, "problems": 0, "file": None}
+        output.emit(shown, as_json, title="roster import errors: none")
         return
     _write(out, _decoded(reply))
-    output.record("roster import errors written", {"file": str(out), "problems": reply["rows"]})
+    shown = {"import_id": import_id, "problems": reply["rows"], "file": str(out)}
+    output.emit(shown, as_json, title="roster import errors written")
 
 
 def _masked(content: bytes, fmt: str) -> tuple[int, int]:
@@ -262,8 +258,9 @@ def _masked(content: bytes, fmt: str) -> tuple[int, int]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Default: labourers-<area>.<format>, here.",
 )
+@output.JSON_OPTION
 @click.pass_obj
-def roster_export(session: Session, area, fmt, out):
+def roster_export(session: Session, area, fmt, out, as_json):
     """Export labourers as a roster in the import template's columns (correct it, import it
     again). ID numbers and phones are masked where your role and area do not allow more."""
     fmt = _format_for(str(out) if out else None, fmt)
@@ -281,7 +278,14 @@ def roster_export(session: Session, area, fmt, out):
         ids = "in full: keep the file safe"
     else:
         ids = f"{total - masked} in full, {masked} masked: keep the file safe"
-    output.record("roster exported", {"file": str(out), "rows": reply["rows"], "ID numbers": ids})
+    shown = {"file": str(out), "rows": reply["rows"], "id_numbers": total, "masked": masked}
+    output.emit(
+        shown,
+        as_json,
+        table=lambda: output.record(
+            "roster exported", {"file": str(out), "rows": reply["rows"], "ID numbers": ids}
+        ),
+    )
 
 
 @roster.command("template")
@@ -295,8 +299,9 @@ def roster_export(session: Session, area, fmt, out):
 )
 @click.option("--rows", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same rows.")
+@output.JSON_OPTION
 @click.pass_obj
-def roster_template(session: Session, out: Path, rows, seed):
+def roster_template(session: Session, out: Path, rows, seed, as_json):
     """Write an example roster in the template's columns, of fictitious people of the county
     (valid ID numbers), to copy the layout from or to try an import with."""
     from sanbao_common.sample_rosters import generate_roster_rows, roster_bytes
@@ -307,7 +312,8 @@ def roster_template(session: Session, out: Path, rows, seed):
         generate_roster_rows(rows, county=session.county, seed=seed), fmt, title=title
     )
     _write(out, content)
-    output.record("example roster written", {"file": str(out), "rows": rows})
+    output.emit({"file": str(out), "rows": rows}, as_json, title="example roster written")
 
 
+roster.add_command(roster_conflicts.conflicts)
 COMMANDS = (roster,)

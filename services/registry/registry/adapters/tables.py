@@ -1,4 +1,6 @@
-"""registry's own tables. Alembic migrations in services/registry/alembic/ create them."""
+"""registry's own tables. Alembic migrations in services/registry/alembic/ create them.
+
+Long because it is every table of the service, each declared once, beside why it is so."""
 
 from sqlalchemy import (
     JSON,
@@ -73,6 +75,7 @@ labourers = Table(
     Column("skills", JSON, nullable=False),
     Column("skills_at", DateTime(timezone=True)),
     Column("skills_by", String(200)),
+    Column("intention_scope", String(20)),  # a SCOPES code, "none" (无), or null: not answered
     Column("intention_regions", JSON, nullable=False),
     Column("intention_industries", JSON, nullable=False),
     Column("expected_wage_fen", BigInteger),
@@ -160,6 +163,15 @@ roster_imports = Table(
     Column("scope", String(20), nullable=False),  # the importer's area, checked on every row
     # Starts of `apply`, each counted before its work: past ROSTER_IMPORT_MAX_ATTEMPTS, failed.
     Column("attempts", Integer, nullable=False),
+    # The summary (docs/rosters.md): once done, total_rows = registered + updated + confirmed
+    # + refused_validating + refused_applying + held_conflicts.
+    Column("validated_rows", Integer, nullable=False),  # progress while validating
+    Column("refused_validating", Integer, nullable=False),
+    Column("refused_applying", Integer, nullable=False),
+    Column("held_conflicts", Integer, nullable=False),
+    Column("ignored_columns", JSON, nullable=False),  # [{sheet, header, looks_like}]
+    Column("ignored_sheets", JSON, nullable=False),  # [{sheet, reason}]
+    Column("township", String(40)),  # the import's township option, for rows without one
 )
 
 # A roster file on its way in, part by part, until `start_roster_import` takes it whole (and
@@ -181,9 +193,31 @@ roster_import_errors = Table(
     "roster_import_errors",
     metadata,
     Column("import_id", String(36), primary_key=True),
+    Column("sheet", String(100), primary_key=True),  # the worksheet's name; "" for a CSV file
     Column("row_number", Integer, primary_key=True, autoincrement=False),
     Column("column", String(30), primary_key=True),
     Column("reason", Text, nullable=False),
+)
+
+# A roster row whose ID number is registered under another name, in another township or outside
+# the importer's area: held, not applied, until a county-level user confirms (applies) or rejects
+# it. The row is sealed with the data key (its ID number and phone in full) and dropped once
+# resolved; the importer learns only that the row is held.
+roster_conflicts = Table(
+    "roster_conflicts",
+    metadata,
+    Column("conflict_id", String(36), primary_key=True),
+    Column("import_id", String(36), nullable=False),
+    Column("sheet", String(100), nullable=False),  # "" for a CSV file
+    Column("row_number", Integer, nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),  # the record already stored
+    Column("content_sealed", LargeBinary, nullable=False),
+    Column("status", String(10), nullable=False, index=True),  # held | confirmed | rejected
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("held_by", String(200), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(200)),
+    Index("ix_roster_conflicts_row", "import_id", "sheet", "row_number", unique=True),
 )
 
 # The kit's messaging tables, owned by this service's schema: events it publishes, and the
@@ -245,6 +279,34 @@ village_groups = Table(
     Column("village_org_id", String(36), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("active", Boolean, nullable=False),
+)
+
+# The county's list of places by name (registry.directory.villages): its townships and their
+# villages (行政村, 社区), each with the other names people write for it. Roster rows name
+# villages by these; a village code given anywhere must be one of the list's. A retired village
+# (merged into another, say) stays, inactive: its name resolves no more, its people keep it.
+townships = Table(
+    "townships",
+    metadata,
+    Column("code", String(9), primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("aliases", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+)
+
+villages = Table(
+    "villages",
+    metadata,
+    Column("code", String(12), primary_key=True),
+    Column("township_code", String(9), nullable=False, index=True),  # the code's first 9 digits
+    Column("name", String(50), nullable=False),
+    Column("aliases", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
 )
 
 # Staff. Their phone and email and their TOTP secrets (enabled and pending) are sealed with the

@@ -34,6 +34,7 @@ from sanbao_common.messaging.outbox import write_events
 from sanbao_common.privacy import mask_id_number, mask_phone
 
 EVENT_BATCH = 500  # people per event at most (a roster chunk of 1,000 new people makes two)
+TOWNSHIP_DIGITS = 9  # of a village code: the township's code
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Outcome:
     updated: dict[int, str] = field(default_factory=dict)
     confirmed: dict[int, str] = field(default_factory=dict)
     refused: dict[int, list[RowProblem]] = field(default_factory=dict)
+    held: dict[int, str] = field(default_factory=dict)  # identity conflicts: index -> stored id
 
     def refuse(self, index: int, problem: RowProblem) -> None:
         self.refused.setdefault(index, []).append(problem)
@@ -58,6 +60,9 @@ class Context:
     scope: str | None = None  # area every input must lie in (the caller's, or an importer's)
     source: str = "rpc"
     agents: dict[str, dict | None] = field(default_factory=dict)  # username cache
+    # Roster rows: an ID number registered under another name, in another township or outside
+    # `scope` is held (`Outcome.held`), not applied, for the county to confirm or reject.
+    hold_conflicts: bool = False
 
 
 def apply_people(
@@ -156,6 +161,8 @@ class _Batch:
     def apply(self, index: int, person: PersonInput, id_hash: str) -> None:
         """One input judged against what is stored: refused, registered, updated or confirmed."""
         existing = self.stored.get(id_hash)
+        if existing is not None and self._held(index, existing, person):
+            return
         if existing is not None and (self.register_only or existing.status != "active"):
             self.outcome.refuse(index, _already_registered(existing))
             return
@@ -178,6 +185,22 @@ class _Batch:
             self.stored[id_hash] = record
         if household is not None:
             self._apply_household_facts(household.household_number, person, record)
+
+    def _held(self, index: int, existing: Person, person: PersonInput) -> bool:
+        """A roster row naming a stored person under another name, in another township or out
+        of the importer's reach: held (nothing of the stored person goes back to the caller)."""
+        if not self.context.hold_conflicts:
+            return False
+        scope = self.context.scope.split("-")[0] if self.context.scope else ""
+        township = existing.village_code[:TOWNSHIP_DIGITS]
+        if (
+            existing.name != person.name
+            or township != person.village_code[:TOWNSHIP_DIGITS]
+            or not existing.village_code.startswith(scope)
+        ):
+            self.outcome.held[index] = existing.person_id
+            return True
+        return False
 
     def _resolve_agent(self, person: PersonInput, wanted: dict) -> RowProblem | None:
         if "agent" not in person.columns:
@@ -280,6 +303,14 @@ class _Batch:
         )
 
 
+def changed_fields(existing: Person, person: PersonInput, key: DataKey) -> list[str]:
+    """The stored fields of `existing` that applying `person` would change (a held conflict's
+    "what changes"), by name."""
+    wanted = people.wanted_fields(person)
+    current = {name: _stored_value(existing, name, key) for name in wanted}
+    return sorted(people.changes(current, wanted))
+
+
 def _already_registered(existing: Person) -> RowProblem:
     reason = (
         ("已登记", "already registered")
@@ -344,6 +375,7 @@ def _new_person(
         "employment_status": person.employment_status,
         "employment_place": person.employment_place,
         "skills": person.skills,
+        "intention_scope": person.intention_scope,
         "intention_regions": person.intention_regions,
         "intention_industries": person.intention_industries,
         "expected_wage_fen": person.expected_wage_fen,

@@ -11,8 +11,16 @@ from sqlalchemy.engine import Connection
 from registry.adapters.tables import idempotency_keys, roster_import_errors, roster_imports
 
 STATUS_COLUMNS = (
-    "import_id", "filename", "status", "total_rows", "valid_rows", "applied_rows", "registered",
-    "updated", "confirmed", "failure", "started_at", "finished_at", "started_by", "scope",
+    "import_id", "filename", "status", "total_rows", "validated_rows", "valid_rows",
+    "applied_rows", "registered", "updated", "confirmed", "refused_validating",
+    "refused_applying", "held_conflicts", "ignored_columns", "ignored_sheets", "township",
+    "failure", "started_at", "finished_at", "started_by", "scope",
+)  # fmt: skip
+# What became of a roster's rows: once an import is done, they add up to its total_rows. The
+# same names in the import's status, the reply of a dry run and the rows metric.
+OUTCOMES = (
+    "registered", "updated", "confirmed", "refused_validating", "refused_applying",
+    "held_conflicts",
 )  # fmt: skip
 
 
@@ -57,16 +65,14 @@ class RosterImportRepository:
         ).rowcount
         return moved == 1
 
-    def count_applied(self, import_id: str, registered: int, updated: int, confirmed: int):
+    def count_applied(self, import_id: str, counts: dict[str, int]) -> None:
+        """Add a chunk's outcomes (registered, updated, confirmed, refused_applying,
+        held_conflicts) to the import's."""
         c = roster_imports.c
         self.connection.execute(
             update(roster_imports)
             .where(c.import_id == import_id)
-            .values(
-                registered=c.registered + registered,
-                updated=c.updated + updated,
-                confirmed=c.confirmed + confirmed,
-            )
+            .values({name: c[name] + number for name, number in counts.items()})
         )
 
     def add_errors(self, errors: list[dict]) -> None:
@@ -88,7 +94,7 @@ class RosterImportRepository:
         return dict(rows.all())
 
     def state(self, import_id: str) -> dict | None:
-        """The import's progress, with how many rows were refused."""
+        """The import's progress and summary, with how many rows were refused in all."""
         row = self.connection.execute(
             select(*(roster_imports.c[name] for name in STATUS_COLUMNS)).where(
                 roster_imports.c.import_id == import_id
@@ -100,17 +106,17 @@ class RosterImportRepository:
         for name in ("started_at", "finished_at"):
             if state[name] is not None and state[name].tzinfo is None:
                 state[name] = state[name].replace(tzinfo=UTC)
-        state["refused_rows"] = self.connection.execute(
-            select(func.count(roster_import_errors.c.row_number.distinct())).where(
-                roster_import_errors.c.import_id == import_id
-            )
-        ).scalar_one()
+        state["refused_rows"] = state["refused_validating"] + state["refused_applying"]
         return state
 
     def errors(self, import_id: str) -> list[dict]:
         rows = self.connection.execute(
             select(roster_import_errors)
             .where(roster_import_errors.c.import_id == import_id)
-            .order_by(roster_import_errors.c.row_number, roster_import_errors.c.column)
+            .order_by(
+                roster_import_errors.c.sheet,
+                roster_import_errors.c.row_number,
+                roster_import_errors.c.column,
+            )
         )
-        return [dict(row._mapping) for row in rows]
+        return [dict(row._mapping, sheet=row.sheet or None) for row in rows]

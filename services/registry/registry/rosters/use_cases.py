@@ -1,20 +1,25 @@
-"""Rosters in and out: importing a township's roster (staged, chunked, resumable) and exporting
-labourers in the import template's columns, so that a township can correct an export and import
-it again. Importing:
+"""Importing a township's roster: staged, validated, applied in chunks, resumable. Exporting
+labourers in the same columns is `exporting`.
 
 1. `read` and `stage`: the file is read in a child process within the roster limits
    (`sandbox`, `limits`), outside any transaction; one that cannot be read as a whole (format,
-   encoding, header, ID numbers stored as numbers, a limit) is refused with nothing written;
-   otherwise the file itself is stored, sealed, to be validated and applied in the background.
-2. `apply`: every row is validated, and the refused ones (row number, column, reason) stored
-   with the count of valid ones in one transaction; then the valid rows go through
-   `registration.apply_people` in chunks, each chunk one transaction that also moves the import's
-   progress. A registry that dies mid-import resumes at the first uncommitted chunk when it
-   starts again; an operator who repeats the import gets
-   the same end state, because a row identical to what is stored only confirms it. Each start
-   of `apply` is counted before any work, so an import whose every attempt kills the process
-   (out of memory, say) is marked failed after ROSTER_IMPORT_MAX_ATTEMPTS instead of being
-   resumed at every start of registry.
+   encoding, header, a limit) is refused with nothing written, and so is one whose unread
+   columns look like data to keep and were not let go (`validation.refuse_unread`). Otherwise
+   the file itself is stored, sealed, to be validated and applied in the background, with the
+   columns and sheets left unread.
+2. `apply`: every row is validated, a slice at a time (the import's `validated_rows` moves), and
+   the refused ones (sheet, row number, column, reason) stored with the counts in one
+   transaction; then the valid rows go through `registration.apply_people` in chunks, each
+   chunk one transaction that also moves the import's progress and adds its outcomes to the
+   summary. A row naming a registered person under another name, in another township or
+   outside the importer's area is held for the county (`conflicts`). Once done, total_rows =
+   registered + updated + confirmed + refused_validating + refused_applying + held_conflicts.
+   A registry that dies mid-import resumes at the first uncommitted chunk when it starts
+   again; an operator who repeats the import gets the same end state, because a row identical
+   to what is stored only confirms it. Each start of `apply` is counted before any work, so an
+   import whose every attempt kills the process (out of memory, say) is marked failed after
+   ROSTER_IMPORT_MAX_ATTEMPTS instead of being resumed at every start of registry.
+3. `dry_run`: the same reading, checks and judgement, and nothing written (`dry_run` module).
 """
 
 from __future__ import annotations
@@ -28,11 +33,19 @@ from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidTag
 
+from registry import metrics
 from registry.exceptions import ImportNotFound, RosterRefused
 from registry.people import registration
-from registry.people.domain import PersonInput, RowProblem, Rules, skills_text
+from registry.people.domain import Rules
 from registry.people.parsing import Parser
-from registry.people.repository import Criteria, PeopleRepository
+from registry.people.villages import VillageBook
+from registry.rosters import conflicts
+from registry.rosters.exporting import (  # noqa: F401  (their old home: tests import them here)
+    EXPORT_COLUMNS,
+    TEXT_COLUMNS,
+    export_headers,
+    export_rows,
+)
 from registry.rosters.limits import (
     DEFAULT_MAX_ATTEMPTS,
     MAX_ATTEMPTS_SETTING,
@@ -40,16 +53,15 @@ from registry.rosters.limits import (
     RosterUnreadable,
 )
 from registry.rosters.reading import Roster
-from registry.rosters.repository import RosterImportRepository
+from registry.rosters.repository import OUTCOMES, RosterImportRepository
 from registry.rosters.sandbox import read_in_child
-from registry_contract.rosters import header_for
-from registry_contract.vocabularies import EMPLOYMENT_STATUSES
+from registry.rosters.validation import Validation, error_rows, unread
 from sanbao_common.context import Caller
 from sanbao_common.crypto import DataKey
-from sanbao_common.db import DatabaseHandle, UnitOfWork
-from sanbao_common.money import format_yuan
+from sanbao_common.db import DatabaseHandle
 
 CHUNK = 1000  # rows per transaction: fewer commits (each an fsync), short write locks
+SLICE = 2000  # rows validated between two moves of the progress
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 # An import is "validating", then "applying" (a chunk at a time), then "done"; or "failed".
 STATUSES = ("validating", "applying", "done", "failed")
@@ -69,48 +81,10 @@ def read(data: bytes, filename: str, limits: RosterLimits) -> Roster:
         ) from None
 
 
-def validate(roster: Roster, rules: Rules):
-    """The valid people of a roster, in file order, and the problems of the others."""
-    parser = Parser(rules)
-    valid: list[tuple[int, PersonInput]] = []
-    problems: list[tuple[int, RowProblem]] = []
-    first_row_of: dict[str, int] = {}
-    total = 0
-    present = tuple(roster.columns)
-    for row_number, row in roster.rows():
-        total += 1
-        # A column the file has but a row leaves blank clears that value; a column the file
-        # does not have leaves it as it is.
-        for column in present:
-            row.setdefault(column, "")
-        person, found = parser.parse(row)
-        if person is not None:
-            earlier = first_row_of.setdefault(person.id_number, row_number)
-            if earlier != row_number:
-                found = [
-                    RowProblem(
-                        "id_number",
-                        f"与第{earlier}行身份证号重复",
-                        f"same ID number as row {earlier}",
-                    )
-                ]
-                person = None
-        if person is None:
-            problems.extend((row_number, problem) for problem in found)
-        else:
-            valid.append((row_number, person))
-    return total, valid, problems
-
-
-def _error_rows(import_id: str, problems: list[tuple[int, RowProblem]]) -> list[dict]:
-    merged: dict[tuple[int, str], str] = {}
-    for row_number, problem in problems:
-        key = (row_number, problem.column)
-        merged[key] = f"{merged[key]}；{problem.reason_zh}" if key in merged else problem.reason_zh
-    return [
-        {"import_id": import_id, "row_number": row, "column": column, "reason": reason}
-        for (row, column), reason in merged.items()
-    ]
+def validate(validation: Validation, rows: int) -> bool:
+    """Judge up to `rows` more rows of a roster (on a native thread: see `offload`); whether
+    any are left."""
+    return validation.step(rows)
 
 
 def rules_for(county: str, settings: dict, started_at: datetime) -> Rules:
@@ -120,6 +94,17 @@ def rules_for(county: str, settings: dict, started_at: datetime) -> Rules:
         working_age_min=settings["WORKING_AGE_MIN"],
         working_age_max=settings["WORKING_AGE_MAX"],
     )
+
+
+def chunk_counts(outcome: registration.Outcome) -> dict[str, int]:
+    """A chunk's outcomes by the summary's names."""
+    return {
+        "registered": len(outcome.registered),
+        "updated": len(outcome.updated),
+        "confirmed": len(outcome.confirmed),
+        "refused_applying": len(outcome.refused),
+        "held_conflicts": len(outcome.held),
+    }
 
 
 class RosterImporter:
@@ -143,6 +128,19 @@ class RosterImporter:
     def read(self, data: bytes, filename: str) -> Roster:
         return self.offload(read, data, filename, self.limits)
 
+    def parser(self, rules: Rules, township: str | None, scope: str | None) -> Parser:
+        """The parser an import's rows go through. `township` (the import's option, a name or a
+        code) is the township of rows that do not name one, for village names to resolve in;
+        names resolve only within `scope`, the importer's area (registry.people.villages)."""
+        with self.db.reader() as uow:
+            villages = VillageBook.load(uow.connection, scope)
+        return Parser(rules, villages, township)
+
+    def validation(
+        self, roster: Roster, rules: Rules, township: str | None, scope: str | None
+    ) -> Validation:
+        return Validation(roster, self.parser(rules, township, scope))
+
     def _opened(self, content: bytes) -> bytes:
         """A staged file, unsealed (or in clear: staged before the upgrade that sealed them)."""
         try:
@@ -157,11 +155,19 @@ class RosterImporter:
             return RosterImportRepository(uow.connection).answered(idempotency_key)
 
     def stage(
-        self, uow, data: bytes, filename: str, caller: Caller, scope: str, roster: Roster
+        self,
+        uow,
+        data: bytes,
+        filename: str,
+        caller: Caller,
+        scope: str,
+        roster: Roster,
+        township: str | None = None,
     ) -> dict:
-        """Store a roster already `read` for `apply`, inside `uow` (the caller commits, with
-        the command's idempotency key)."""
+        """Store a roster already `read` (and checked: `validation.refuse_unread`) for `apply`,
+        inside `uow` (the caller commits, with the command's idempotency key)."""
         import_id = str(uuid.uuid4())
+        ignored_columns, ignored_sheets = unread(roster)
         RosterImportRepository(uow.connection).add(
             {
                 "import_id": import_id,
@@ -170,11 +176,13 @@ class RosterImporter:
                 "content_sha256": hashlib.sha256(data).hexdigest(),
                 "status": "validating",
                 "total_rows": roster.data_rows,
+                "validated_rows": 0,
                 "valid_rows": 0,
                 "applied_rows": 0,
-                "registered": 0,
-                "updated": 0,
-                "confirmed": 0,
+                **dict.fromkeys(OUTCOMES, 0),
+                "ignored_columns": ignored_columns,
+                "ignored_sheets": ignored_sheets,
+                "township": township,
                 "started_at": datetime.now(UTC),
                 "finished_at": None,
                 "started_by": caller.actor,
@@ -191,9 +199,9 @@ class RosterImporter:
         roster: Roster | None = None,
         progress: Callable[[dict], None] | None = None,
     ) -> dict:
-        """Validate every row (once: refused rows are recorded with the count of valid ones),
-        then apply the valid rows from where the import stopped, a chunk per transaction.
-        `roster` saves reading the stored file again in the process that has just staged it."""
+        """Validate every row (once: refused rows are recorded with the counts), then apply the
+        valid rows from where the import stopped, a chunk per transaction. `roster` saves
+        reading the stored file again in the process that has just staged it."""
         state, attempts = self._attempt(import_id)
         if state["status"] not in ("validating", "applying"):
             return state
@@ -205,15 +213,22 @@ class RosterImporter:
                 content = RosterImportRepository(uow.connection).content(import_id)
             roster = self.read(self._opened(content), state["filename"])
         rules = rules_for(self.county, self.settings, state["started_at"])
-        total, valid, problems = self.offload(validate, roster, rules)
-        if state["status"] == "validating" and not self._record_validation(
-            import_id, total, valid, problems
-        ):
+        validation = self.validation(roster, rules, state["township"], state["scope"])
+        recording = state["status"] == "validating"
+        while self.offload(validate, validation, SLICE):
+            if recording:
+                self._validated(import_id, validation.total)
+            time.sleep(0)  # under nameko, let the process answer between slices
+        if recording and not self._record_validation(import_id, validation):
             return self.status(import_id)  # another process got there first
         context = registration.Context(
-            caller=caller, key=self.key, scope=state["scope"], source=f"import:{import_id}"
+            caller=caller,
+            key=self.key,
+            scope=state["scope"],
+            source=f"import:{import_id}",
+            hold_conflicts=True,
         )
-        position = state["applied_rows"]
+        valid, position = validation.valid, state["applied_rows"]
         while position < len(valid):
             end = min(position + CHUNK, len(valid))
             if not self._apply_chunk(import_id, context, valid, position, end):
@@ -246,21 +261,33 @@ class RosterImporter:
             "（例如因内存不足被终止）"
         )
 
-    def _record_validation(self, import_id: str, total: int, valid: list, problems: list) -> bool:
+    def _validated(self, import_id: str, rows: int) -> None:
+        """The validation's progress, for `roster_import_status` to show."""
+        with self.db.unit_of_work() as uow:
+            RosterImportRepository(uow.connection).move(
+                import_id, {"validated_rows": rows}, status="validating"
+            )
+            uow.commit()
+
+    def _record_validation(self, import_id: str, validation: Validation) -> bool:
         """The counts and the refused rows, once; False if another process recorded them."""
+        valid, refused = validation.valid, validation.refused()
         with self.db.unit_of_work() as uow:
             repository = RosterImportRepository(uow.connection)
             values = {
                 "status": "applying" if valid else "done",
-                "total_rows": total,
+                "total_rows": validation.total,
+                "validated_rows": validation.total,
                 "valid_rows": len(valid),
+                "refused_validating": refused,
                 "finished_at": None if valid else datetime.now(UTC),
                 **({} if valid else FILE_DROPPED),
             }
             if not repository.move(import_id, values, status="validating"):
                 return False
-            repository.add_errors(_error_rows(import_id, problems))
+            repository.add_errors(error_rows(import_id, validation.problems))
             uow.commit()
+        metrics.roster_rows.labels("refused_validating").inc(refused)
         return True
 
     def _apply_chunk(self, import_id: str, context, valid: list, position: int, end: int) -> bool:
@@ -279,18 +306,20 @@ class RosterImporter:
             }
             if not repository.move(import_id, progressed, applied_rows=position):
                 return False
-            outcome = registration.apply_people(
-                uow, valid[position:end], context, register_only=False
-            )
-            repository.add_errors(
-                _error_rows(
-                    import_id, [(row, p) for row, found in outcome.refused.items() for p in found]
-                )
-            )
-            repository.count_applied(
-                import_id, len(outcome.registered), len(outcome.updated), len(outcome.confirmed)
-            )
+            chunk = valid[position:end]
+            outcome = registration.apply_people(uow, chunk, context, register_only=False)
+            refused = [(ref, found) for ref, each in outcome.refused.items() for found in each]
+            people = dict(chunk)
+            held = [(ref, people[ref], person_id) for ref, person_id in outcome.held.items()]
+            conflicts.hold(uow.connection, self.key, import_id, held, context.caller.actor)
+            # The importer learns that a row is held, and nothing of whom its ID number names.
+            refused += [(ref, conflicts.held_problem()) for ref, _, _ in held]
+            repository.add_errors(error_rows(import_id, refused))
+            counts = chunk_counts(outcome)
+            repository.count_applied(import_id, counts)
             uow.commit()
+        for outcome_name, number in counts.items():
+            metrics.roster_rows.labels(outcome_name).inc(number)
         return True
 
     def fail(self, import_id: str, reason: str) -> None:
@@ -330,71 +359,3 @@ class RosterImporter:
         with self.db.reader() as uow:
             self._status(uow, import_id)
             return RosterImportRepository(uow.connection).errors(import_id)
-
-
-# -- exporting -----------------------------------------------------------------------------------
-
-EXPORT_COLUMNS = (
-    "name", "id_number", "phone", "village_code", "village_group", "household_number",
-    "relation_to_head", "poor", "poverty_file_number", "employment_status", "employment_place",
-    "skills", "intention_regions", "intention_industries", "expected_wage", "earliest_start",
-    "training_intention", "agent",
-)  # fmt: skip
-# ID numbers and phones are written as text, so Excel keeps every digit.
-TEXT_COLUMNS = {EXPORT_COLUMNS.index("id_number"), EXPORT_COLUMNS.index("phone")}
-_BATCH = 500
-
-
-def export_headers() -> list[str]:
-    return [header_for(column) for column in EXPORT_COLUMNS]
-
-
-def export_rows(
-    uow: UnitOfWork, criteria: Criteria, key: DataKey, sees_unmasked
-) -> tuple[list[list], int]:
-    """The labourers matching `criteria` as rows of EXPORT_COLUMNS; ID numbers and phones in
-    full where `sees_unmasked(village_code)`, masked elsewhere."""
-    repository = PeopleRepository(uow.connection)
-    usernames = repository.usernames()
-    rows: list[list] = []
-    batch: list[dict] = []
-
-    def flush() -> None:
-        households = repository.households_by_id(
-            sorted({r.household_id for r in batch if r.household_id})
-        )
-        for record in batch:
-            household = households.get(record.household_id)
-            unmasked = sees_unmasked(record.village_code)
-            phone = record.phone_sealed
-            rows.append(
-                [
-                    record.name,
-                    key.decrypt(record.id_sealed) if unmasked else record.id_masked,
-                    (key.decrypt(phone) if unmasked else record.phone_masked) if phone else "",
-                    record.village_code,
-                    str(int(record.village_group[-2:])) if record.village_group else "",
-                    household.household_number if household else "",
-                    record.relation_to_head or "",
-                    ("是" if household.poor else "否") if household else "",
-                    (household.poverty_file_number or "") if household else "",
-                    EMPLOYMENT_STATUSES.get(record.employment_status, ""),
-                    record.employment_place or "",
-                    skills_text(record.skills),
-                    "；".join(record.intention_regions),
-                    "；".join(record.intention_industries),
-                    format_yuan(record.expected_wage_fen) if record.expected_wage_fen else "",
-                    record.earliest_start.isoformat() if record.earliest_start else "",
-                    "；".join(record.training_intention),
-                    usernames.get(record.agent_id, "") if record.agent_id else "",
-                ]
-            )
-        batch.clear()
-        time.sleep(0)  # under nameko, let the process answer between batches
-
-    for record in repository.stream(criteria, batch=_BATCH):
-        batch.append(record)
-        if len(batch) == _BATCH:
-            flush()
-    flush()
-    return rows, len(rows)

@@ -81,4 +81,4 @@ def test_the_example_roster_is_written_without_a_stack(tmp_path, name):
     assert result.returncode == 0, result.stderr
     rows = list(open_roster((tmp_path / name).read_bytes(), name).rows())
     assert len(rows) == 7
-    assert all(row["village_code"].startswith("532501") for _, row in rows)
+    assert all(row.values["village_code"].startswith("532501") for row in rows)

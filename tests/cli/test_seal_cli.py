@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sanbao_cli.params import pasteable
 from sanbao_common.crypto import (
     fingerprint,
     load_private_key,
@@ -33,6 +34,11 @@ from testkit import TEST_COUNTY, free_port
 SANBAO = str(Path(sys.executable).parent / "sanbao")
 PASSPHRASE = "the registrar's passphrase"
 ORG = "org-hr-company"
+# registry's directory, which the CLI reads to show organisations by name.
+ORGANISATIONS = [
+    {"org_id": ORG, "name": "红河人力资源有限公司"},
+    {"org_id": "org-county", "name": "个旧市劳务合作联社"},
+]
 
 
 def value(text: str, label: str) -> str:
@@ -47,7 +53,7 @@ class FakeStack:
     """Stands in for the county's stack: canned answers per method, every call recorded."""
 
     def __init__(self, answers: dict):
-        self.answers = answers
+        self.answers = {("registry", "list_organisations"): ORGANISATIONS} | answers
         self.calls: list[tuple] = []
 
     def call(self, service, method, *args, **kwargs):
@@ -139,7 +145,9 @@ def test_registrar_new_writes_a_0600_key_and_prints_a_key_to_pin(tmp_path):
     with pytest.raises((ValueError, TypeError)):
         load_private_key(out, None)
     public, shown = value(made.stdout, "public key"), value(made.stdout, "fingerprint")
-    assert public == public_key_text(key) and shown == fingerprint(key)
+    # Shown so that it pastes into a command without quotes: the paper's groups, with dashes.
+    assert public == public_key_text(key) and shown == pasteable(fingerprint(key))
+    assert " " not in shown and shown.replace("-", " ") == fingerprint(key)
     # What is printed is what SEAL_REGISTRAR_KEYS takes.
     assert list(parse_registrar_keys(public)) == [fingerprint(key)]
     assert "SEAL_REGISTRAR_KEYS" in made.stdout
@@ -175,7 +183,7 @@ def test_seal_confirm_signs_exactly_the_confirmation_the_services_accept(run, re
                         confirmation, signature)  # fmt: skip
     check_confirmation(record, TEST_COUNTY, parse_registrar_keys(public_key_text(key)))
     # The registrar sees the fingerprint to compare with the paper before it is sent.
-    assert fingerprint(seal_key) in result.stdout
+    assert pasteable(fingerprint(seal_key)) in result.stdout
 
 
 def test_seal_confirm_of_a_replacement_names_the_seal_in_effect(run, registrar_key):
@@ -186,7 +194,8 @@ def test_seal_confirm_of_a_replacement_names_the_seal_in_effect(run, registrar_k
             "--filing-ref", "个旧财金备〔2026〕9号")  # fmt: skip
     refused = run(stack, *args)
     assert refused.exit_code == 1
-    assert "SEAL_REPLACES_REQUIRED" in refused.stderr and fingerprint(old) in refused.stderr
+    assert "SEAL_REPLACES_REQUIRED" in refused.stderr
+    assert f"--replaces {pasteable(fingerprint(old))}" in refused.stderr  # pasteable as it is
     assert not [c for c in stack.calls if c[1] == "confirm_seal"]
     confirmed = run(stack, *args, "--replaces", fingerprint(old).replace(" ", ""))
     assert confirmed.exit_code == 0, confirmed.output
@@ -231,7 +240,7 @@ def test_seal_pending_is_the_registrars_queue(run):
     stack = registry(seal_key)
     result = run(stack, "seal", "pending")
     assert result.exit_code == 0, result.output
-    assert fingerprint(seal_key) in result.stdout and "user:zhou.hr" in result.stdout
+    assert pasteable(fingerprint(seal_key)) in result.stdout and "user:zhou.hr" in result.stdout
     assert stack.calls[0][1:3] == ("list_seals", ("pending", None))
 
 
@@ -273,6 +282,9 @@ def test_fund_reseal_signs_the_amended_terms_with_the_seal(run, tmp_path):
     assert (account_id, org_id) == ("acc-1", ORG)
     public = load_public_key(public_key_text(seal_key))
     assert signature_valid(public, statement_bytes(view["reseal_terms"]), signature)
+    # Organisations are named, not shown by their ids.
+    assert value(result.stdout, "re-sealed by") == "红河人力资源有限公司"
+    assert value(result.stdout, "frozen for (seal changed)") == "红河人力资源有限公司"
     nothing = FakeStack({("fund", "get_joint_account"): account_view(frozen_for=[],
                                                                    reseal_terms=None)})  # fmt: skip
     refused = run(nothing, "fund", "reseal", "acc-1", "--org", ORG, "--seal", str(seal_file))

@@ -35,6 +35,13 @@ def apply(admin_uri, users: bool, api_uri: str, secrets_file: str | None, county
         if users:
             if not secrets_file:
                 raise CliError("USAGE", "--provision-users needs --secrets-file for the passwords")
+            if not api_uri:
+                raise CliError(
+                    "USAGE",
+                    "--provision-users needs --api-uri (or RABBITMQ_API_URI): the management "
+                    "API with admin credentials / --provision-users 须提供 --api-uri（或 "
+                    "RABBITMQ_API_URI）：带管理员凭据的管理接口地址",
+                )
             path = Path(secrets_file)
             known = json.loads(path.read_text()) if path.exists() else {}
             passwords = provision_users(ManagementApi(api_uri), vhost_of(admin_uri), county, known)

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import re
 import socket
 import uuid
 import warnings
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
@@ -16,8 +19,14 @@ from kombu.exceptions import OperationalError  # noqa: E402
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 
+from sanbao_cli import tokens  # noqa: E402
 from sanbao_common.config import redact_url  # noqa: E402
 from sanbao_common.errors import parse_error_text  # noqa: E402
+
+COUNTY_TIME = ZoneInfo("Asia/Shanghai")
+# py-amqp warns on stderr of a confirm that arrives while a channel closes (a client closed
+# right after its call): nothing the operator can act on, and not an error line of ours.
+logging.getLogger("amqp").addHandler(logging.NullHandler())
 
 
 class CliError(Exception):
@@ -27,14 +36,30 @@ class CliError(Exception):
         super().__init__(f"[{code}] {message}")
 
 
-class StackClient:
-    """Calls one county stack's services; opens its AMQP connection on first use."""
+class NotConfigured(CliError):
+    """No broker to connect to was given or found: raised when a command first needs one."""
 
-    def __init__(self, county: str, amqp_uri: str, timeout: float, token: str | None = None):
+    def __init__(self, message: str):
+        super().__init__("NOT_CONFIGURED", message)
+
+
+class StackClient:
+    """Calls one county stack's services; opens its AMQP connection on first use. Without an
+    AMQP URI (`missing` says why there is none), the first call raises `NotConfigured`."""
+
+    def __init__(
+        self,
+        county: str,
+        amqp_uri: str | None,
+        timeout: float,
+        token: str | None = None,
+        missing: str | None = None,
+    ):
         self.county = county
         self.amqp_uri = amqp_uri
         self.timeout = timeout
         self.token = token
+        self.missing = missing
         self._client: ClusterRpcClient | None = None
         self._proxy = None
 
@@ -53,6 +78,8 @@ class StackClient:
             self._client = None
 
     def _connect(self):
+        if self.amqp_uri is None:
+            raise NotConfigured(self.missing or "no broker URI given (--amqp-uri)")
         if self._client is None:
             context = {"correlation_id": uuid.uuid4().hex, "actor": f"cli:{getpass.getuser()}"}
             if self.token:
@@ -75,6 +102,8 @@ class StackClient:
                 raise CliError(
                     "REMOTE_ERROR", f"{service}.{method} failed: {exc.exc_type}: {exc.value}"
                 ) from None
+            if code == "FORBIDDEN":
+                message += self._roles_since_sign_in()
             raise CliError(code, message) from None
         except RpcTimeout:
             raise CliError(
@@ -93,6 +122,25 @@ class StackClient:
         except (OSError, OperationalError, AccessRefused, NotAllowed) as exc:
             self.close()
             raise self._connection_error(exc) from None
+
+    def _roles_since_sign_in(self) -> str:
+        """Services decide from the roles the token carries, which are those the holder had when
+        they signed in: a role (or a signatory's certification) given since counts only once
+        they sign in again. Said with every refusal for want of a role, naming the roles and
+        the time of the sign-in, since the CLI cannot tell what was granted meanwhile."""
+        said = tokens.claims(self.token) or {}
+        user, roles = said.get("username") or "<username>", said.get("roles") or []
+        try:
+            at = datetime.fromisoformat(said["issued_at"]).astimezone(COUNTY_TIME)
+            when = f" at {at:%Y-%m-%d %H:%M}"
+        except (KeyError, TypeError, ValueError):
+            when = ""
+        return (
+            f". Your sign-in{when} carries the roles you had then ({', '.join(roles) or 'none'}); "
+            f"a role or signatory certification given to you since counts once you sign in "
+            f"again: sanbao login {user} / 登录凭证只含登录时的角色（{'、'.join(roles) or '无'}），"
+            f"登录后新授予的角色或签批人资格须重新登录（sanbao login {user}）后生效"
+        )
 
     @staticmethod
     def _refused_message(service: str, method: str, exc: PreconditionFailed) -> CliError:

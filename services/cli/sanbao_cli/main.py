@@ -62,14 +62,15 @@ class SanbaoGroup(click.Group):
     envvar="SANBAO_AMQP_URI",
     metavar="URI",
     help="The county's broker as the CLI's own user (env SANBAO_AMQP_URI; default: the "
-    "user make run provisioned on this machine).",
+    "user make run provisioned, from SANBAO_VAR_DIR/<county>/secrets/broker.json; never the "
+    "broker's administrator).",
 )
 @click.option(
     "--admin-uri",
     envvar="SANBAO_ADMIN_AMQP_URI",
     metavar="URI",
     help="The county's admin broker credentials, for topology and dead letters (env "
-    "SANBAO_ADMIN_AMQP_URI; default: the local RabbitMQ's guest).",
+    "SANBAO_ADMIN_AMQP_URI; no default: only those commands use it).",
 )
 @click.option(
     "--timeout",

@@ -3,13 +3,20 @@ configuration directory, readable by them only. SANBAO_TOKEN overrides it (scrip
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
 
-def token_file(county: str) -> Path:
+def config_dir(county: str) -> Path:
+    """The user's own sanbao directory for one county (their token, requests kept to retry)."""
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "sanbao" / county / "token"
+    return base / "sanbao" / county
+
+
+def token_file(county: str) -> Path:
+    return config_dir(county) / "token"
 
 
 def load(county: str) -> str | None:
@@ -36,3 +43,14 @@ def forget(county: str) -> bool:
         return True
     except FileNotFoundError:
         return False
+
+
+def claims(token: str | None) -> dict | None:
+    """What a token says of its holder (user name, roles, when it was issued), read without
+    checking its signature: only to word a message to the holder, never to decide anything."""
+    try:
+        body = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (AttributeError, IndexError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -7,6 +7,7 @@ import sys
 import click
 
 from sanbao_cli import output, tokens
+from sanbao_cli.output import JSON_OPTION
 from sanbao_cli.session import Session
 
 
@@ -23,40 +24,47 @@ def _read_secret(prompt: str, from_stdin: bool, confirm: bool = False) -> str:
 @click.argument("username")
 @click.option("--totp", metavar="CODE", help="The code of your authenticator app, if you use one.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@JSON_OPTION
 @click.pass_obj
-def login(session: Session, username, totp, password_stdin):
-    """Sign in; the token is kept for this county until it expires (or `sanbao logout`)."""
+def login(session: Session, username, totp, password_stdin, as_json):
+    """Sign in; the token is kept for this county until it expires (or `sanbao logout`). Signing
+    in again picks up roles given since (a signatory's too)."""
     password = _read_secret("Password", password_stdin)
     reply = session.stack.call("registry", "login", username, password, totp)
     path = tokens.save(session.county, reply["token"])
-    output.record(
+    shown = {k: v for k, v in reply.items() if k != "token"} | {"token_kept_in": str(path)}
+    output.emit(shown, as_json, lambda: output.record(
         "signed in",
         {
             "user": reply["username"],
-            "roles": ", ".join(reply["roles"]),
+            "roles": reply["roles"],
             "scope": reply["scope"],
             "until": reply["expires_at"],
             "token kept in": str(path),
         },
-    )
+    ))  # fmt: skip
     if reply["must_change_password"]:
-        output.console.print(
-            "This is a one-time password: change it now with `sanbao password change`."
+        output.note(
+            "This is a one-time password: change it now with `sanbao password change`.", as_json
         )
 
 
 @click.command()
+@JSON_OPTION
 @click.pass_obj
-def logout(session: Session):
+def logout(session: Session, as_json):
     """Forget this county's token on this machine."""
-    output.record("signed out", {"token removed": tokens.forget(session.county)})
+    removed = tokens.forget(session.county)
+    output.emit({"token_removed": removed}, as_json, title="signed out")
 
 
 @click.command()
+@JSON_OPTION
 @click.pass_obj
-def whoami(session: Session):
-    """Who the kept token says you are."""
-    output.record("you", session.stack.call("registry", "whoami"))
+def whoami(session: Session, as_json):
+    """Who the kept token says you are (as when you signed in: roles given since count from
+    your next sign-in)."""
+    output.emit(session.stack.call("registry", "whoami"), as_json, title="you")
 
 
 @click.group()
@@ -74,14 +82,21 @@ def password():
 @click.option(
     "--totp", "code", metavar="CODE", help="A code of your authenticator app, if you use one."
 )
+@JSON_OPTION
 @click.pass_obj
-def password_change(session: Session, from_stdin, code):
+def password_change(session: Session, from_stdin, code, as_json):
     """Change your password (at least 12 characters); then sign in again."""
     old = _read_secret("Current password", from_stdin)
     new = _read_secret("New password", from_stdin, confirm=not from_stdin)
     session.stack.call("registry", "change_password", old, new, code)
     tokens.forget(session.county)
-    output.record("password changed", {"next": "sign in again: sanbao login <username>"})
+    output.emit(
+        {"password_changed": True, "next": "sign in again: sanbao login <username>"},
+        as_json,
+        lambda: output.record(
+            "password changed", {"next": "sign in again: sanbao login <username>"}
+        ),
+    )
 
 
 @click.group()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import click
 
 from sanbao_cli import output
+from sanbao_cli.commands.villages import directory
+from sanbao_cli.output import JSON_OPTION
 from sanbao_cli.params import KEY_OPTION
 from sanbao_cli.session import Session, call_command
 
@@ -41,8 +43,9 @@ def org():
 @click.option("--credit-code", help="Unified social credit code (HR companies).")
 @click.option("--parent", help="The org id of the cooperative it belongs to (township, village).")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def org_register(session: Session, kind, name, code, credit_code, parent, idempotency_key):
+def org_register(session: Session, kind, name, code, credit_code, parent, idempotency_key, as_json):
     """Register an organisation of the county."""
     organisation = {
         "kind": kind,
@@ -54,58 +57,67 @@ def org_register(session: Session, kind, name, code, credit_code, parent, idempo
     result = call_command(
         session, "registry", "register_organisation", organisation, key=idempotency_key
     )
-    output.record("registered", result)
+    output.emit(result, as_json, title="registered")
 
 
 @org.command("list")
 @click.option("--kind", type=click.Choice(KINDS))
 @click.option("--under", help="Only those whose division code starts with this.")
+@JSON_OPTION
 @click.pass_obj
-def org_list(session: Session, kind, under):
+def org_list(session: Session, kind, under, as_json):
     """The county's organisations."""
     found = session.stack.call("registry", "list_organisations", kind, under)
-    output.rows(f"organisations ({len(found)})", ORG_COLUMNS, [_org_row(o) for o in found])
+    output.emit(found, as_json, lambda: output.rows(
+        f"organisations ({len(found)})", ORG_COLUMNS, [_org_row(o) for o in found]
+    ))  # fmt: skip
 
 
 @org.command("show")
 @click.argument("org_id")
+@JSON_OPTION
 @click.pass_obj
-def org_show(session: Session, org_id):
+def org_show(session: Session, org_id, as_json):
     """One organisation and its history."""
     found = session.stack.call("registry", "get_organisation", org_id)
-    history = found.pop("history")
-    output.record("organisation", found)
-    output.rows(
-        "history",
-        ["at", "by", "action", "reason"],
-        [[h["at"], h["by"], h["action"], h["reason"]] for h in history],
-    )
+
+    def table():
+        output.record("organisation", {k: v for k, v in found.items() if k != "history"})
+        output.rows(
+            "history",
+            ["at", "by", "action", "reason"],
+            [[h["at"], h["by"], h["action"], h["reason"]] for h in found.get("history") or []],
+        )
+
+    output.emit(found, as_json, table)
 
 
 @org.command("deactivate")
 @click.argument("org_id")
 @click.option("--reason", required=True)
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def org_deactivate(session: Session, org_id, reason, idempotency_key):
+def org_deactivate(session: Session, org_id, reason, idempotency_key, as_json):
     """Deactivate an organisation (nothing is deleted; `restore` undoes it)."""
     result = call_command(
         session, "registry", "deactivate_organisation", org_id, reason, key=idempotency_key
     )
-    output.record("deactivated", result)
+    output.emit(result, as_json, title="deactivated")
 
 
 @org.command("restore")
 @click.argument("org_id")
 @click.option("--reason", required=True)
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def org_restore(session: Session, org_id, reason, idempotency_key):
+def org_restore(session: Session, org_id, reason, idempotency_key, as_json):
     """Restore a deactivated organisation."""
     result = call_command(
         session, "registry", "restore_organisation", org_id, reason, key=idempotency_key
     )
-    output.record("restored", result)
+    output.emit(result, as_json, title="restored")
 
 
 @org.command("move-village")
@@ -114,13 +126,14 @@ def org_restore(session: Session, org_id, reason, idempotency_key):
 @click.option("--code", required=True, help="Its new 12-digit village code.")
 @click.option("--reason", required=True)
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def org_move_village(session: Session, org_id, township, code, reason, idempotency_key):
+def org_move_village(session: Session, org_id, township, code, reason, idempotency_key, as_json):
     """Move a village cooperative to another township (re-coded; history kept)."""
     result = call_command(
         session, "registry", "move_village", org_id, township, code, reason, key=idempotency_key
     )
-    output.record("moved", result)
+    output.emit(result, as_json, title="moved")
 
 
 @click.group()
@@ -133,13 +146,14 @@ def group():
 @click.option("--number", type=click.IntRange(1, 99), required=True)
 @click.option("--name", required=True)
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def group_register(session: Session, village, number, name, idempotency_key):
+def group_register(session: Session, village, number, name, idempotency_key, as_json):
     """Register a village group of a village."""
     result = call_command(
         session, "registry", "register_village_group", village, number, name, key=idempotency_key
     )
-    output.record("registered", result)
+    output.emit(result, as_json, title="registered")
 
 
 @click.group()
@@ -149,16 +163,17 @@ def agents():
 
 @agents.command("coverage")
 @click.option("--under", help="Only groups whose code starts with this (a township, a village).")
+@JSON_OPTION
 @click.pass_obj
-def agents_coverage(session: Session, under):
+def agents_coverage(session: Session, under, as_json):
     """Village groups without an agent: the guidance asks for at least one or two in each."""
     report = session.stack.call("registry", "agent_coverage", under)
     missing = report["without_agent"]
-    output.rows(
+    output.emit(report, as_json, lambda: output.rows(
         f"{len(missing)} of {report['groups']} village groups have no agent",
         ["group", "name"],
         [[g["group_code"], g["name"]] for g in missing],
-    )
+    ))  # fmt: skip
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -178,10 +193,12 @@ def user():
 @click.option("--phone")
 @click.option("--email")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
 def user_create(
-    session: Session, username, name, org_id, roles, village_group, phone, email, idempotency_key
-):
+    session: Session, username, name, org_id, roles, village_group, phone, email, idempotency_key,
+    as_json=False,
+):  # fmt: skip
     """Create a user; their one-time password is shown once, here."""
     new = {
         "username": username,
@@ -193,17 +210,20 @@ def user_create(
         "email": email,
     }
     _show_with_password(
-        "created", call_command(session, "registry", "create_user", new, key=idempotency_key)
+        "created",
+        call_command(session, "registry", "create_user", new, key=idempotency_key),
+        as_json,
     )
 
 
 @user.command("list")
 @click.option("--org", "org_id")
+@JSON_OPTION
 @click.pass_obj
-def user_list(session: Session, org_id):
+def user_list(session: Session, org_id, as_json):
     """Users, with their roles."""
     found = session.stack.call("registry", "list_users", org_id)
-    output.rows(
+    output.emit(found, as_json, lambda: output.rows(
         f"users ({len(found)})",
         ["user id", "username", "name", "roles", "group", "active"],
         [
@@ -217,7 +237,7 @@ def user_list(session: Session, org_id):
             ]
             for u in found
         ],
-    )
+    ))  # fmt: skip
 
 
 @user.command("roles")
@@ -225,63 +245,69 @@ def user_list(session: Session, org_id):
 @click.option("--role", "roles", type=click.Choice(ROLES), multiple=True, required=True)
 @click.option("--group", "village_group", help="Agents: their village group code.")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def user_roles(session: Session, user_id, roles, village_group, idempotency_key):
-    """Give a user new roles (signatories are made by their organisation's seal instead)."""
-    output.record(
-        "changed",
-        call_command(
-            session,
-            "registry",
-            "change_user_roles",
-            user_id,
-            list(roles),
-            village_group,
-            key=idempotency_key,
-        ),
+def user_roles(session: Session, user_id, roles, village_group, idempotency_key, as_json):
+    """Give a user new roles (signatories are made by their organisation's seal instead). A role
+    taken away stops working at once; a role given counts from the user's next sign-in."""
+    changed = call_command(
+        session, "registry", "change_user_roles", user_id, list(roles), village_group,
+        key=idempotency_key,
+    )  # fmt: skip
+    output.emit(changed, as_json, title="changed")
+    output.note(
+        "A role given counts from the user's next sign-in (sanbao login) / 新授予的角色自该用户"
+        "下次登录起生效",
+        as_json,
     )
 
 
 @user.command("deactivate")
 @click.argument("user_id")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def user_deactivate(session: Session, user_id, idempotency_key):
+def user_deactivate(session: Session, user_id, idempotency_key, as_json):
     """Stop a user from signing in (their history stays)."""
-    output.record(
-        "deactivated",
+    output.emit(
         call_command(session, "registry", "set_user_active", user_id, False, key=idempotency_key),
+        as_json,
+        title="deactivated",
     )
 
 
 @user.command("activate")
 @click.argument("user_id")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def user_activate(session: Session, user_id, idempotency_key):
+def user_activate(session: Session, user_id, idempotency_key, as_json):
     """Let a deactivated or locked-out user sign in again."""
-    output.record(
-        "activated",
+    output.emit(
         call_command(session, "registry", "set_user_active", user_id, True, key=idempotency_key),
+        as_json,
+        title="activated",
     )
 
 
 @user.command("reset-password")
 @click.argument("user_id")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def user_reset_password(session: Session, user_id, idempotency_key):
+def user_reset_password(session: Session, user_id, idempotency_key, as_json=False):
     """A new one-time password (shown once) and no second factor until they set one up."""
     _show_with_password(
         "reset",
         call_command(session, "registry", "reset_user_password", user_id, key=idempotency_key),
+        as_json,
     )
 
 
-def _show_with_password(title: str, reply: dict) -> None:
+def _show_with_password(title: str, reply: dict, as_json: bool = False) -> None:
     """A created or reset user. The one-time password is in the first reply only: a repeat with
     the same idempotency key (after a timeout, say) gets the user without it, and says so."""
-    output.record(title, reply)
+    output.emit(reply, as_json, title=title)
     if reply.get("password_shown") is False:
         output.error(
             "PASSWORD_NOT_SHOWN",
@@ -290,4 +316,4 @@ def _show_with_password(title: str, reply: dict) -> None:
         )
 
 
-COMMANDS = (org, group, agents, user)
+COMMANDS = (org, group, agents, user, directory)

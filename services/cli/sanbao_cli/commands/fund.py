@@ -12,7 +12,9 @@ from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.commands import fund_flows
 from sanbao_cli.keys import PASSPHRASE, load_key
-from sanbao_cli.params import KEY_OPTION
+from sanbao_cli.names import OrgNames
+from sanbao_cli.output import JSON_OPTION
+from sanbao_cli.params import FINGERPRINT, KEY_OPTION, pasteable
 from sanbao_cli.session import Session, call_command
 from sanbao_common.crypto import public_key_text, sign, statement_bytes
 from sanbao_common.money import format_yuan
@@ -32,27 +34,36 @@ def _yuan_table(title: str, amounts: dict) -> None:
     )
 
 
-def _show_account(view: dict) -> None:
+def _terms_shown(terms: dict) -> dict:
+    """Terms to read before sealing them: the seals' fingerprints as everywhere else."""
+    return {k: pasteable(v) if k.endswith("_seal") else v for k, v in terms.items()}
+
+
+def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
+    """A joint account as the fund replies (with --json, the reply itself); organisations are
+    shown by name."""
+    if as_json:
+        output.emit(view, True)
+        return
+    names = OrgNames(session)
     output.record(
         "joint account",
-        {
-            k: view[k]
-            for k in (
-                "account_id",
-                "agreement_ref",
-                "status",
-                "county_cooperative",
-                "hr_company",
-                "term_start",
-                "term_end",
-                "seals_waiting_for",
-            )
+        {k: view[k] for k in ("account_id", "agreement_ref", "status")}
+        | {
+            "county_cooperative": f"{names(view['county_cooperative'])} "
+            f"({view['county_cooperative']})",
+            "hr_company": f"{names(view['hr_company'])} ({view['hr_company']})",
+            "county_cooperative_seal": pasteable(view.get("county_cooperative_seal")),
+            "hr_company_seal": pasteable(view.get("hr_company_seal")),
+            "term_start": view["term_start"],
+            "term_end": view["term_end"],
+            "seals_waiting_for": names.all(view["seals_waiting_for"]),
         }
         | {
             # Parties whose seal changed since the terms were sealed: no outflow until both
             # parties' current seals sign the amended terms (sanbao fund reseal).
-            "frozen for (seal changed)": ", ".join(view.get("frozen_for") or []) or None,
-            "re-sealed by": ", ".join(view.get("reseal_signed_by") or []) or None,
+            "frozen for (seal changed)": names.all(view.get("frozen_for")) or None,
+            "re-sealed by": names.all(view.get("reseal_signed_by")) or None,
         }
         | {
             "principal": format_yuan(view["principal_fen"], grouping=True),
@@ -71,8 +82,8 @@ def _show_account(view: dict) -> None:
                 p["proposal_id"],
                 p["kind"],
                 format_yuan(p["amount_fen"], grouping=True),
-                ", ".join(p["signed_by"]),
-                ", ".join(p["waiting_for"]),
+                names.all(p["signed_by"]),
+                names.all(p["waiting_for"]),
                 p["expires_at"],
             ]
             for p in view["pending_outflows"]
@@ -94,11 +105,17 @@ def fund():
 @click.option("--end", "term_end", required=True, help="YYYY-MM-DD")
 @click.option(
     "--county-seal",
+    type=FINGERPRINT,
     help="The county cooperative seal's fingerprint (default: its confirmed seal; given, the "
     "fund checks it is that one).",
 )
-@click.option("--hr-seal", help="The HR company seal's fingerprint (default: its confirmed seal).")
+@click.option(
+    "--hr-seal",
+    type=FINGERPRINT,
+    help="The HR company seal's fingerprint (default: its confirmed seal).",
+)
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
 def fund_prepare(
     session: Session,
@@ -111,6 +128,7 @@ def fund_prepare(
     county_seal,
     hr_seal,
     idempotency_key,
+    as_json,
 ):
     """Prepare a joint account's terms, naming both parties' confirmed seals; it opens when both
     seals have signed them."""
@@ -127,7 +145,9 @@ def fund_prepare(
     if hr_seal:
         terms["hr_seal"] = hr_seal
     _show_account(
-        call_command(session, "fund", "prepare_joint_account", terms, key=idempotency_key)
+        session,
+        call_command(session, "fund", "prepare_joint_account", terms, key=idempotency_key),
+        as_json,
     )
 
 
@@ -137,15 +157,20 @@ def fund_prepare(
 @SEAL_FILE
 @PASSPHRASE
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idempotency_key):
+def fund_seal(
+    session: Session, account_id, org_id, seal_file, passphrase, idempotency_key, as_json
+):
     """Sign the account's terms with your organisation's seal (shown first, to read)."""
     view = session.stack.call("fund", "get_joint_account", account_id)
     terms = {k: view[k] for k in TERMS_FIELDS}
-    output.record("the terms you are signing", terms)
+    if not as_json:
+        output.record("the terms you are signing", _terms_shown(terms))
     seal = load_key(seal_file, passphrase)
     signature = sign(seal, statement_bytes(terms))
     _show_account(
+        session,
         call_command(
             session,
             "fund",
@@ -155,7 +180,8 @@ def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idemp
             public_key_text(seal),
             signature,
             key=idempotency_key,
-        )
+        ),
+        as_json,
     )
 
 
@@ -165,8 +191,11 @@ def fund_seal(session: Session, account_id, org_id, seal_file, passphrase, idemp
 @SEAL_FILE
 @PASSPHRASE
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_reseal(session: Session, account_id, org_id, seal_file, passphrase, idempotency_key):
+def fund_reseal(
+    session: Session, account_id, org_id, seal_file, passphrase, idempotency_key, as_json
+):
     """After a party's seal changed: sign the amended terms (shown first, to read) with your
     organisation's current seal; with both parties', outflows resume."""
     view = session.stack.call("fund", "get_joint_account", account_id)
@@ -179,12 +208,15 @@ def fund_reseal(session: Session, account_id, org_id, seal_file, passphrase, ide
             )
         raise CliError(
             "SEAL_NOT_EFFECTIVE",
-            f"waiting for a confirmed seal of {', '.join(view['frozen_for'])}: the finance "
+            f"waiting for a confirmed seal of {OrgNames(session).all(view['frozen_for'])}: the "
+            "finance "
             "bureau's registrar confirms it first (sanbao seal confirm)",
         )
-    output.record("the amended terms you are signing", terms)
+    if not as_json:
+        output.record("the amended terms you are signing", _terms_shown(terms))
     seal = load_key(seal_file, passphrase)
     _show_account(
+        session,
         call_command(
             session,
             "fund",
@@ -193,24 +225,27 @@ def fund_reseal(session: Session, account_id, org_id, seal_file, passphrase, ide
             org_id,
             sign(seal, statement_bytes(terms)),
             key=idempotency_key,
-        )
+        ),
+        as_json,
     )
 
 
 @fund.command("show")
 @click.argument("account_id")
+@JSON_OPTION
 @click.pass_obj
-def fund_show(session: Session, account_id):
+def fund_show(session: Session, account_id, as_json):
     """Terms, balances, available cash and what is waiting for signatures."""
-    _show_account(session.stack.call("fund", "get_joint_account", account_id))
+    _show_account(session, session.stack.call("fund", "get_joint_account", account_id), as_json)
 
 
 @fund.command("list")
+@JSON_OPTION
 @click.pass_obj
-def fund_list(session: Session):
+def fund_list(session: Session, as_json):
     """The joint accounts you may see."""
     found = session.stack.call("fund", "list_joint_accounts")
-    output.rows(
+    output.emit(found, as_json, lambda: output.rows(
         f"joint accounts ({len(found)})",
         ["account", "agreement", "status", "principal"],
         [
@@ -222,34 +257,38 @@ def fund_list(session: Session):
             ]
             for v in found
         ],
-    )
+    ))  # fmt: skip
 
 
 @fund.command("close")
 @click.argument("account_id")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_close(session: Session, account_id, idempotency_key):
+def fund_close(session: Session, account_id, idempotency_key, as_json):
     """Close an account whose principal has gone back; it refuses everything afterwards."""
     _show_account(
-        call_command(session, "fund", "close_joint_account", account_id, key=idempotency_key)
+        session,
+        call_command(session, "fund", "close_joint_account", account_id, key=idempotency_key),
+        as_json,
     )
 
 
 @fund.command("verify")
+@JSON_OPTION
 @click.pass_obj
-def fund_verify(session: Session):
+def fund_verify(session: Session, as_json):
     """Recompute the audit chain, the checkpoints, every payment's signatures and the trial
     balance; name the first break."""
     report = session.stack.call("fund", "verify_books")
-    output.record(
+    output.emit(report, as_json, lambda: output.record(
         "fund verification",
         {
             "records": report["records"],
             "checkpoints": report["checkpoints"],
             "result": "intact" if report["ok"] else report["first_break"],
         },
-    )
+    ))  # fmt: skip
     if not report["ok"]:
         raise CliError("BOOKS_BROKEN", report["first_break"])
 
@@ -264,8 +303,9 @@ def fund_verify(session: Session):
     type=click.Path(dir_okay=False),
     help="A .csv or .xlsx file (chosen by the extension).",
 )
+@JSON_OPTION
 @click.pass_obj
-def fund_statement(session: Session, account_id, date_from, date_to, out):
+def fund_statement(session: Session, account_id, date_from, date_to, out, as_json):
     """Export the account's statement for a period (CSV or XLSX, both open in Excel), ending with
     the checkpoint of the audit chain it was taken under."""
     path = Path(out)
@@ -273,7 +313,8 @@ def fund_statement(session: Session, account_id, date_from, date_to, out):
         raise click.BadParameter("the file ends in .csv or .xlsx", param_hint="--out")
     data = session.stack.call("fund", "export_statement", account_id, date_from, date_to)
     write_rows(path, _statement_rows(account_id, data), sheet_title="statement")
-    output.record("statement written", {"file": str(path), "entries": len(data["entries"])})
+    written = {"file": str(path), "entries": len(data["entries"])}
+    output.emit(written, as_json, title="statement written")
 
 
 def _statement_rows(account_id: str, data: dict) -> list[list]:

@@ -10,10 +10,14 @@ import click
 from fund_contract.signing import PROPOSAL_FIELDS
 from sanbao_cli import output
 from sanbao_cli.keys import PASSPHRASE, load_key
-from sanbao_cli.params import KEY_OPTION
+from sanbao_cli.names import OrgNames
+from sanbao_cli.output import JSON_OPTION
+from sanbao_cli.params import KEY_OPTION, duration
 from sanbao_cli.session import Session, call_command
 from sanbao_common.crypto import fingerprint, sign, statement_bytes
 from sanbao_common.money import format_yuan
+
+EXPIRES_IN = duration(timedelta(minutes=1), timedelta(days=30))
 
 
 @click.command("inflow")
@@ -36,14 +40,43 @@ from sanbao_common.money import format_yuan
 @click.option("--bank-ref", required=True, help="The bank's reference of the credit.")
 @click.option("--reference", help="For a recovery: the batch or labourer of the advance.")
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_inflow(session: Session, account_id, kind, amount, bank_ref, reference, idempotency_key):
+def fund_inflow(
+    session: Session, account_id, kind, amount, bank_ref, reference, idempotency_key, as_json
+):
     """Record money that reached the joint account."""
     inflow = {"kind": kind, "amount": amount, "bank_ref": bank_ref, "reference": reference}
-    output.record(
-        "recorded",
-        call_command(session, "fund", "record_inflow", account_id, inflow, key=idempotency_key),
-    )
+    reply = call_command(session, "fund", "record_inflow", account_id, inflow, key=idempotency_key)
+    output.emit(reply, as_json, lambda: _show_inflow(reply))
+
+
+def _show_inflow(reply: dict) -> None:
+    shown = {
+        "kind": reply.get("kind"),
+        "amount": format_yuan(reply["amount_fen"], grouping=True)
+        if "amount_fen" in reply
+        else None,
+        "bank ref": reply.get("bank_ref"),
+        "reference": reply.get("reference"),
+        "entry": reply.get("entry_id"),
+    }
+    output.record("recorded", {k: v for k, v in shown.items() if v is not None})
+    postings = reply.get("postings") or []
+    if postings:
+        output.rows(
+            "postings",
+            ["ledger account", "debit", "credit", "reference"],
+            [
+                [
+                    p["account"],
+                    format_yuan(p["amount_fen"], grouping=True) if p["amount_fen"] > 0 else "",
+                    format_yuan(-p["amount_fen"], grouping=True) if p["amount_fen"] < 0 else "",
+                    p.get("reference"),
+                ]
+                for p in postings
+            ],
+        )
 
 
 @click.command("propose")
@@ -65,16 +98,20 @@ def fund_inflow(session: Session, account_id, kind, amount, bank_ref, reference,
     "write-offs, the batch or labourer.",
 )
 @click.option(
-    "--hours",
-    type=click.IntRange(1, 24 * 30),
-    default=72,
+    "--expires-in",
+    "expires_in",
+    type=EXPIRES_IN,
+    default="72h",
     show_default=True,
-    help="How long it waits for signatures.",
+    help="How long it waits for signatures: minutes, hours or days, e.g. 30m, 2h, 1d (1m to 30d).",
 )
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_key):
-    """Propose an outflow; it reserves its cash until paid, rejected or expired."""
+def fund_propose(session: Session, account_id, kind, lines, expires_in, idempotency_key, as_json):
+    """Propose an outflow; it reserves its cash until paid, rejected or expired. Repeated with
+    the same --idempotency-key (after a timeout, say), it sends the proposal it sent first, with
+    the same expiry."""
     parsed = []
     for line in lines:
         parts = line.split(":")
@@ -88,15 +125,17 @@ def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_k
                 "reference": parts[3] if len(parts) == 4 else None,
             }
         )
+    asked = {"kind": kind, "lines": parsed, "expires_in_seconds": expires_in.total_seconds()}
     proposal = {
         "kind": kind,
         "lines": parsed,
-        "expires_at": (datetime.now(UTC) + timedelta(hours=hours)).isoformat(),
+        "expires_at": (datetime.now(UTC) + expires_in).isoformat(),
     }
     reply = call_command(
-        session, "fund", "propose_outflow", account_id, proposal, key=idempotency_key
-    )
-    output.record(
+        session, "fund", "propose_outflow", account_id, proposal, key=idempotency_key,
+        intent=asked,
+    )  # fmt: skip
+    output.emit(reply, as_json, lambda: output.record(
         "proposed",
         {
             "proposal": reply["proposal_id"],
@@ -104,7 +143,7 @@ def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_k
             "amount": format_yuan(reply["amount_fen"], grouping=True),
             "expires": reply["expires_at"],
         },
-    )
+    ))  # fmt: skip
 
 
 @click.command("sign")
@@ -118,23 +157,28 @@ def fund_propose(session: Session, account_id, kind, lines, hours, idempotency_k
 )
 @PASSPHRASE
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_key):
+def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_key, as_json):
     """Approve an outflow with your own key (the proposal is shown first, to read)."""
     proposal = session.stack.call("fund", "get_outflow", proposal_id)
     statement = {k: proposal[k] for k in PROPOSAL_FIELDS}
-    output.record(
-        "you are approving",
-        {
-            "kind": statement["kind"],
-            "account": statement["account_id"],
-            "amount": format_yuan(statement["amount_fen"], grouping=True),
-            "lines": "; ".join(
-                f"{x['payee']} {format_yuan(x['amount_fen'])} {x['purpose']}"
-                for x in statement["lines"]
-            ),
-        },
-    )
+    names = OrgNames(session)
+    if not as_json:
+        output.record(
+            "you are approving",
+            {
+                "kind": statement["kind"],
+                "account": statement["account_id"],
+                "amount": format_yuan(statement["amount_fen"], grouping=True),
+                "lines": "; ".join(
+                    f"{x['payee']} {format_yuan(x['amount_fen'])} {x['purpose']}"
+                    for x in statement["lines"]
+                ),
+                "signed by": names.all(proposal.get("signed_by")) or "nobody yet",
+                "waiting for": names.all(proposal.get("waiting_for")),
+            },
+        )
     personal = load_key(key_file, passphrase)
     reply = call_command(
         session,
@@ -145,20 +189,25 @@ def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_k
         sign(personal, statement_bytes(statement)),
         key=idempotency_key,
     )
-    output.record("signed", {"status": reply["status"], "signed by": ", ".join(reply["signed_by"])})
+    output.emit(reply, as_json, lambda: output.record(
+        "signed", {"status": reply["status"], "signed by": names.all(reply["signed_by"])}
+    ))  # fmt: skip
 
 
 @click.command("reject")
 @click.argument("proposal_id")
 @click.option("--reason", required=True)
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_reject(session: Session, proposal_id, reason, idempotency_key):
+def fund_reject(session: Session, proposal_id, reason, idempotency_key, as_json):
     """Reject an outflow (frees what it reserved)."""
     reply = call_command(
         session, "fund", "reject_outflow", proposal_id, reason, key=idempotency_key
     )
-    output.record("rejected", {"status": reply["status"], "reason": reply["reason"]})
+    output.emit(reply, as_json, lambda: output.record(
+        "rejected", {"status": reply["status"], "reason": reply["reason"]}
+    ))  # fmt: skip
 
 
 @click.command("settle")
@@ -173,8 +222,9 @@ def fund_reject(session: Session, proposal_id, reason, idempotency_key):
     help="Repeatable; kind: transport, medical_exam, training, meals, other.",
 )
 @KEY_OPTION
+@JSON_OPTION
 @click.pass_obj
-def fund_settle(session: Session, account_id, reference, vouchers, idempotency_key):
+def fund_settle(session: Session, account_id, reference, vouchers, idempotency_key, as_json):
     """Settle an advance against vouchers (reimbursement accounting)."""
     parsed = []
     for voucher in vouchers:
@@ -185,29 +235,30 @@ def fund_settle(session: Session, account_id, reference, vouchers, idempotency_k
     reply = call_command(
         session, "fund", "settle_advance", account_id, reference, parsed, key=idempotency_key
     )
-    output.record(
+    output.emit(reply, as_json, lambda: output.record(
         "settled",
         {
             "settled": format_yuan(reply["settled_fen"], grouping=True),
             "still outstanding": format_yuan(reply["still_outstanding_fen"], grouping=True),
         },
-    )
+    ))  # fmt: skip
 
 
 @click.command("aging")
 @click.argument("account_id")
+@JSON_OPTION
 @click.pass_obj
-def fund_aging(session: Session, account_id):
+def fund_aging(session: Session, account_id, as_json):
     """Open advances, oldest first."""
     rows = session.stack.call("fund", "aging_report", account_id)
-    output.rows(
+    output.emit(rows, as_json, lambda: output.rows(
         "open advances",
         ["reference", "yuan", "days"],
         [
             [r["reference"], format_yuan(r["outstanding_fen"], grouping=True), r["days"]]
             for r in rows
         ],
-    )
+    ))  # fmt: skip
 
 
 COMMANDS = (fund_inflow, fund_propose, fund_sign, fund_reject, fund_settle, fund_aging)

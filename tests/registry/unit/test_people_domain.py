@@ -201,6 +201,15 @@ def test_the_heads_row_names_the_head_and_the_poverty_file():
     }
 
 
+def test_a_poor_heads_row_needs_the_file_number_only_where_the_file_has_the_column():
+    _, problems = parse(household_number="N1", relation_to_head="户主", poor="是",
+                        poverty_file_number="")  # fmt: skip
+    assert [p.column for p in problems] == ["poverty_file_number"]
+    # A township survey without the column: the head is registered, and registered poor.
+    row = member_row(relation_to_head="户主", poor="是")
+    assert row.poor is True and row.poverty_file_number is None
+
+
 def test_a_members_row_that_leaves_poverty_blank_changes_nothing():
     row = member_row(relation_to_head="子女", poor="")
     assert household_changes(household(poor=True), row, "p2") == {}

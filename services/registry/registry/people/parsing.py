@@ -187,7 +187,15 @@ class Parser:
                     "the registered-poor flag belongs to a household: give its number",
                 )
             )
-        if person.poor and person.relation_to_head == HEAD and not person.poverty_file_number:
+        # Required only of a file that has the column: many townships' surveys mark the
+        # household poor without copying its file number, and refusing every poor head there
+        # would lose the very people the guidance puts first.
+        if (
+            person.poor
+            and person.relation_to_head == HEAD
+            and not person.poverty_file_number
+            and "poverty_file_number" in person.columns
+        ):
             problems.append(
                 RowProblem(
                     "poverty_file_number",

@@ -36,6 +36,14 @@ class Workers:
         return json.loads(json.dumps(reply, default=str))
 
 
+class SignedOut:
+    """Refuses every call as a stack does once the caller's sign-in has expired: the request
+    never reached the method."""
+
+    def call(self, service, method, *args, **kwargs):
+        raise CliError("TOKEN_EXPIRED", "the sign-in has expired: sign in again")
+
+
 class LosesAnswers:
     """Delivers every command, then loses its answer, as a timeout or a dropped connection
     would: the command ran, and the CLI cannot know."""

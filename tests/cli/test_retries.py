@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cli_support import PASSPHRASE, LosesAnswers, Workers, key
+from cli_support import PASSPHRASE, LosesAnswers, SignedOut, Workers, key
 from fund_support import Fund
 from sanbao_cli.params import pasteable
 from sanbao_common.crypto import (
@@ -71,6 +71,23 @@ def test_a_retried_proposal_is_the_same_proposal(fund, open_account, cli, first)
     assert before + timedelta(minutes=30) <= expires <= before + timedelta(minutes=30, seconds=5)
     available = fund.as_(["county_admin"]).get_joint_account(open_account)["available_fen"]
     assert available["cash_principal"] == 10_000_000 - 360_000  # reserved once, not twice
+
+
+def test_a_retry_refused_for_an_expired_sign_in_still_resends_the_first_request(
+    fund, open_account, cli
+):
+    """Answer lost, then the sign-in expires before the retry: signing in again and retrying
+    sends the first request still (a sign-in refusal says nothing about the request)."""
+    stack = Workers(fund=fund.as_(["finance"], user="li.fin"))
+    args = ("fund", "propose", open_account, "--kind", "advance", "--line", ADVANCE,
+            "--expires-in", "30m", "--idempotency-key", "propose-batch-004")  # fmt: skip
+    assert cli(LosesAnswers(stack), *args).exit_code == 1
+    expired = cli(SignedOut(), *args)
+    assert expired.exit_code == 1 and "[TOKEN_EXPIRED]" in expired.stderr
+    time.sleep(0.05)  # a recomputed expiry would differ
+    retried = cli(stack, *args)
+    assert retried.exit_code == 0, retried.output
+    assert len(pending(fund, open_account)) == 1
 
 
 def test_without_the_kept_request_the_recomputed_retry_is_refused(fund, open_account, cli):

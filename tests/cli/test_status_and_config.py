@@ -136,6 +136,32 @@ def test_without_configuration_nothing_connects_as_the_administrator(cli, monkey
         assert "--admin-uri" in result.stderr and "SANBAO_ADMIN_AMQP_URI" in result.stderr
 
 
+@pytest.mark.parametrize("args", [["whoami"], ["labourer", "count"]])
+def test_a_broker_uri_without_a_user_is_refused_not_completed_with_guest(cli, monkeypatch, args):
+    """kombu fills a URI naming no user with guest:guest, the broker's administrator."""
+    import sanbao_cli.client
+
+    attempts = []
+    monkeypatch.setattr(
+        sanbao_cli.client, "ClusterRpcClient", lambda **kw: attempts.append(kw) or 1 / 0
+    )
+    result = cli(None, "--amqp-uri", f"amqp://127.0.0.1:5672/sanbao-{TEST_COUNTY}", *args)
+    assert result.exit_code == 1, result.output
+    assert "[NOT_CONFIGURED]" in result.stderr and "names no user" in result.stderr
+    assert attempts == []
+
+
+def test_the_kit_never_completes_a_broker_uri_with_guest():
+    from sanbao_common.messaging.admin import ManagementApi, connect
+    from sanbao_common.messaging.publisher import open_connection
+
+    for opening in (connect, open_connection):
+        with pytest.raises(ValueError, match="names no user"):
+            opening("amqp://127.0.0.1:5672/sanbao-532501")
+    with pytest.raises(ValueError, match="names no user"):
+        ManagementApi("http://127.0.0.1:15672/api")
+
+
 def test_make_runs_cli_user_is_found_on_this_machine(tmp_path, monkeypatch):
     secrets = tmp_path / "var" / TEST_COUNTY / "secrets" / "broker.json"
     secrets.parent.mkdir(parents=True)

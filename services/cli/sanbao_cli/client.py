@@ -22,6 +22,7 @@ from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from sanbao_cli import tokens  # noqa: E402
 from sanbao_common.config import redact_url  # noqa: E402
 from sanbao_common.errors import parse_error_text  # noqa: E402
+from sanbao_common.messaging.publisher import broker_credentials  # noqa: E402
 
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 # py-amqp warns on stderr of a confirm that arrives while a channel closes (a client closed
@@ -80,6 +81,10 @@ class StackClient:
     def _connect(self):
         if self.amqp_uri is None:
             raise NotConfigured(self.missing or "no broker URI given (--amqp-uri)")
+        try:
+            broker_credentials(self.amqp_uri)
+        except ValueError as exc:  # kombu would fill in the broker's guest administrator
+            raise NotConfigured(f"{exc} / 代理地址中没有用户名和密码") from None
         if self._client is None:
             context = {"correlation_id": uuid.uuid4().hex, "actor": f"cli:{getpass.getuser()}"}
             if self.token:

@@ -18,6 +18,15 @@ from sanbao_common.messaging.topology import CLI_USER_ROLE, user_name
 
 # A command that failed so may or may not have run: repeat it with the same key.
 UNCERTAIN = ("TIMEOUT", "BROKER_UNREACHABLE")
+# Failures that say nothing about the request itself: the caller is not (or no longer) signed
+# in, the CLI cannot reach or understand the stack, or a service failed. The first attempt may
+# still be stored under the key, so a kept request is kept for the retry after signing in again.
+NOT_ABOUT_THE_REQUEST = (
+    *UNCERTAIN,
+    "UNAUTHENTICATED", "TOKEN_INVALID", "TOKEN_EXPIRED", "TOKEN_REVOKED", "TOKEN_WRONG_COUNTY",
+    "PASSWORD_CHANGE_REQUIRED", "NOT_CONFIGURED", "BROKER_REFUSED", "REMOTE_ERROR", "BAD_REPLY",
+    "UPSTREAM_TIMEOUT", "REPLY_TOO_LARGE",
+)  # fmt: skip
 
 
 def missing_broker(county: str) -> str:
@@ -128,6 +137,6 @@ def call_command(
         with repeatable(key):
             return session.stack.call(service, method, *args, idempotency_key=key, **kwargs)
     except CliError as exc:
-        if intent is not None and exc.code not in UNCERTAIN:
+        if intent is not None and exc.code not in NOT_ABOUT_THE_REQUEST:
             sent.forget(session.county, key, request)  # refused: nothing stored, can correct
         raise

@@ -118,6 +118,9 @@ def _amqp_uri(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("amqp", "pyamqp", "amqps") or not parts.hostname:
         raise ValidationError("must be an amqp://user:password@host:port/vhost URI")
+    if not parts.username or not parts.password:
+        # kombu would connect as the broker's guest administrator: never by default.
+        raise ValidationError("must name the service's own broker user: amqp://user:password@...")
 
 
 def _database_url(value: str) -> None:

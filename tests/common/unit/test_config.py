@@ -70,6 +70,7 @@ def test_the_county_reaches_the_vhost_and_the_database_path():
         ({"COUNTY": "5325"}, "COUNTY"),
         ({"COUNTY": "532500"}, "COUNTY"),  # a prefecture, not a county
         ({"AMQP_URI": "http://example"}, "AMQP_URI"),
+        ({"AMQP_URI": "amqp://127.0.0.1:5672/sanbao-532501"}, "AMQP_URI"),  # guest, by default
         ({"RPC_TIMEOUT_SECONDS": "soon"}, "RPC_TIMEOUT_SECONDS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"REGISTRY_MAX_WORKERS": "0"}, "max_workers"),
@@ -92,7 +93,7 @@ def test_a_bad_value_is_refused_naming_its_key(environ, key):
 def test_an_unknown_or_missing_key_is_named(tmp_path):
     path = tmp_path / "config.yml"
     path.write_text(
-        "COUNTY: '532501'\nAMQP_URI: amqp://h/v\nRPC_TIMEOUT_SECONDS: 5\nLOG_LEVEL: INFO\n"
+        "COUNTY: '532501'\nAMQP_URI: amqp://u:p@h/v\nRPC_TIMEOUT_SECONDS: 5\nLOG_LEVEL: INFO\n"
         f"max_workers: 4\nMAX_WORKER: 3\nTOKEN_PUBLIC_KEYS: {KEY}\nregistry:\n"
         "  HTTP_ADDRESS: 127.0.0.1:1\n  TOKEN_SIGNING_KEY_FILE: x\n"
     )

@@ -4,11 +4,12 @@ topology (AMQP). Everything here needs the county's admin credentials."""
 from __future__ import annotations
 
 import secrets
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import amqp
 import requests
 
+from sanbao_common.messaging.publisher import broker_credentials
 from sanbao_common.messaging.topology import (
     RPC_EXCHANGE,
     Permissions,
@@ -35,10 +36,11 @@ def with_credentials(amqp_uri: str, user: str, password: str) -> str:
 
 def connect(amqp_uri: str) -> amqp.Connection:
     parts = urlsplit(amqp_uri)
+    user, password = broker_credentials(amqp_uri)
     connection = amqp.Connection(
         f"{parts.hostname}:{parts.port or 5672}",
-        userid=parts.username or "guest",
-        password=parts.password or "guest",
+        userid=user,
+        password=password,
         virtual_host=vhost_of(amqp_uri),
         connect_timeout=10,
     )
@@ -53,7 +55,12 @@ class ManagementApi:
         if not path.endswith("/api"):
             path += "/api"
         self.base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{path}"
-        self.auth = (parts.username or "guest", parts.password or "guest")
+        if not parts.username or not parts.password:
+            raise ValueError(
+                f"the management API URI {parts.scheme}://{parts.hostname}{path} names no user"
+                " and password: give an administrator's (http://user:password@host:15672/api)"
+            )
+        self.auth = (unquote(parts.username), unquote(parts.password))
 
     def _call(self, method: str, path: str, **kwargs):
         response = requests.request(

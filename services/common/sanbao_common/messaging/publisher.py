@@ -40,12 +40,25 @@ class Outcome:
     nacked: list = field(default_factory=list)  # keys the broker refused to take
 
 
+def broker_credentials(amqp_uri: str) -> tuple[str, str]:
+    """(user, password) the URI names; ValueError for a URI naming none, which amqp and kombu
+    would otherwise complete with the broker's guest administrator."""
+    parts = urlsplit(amqp_uri)
+    if not parts.username or not parts.password:
+        raise ValueError(
+            f"the broker URI {parts.scheme}://{parts.hostname}{parts.path} names no user and"
+            " password: give the account's own (amqp://user:password@host/vhost)"
+        )
+    return unquote(parts.username), unquote(parts.password)
+
+
 def open_connection(amqp_uri: str, heartbeat: int = 0) -> amqp.Connection:
     parts = urlsplit(amqp_uri)
+    user, password = broker_credentials(amqp_uri)
     connection = amqp.Connection(
         f"{parts.hostname}:{parts.port or 5672}",
-        userid=unquote(parts.username or "guest"),
-        password=unquote(parts.password or "guest"),
+        userid=user,
+        password=password,
         virtual_host=unquote(parts.path.lstrip("/")) or "/",
         heartbeat=heartbeat,
         connect_timeout=10,

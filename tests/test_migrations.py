@@ -354,7 +354,9 @@ def test_dispatch_0004_keeps_the_birth_year_of_the_pool_and_remasks(empty_databa
 def test_registry_0015_derives_the_intention_scope_where_the_places_are_known(empty_database):
     """People registered before scopes existed get the scope their stored regions name (the
     farthest, seen from their own county); a place the gazetteer does not know, or 无 beside a
-    place, is not guessed at. The downgrade drops the column and keeps the regions."""
+    place, is not guessed at; regions saying only 无 stay unanswered, since "none" would make
+    them unwilling in registry but not in dispatch, which no event tells. The downgrade drops
+    the column and keeps the regions."""
     from alembic import command
 
     from sanbao_common.migrations import alembic_config
@@ -384,7 +386,7 @@ def test_registry_0015_derives_the_intention_scope_where_the_places_are_known(em
             )
         assert found == {
             "p-far": "outside_province", "p-prefecture": "in_prefecture", "p-county": "in_county",
-            "p-province": "in_province", "p-word": "outside_province", "p-none": "none",
+            "p-province": "in_province", "p-word": "outside_province", "p-none": None,
             "p-unknown": None, "p-both": None, "p-empty": None,
         }  # fmt: skip
         command.downgrade(alembic_config(service_dir("registry"), url), "0014")

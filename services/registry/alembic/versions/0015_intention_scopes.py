@@ -4,11 +4,16 @@
 A person's stored `intention_regions` give the scope where the gazetteer knows what they name
 (`registry_contract.places.scope_of_regions`, from the person's own county, the first 6 digits
 of their village code): 广东省 -> outside_province, 蒙自市 -> in_prefecture, 省外 ->
-outside_province, 无 / 不外出 -> none; the farthest when several are named. Where nothing
-known is named (a place the gazetteer does not know, or 无 beside a place), the scope stays
-null, "not answered", as for anyone whose regions are empty: nothing is guessed. The regions
-themselves are left as they are. Events are not republished: the next change of a person
-carries the scope to dispatch (which does not use it before issue 15).
+outside_province; the farthest when several are named. Where nothing known is named (a place
+the gazetteer does not know, or 无 beside a place), the scope stays null, "not answered", as for
+anyone whose regions are empty: nothing is guessed. The regions themselves are left as they are.
+
+Regions that only say "not going" (无, 不外出) are NOT turned into the scope "none" here, though
+that is what they mean: "none" makes a person not willing to go, which registry would then
+count while dispatch, which learns willingness from events and gets none from a migration,
+kept the person in its pool. Left null, the person stays willing in both until their next
+change (a roster row, an update), which sets the scope and tells dispatch in the same event.
+No event is republished by this migration, so nothing another service knows changes here.
 
 Downgrade drops the column (the regions, which it was derived from, are still there).
 
@@ -22,6 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from registry_contract.places import scope_of_regions
+from registry_contract.vocabularies import NO_INTENTION
 
 revision = "0015"
 down_revision = "0014"
@@ -49,7 +55,7 @@ def upgrade() -> None:
     for person_id, village_code, regions in rows:
         items = json.loads(regions) if isinstance(regions, str) else regions
         scope = scope_of_regions(items or [], village_code[:6])
-        if scope is not None:
+        if scope not in (None, NO_INTENTION):  # see the docstring: willingness unchanged
             updates.append({"_key": person_id, "_scope": scope})
     statement = (
         sa.update(labourers)

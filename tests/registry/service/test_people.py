@@ -145,12 +145,12 @@ def test_a_new_head_never_moves_the_household_and_poverty_changes_are_published(
 ):
     head = someone(sample, household_number="H-001", relation_to_head="户主", poor="是",
                    poverty_file_number="YN0000000001")  # fmt: skip
-    member = someone(sample, village_code="532501001202", household_number="H-001",
-                     relation_to_head="配偶")  # fmt: skip
+    member = someone(sample, household_number="H-001", relation_to_head="配偶")
     reply = operator.register_labourers([head, member], key())
     first, second = (p["person_id"] for p in reply["registered"])
     assert operator.get_labourer(first)["poor"] and operator.get_labourer(second)["poor"]
-    # The spouse, registered in another village, becomes the head.
+    # The spouse becomes the head; the household stays the one it was, in its village (a
+    # household is numbered within its village: test_household_villages).
     operator.update_labourer(
         second, {"household_number": "H-001", "relation_to_head": "户主"}, key()
     )

@@ -36,6 +36,12 @@ from sanbao_common.privacy import mask_id_number, mask_phone
 EVENT_BATCH = 500  # people per event at most (a roster chunk of 1,000 new people makes two)
 TOWNSHIP_DIGITS = 9  # of a village code: the township's code
 
+# A household is numbered within its village (townships number theirs 001, 002… in each
+# village's survey): (village code, household number). A row names a household of the village
+# it gives for the person; the same number in another village is another household, never
+# looked up, changed or told of.
+HouseholdKey = tuple[str, str]
+
 
 @dataclass
 class Outcome:
@@ -82,8 +88,8 @@ def apply_people(
     accepted = batch.screen(inputs)
     batch.stored = repository.by_hash([id_hash for _, _, id_hash in accepted])
     _look_up_agents(repository, context, [person for _, person, _ in accepted])
-    batch.households = repository.households_by_number(
-        sorted({p.household_number for _, p, _ in accepted if p.household_number})
+    batch.households = repository.households_by_key(
+        sorted({(p.village_code, p.household_number) for _, p, _ in accepted if p.household_number})
     )
     for index, person, id_hash in accepted:
         batch.apply(index, person, id_hash)
@@ -98,8 +104,9 @@ def raise_first_refusal(outcome: Outcome) -> None:
     if not outcome.refused:
         return
     problems = next(iter(outcome.refused.values()))
-    if problems[0].registered_as:
-        raise LabourerAlreadyRegistered(person_id=problems[0].registered_as)
+    if problems[0].code == LabourerAlreadyRegistered.code:
+        known = problems[0].registered_as  # None for a record outside the caller's area
+        raise LabourerAlreadyRegistered(**({"person_id": known} if known else {}))
     if problems[0].code == OutOfScope.code:
         raise OutOfScope()
     raise InvalidInput({p.column: [p.reason_en] for p in problems})
@@ -114,10 +121,10 @@ class _Batch:
     now: datetime
     outcome: Outcome = field(default_factory=Outcome)
     stored: dict[str, Person] = field(default_factory=dict)  # by ID hash
-    households: dict[str, Household] = field(default_factory=dict)  # by number, as they become
-    new_households: dict[str, None] = field(default_factory=dict)  # numbers, in order
-    changed_households: dict[str, None] = field(default_factory=dict)  # numbers, in order
-    poverty_changed: set[str] = field(default_factory=set)  # numbers
+    households: dict[HouseholdKey, Household] = field(default_factory=dict)  # as they become
+    new_households: dict[HouseholdKey, None] = field(default_factory=dict)  # in order
+    changed_households: dict[HouseholdKey, None] = field(default_factory=dict)  # in order
+    poverty_changed: set[HouseholdKey] = field(default_factory=set)
     new_people: list[Person] = field(default_factory=list)
     changed_people: list[tuple[Person, list[str]]] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)  # person ids
@@ -164,10 +171,12 @@ class _Batch:
         if existing is not None and self._held(index, existing, person):
             return
         if existing is not None and (self.register_only or existing.status != "active"):
-            self.outcome.refuse(index, _already_registered(existing))
+            scope = self.context.scope.split("-")[0] if self.context.scope else ""
+            visible = existing.village_code.startswith(scope)
+            self.outcome.refuse(index, _already_registered(existing, visible))
             return
         wanted = people.wanted_fields(person)
-        problem = self._resolve_agent(person, wanted)
+        problem = self._resolve_agent(person, wanted) or _moving_problem(existing, person)
         if problem:
             self.outcome.refuse(index, problem)
             return
@@ -184,7 +193,8 @@ class _Batch:
             record = self._update(index, existing, wanted)
             self.stored[id_hash] = record
         if household is not None:
-            self._apply_household_facts(household.household_number, person, record)
+            key = (person.village_code, person.household_number)
+            self._apply_household_facts(key, person, record)
 
     def _held(self, index: int, existing: Person, person: PersonInput) -> bool:
         """A roster row naming a stored person under another name, in another township or out
@@ -216,12 +226,15 @@ class _Batch:
         return None
 
     def _household_for(self, person: PersonInput, wanted: dict) -> Household | None:
-        """The household a row names, registered now if it is new."""
+        """The household a row names in the person's village (the row's), registered now if it
+        is new there: a person moving village with their old household number starts a new
+        household in the new village; the old one stays as it was."""
         if not person.household_number:
             if "household_number" in person.columns:
                 wanted["household_id"] = None
             return None
-        household = self.households.get(person.household_number)
+        key = (person.village_code, person.household_number)
+        household = self.households.get(key)
         if household is None:
             household = Household(
                 household_id=str(uuid.uuid4()),
@@ -234,8 +247,8 @@ class _Batch:
                 changed_at=self.now,
                 changed_by=self.actor,
             )
-            self.households[person.household_number] = household
-            self.new_households[person.household_number] = None
+            self.households[key] = household
+            self.new_households[key] = None
         wanted["household_id"] = household.household_id
         return household
 
@@ -267,26 +280,28 @@ class _Batch:
         self.outcome.updated[index] = record.person_id
         return record
 
-    def _apply_household_facts(self, number: str, person: PersonInput, record: Person) -> None:
+    def _apply_household_facts(
+        self, key: HouseholdKey, person: PersonInput, record: Person
+    ) -> None:
         """A member's row says who heads the household and whether it is registered poor; the
         household gets one new version per batch, however many of its rows say something."""
-        household = self.households[number]
+        household = self.households[key]
         diff = people.household_changes(household, person, record.person_id)
         if not diff:
             return
         for name, (before, after) in diff.items():
             self._record_change("household", household.household_id, name, before, after)
         changed = {name: after for name, (_, after) in diff.items()}
-        if number not in self.changed_households:
-            self.changed_households[number] = None
+        if key not in self.changed_households:
+            self.changed_households[key] = None
             changed.update(
                 version=household.version + 1,
                 changed_at=record.confirmed_at,
                 changed_by=record.confirmed_by,
             )
         if "poor" in diff:
-            self.poverty_changed.add(number)
-        self.households[number] = household.with_changes(**changed)
+            self.poverty_changed.add(key)
+        self.households[key] = household.with_changes(**changed)
 
     def _record_change(self, kind: str, record_id: str, name: str, before, after) -> None:
         self.history.append(
@@ -311,7 +326,16 @@ def changed_fields(existing: Person, person: PersonInput, key: DataKey) -> list[
     return sorted(people.changes(current, wanted))
 
 
-def _already_registered(existing: Person) -> RowProblem:
+def _already_registered(existing: Person, visible: bool) -> RowProblem:
+    """The refusal of an ID number registered before; the record is named only to a caller
+    whose area holds it (docs/access.md: nothing of a person elsewhere, not their record id)."""
+    if not visible:
+        return RowProblem(
+            "id_number",
+            "该身份证号已登记",
+            "this ID number is already registered",
+            code=LabourerAlreadyRegistered.code,
+        )
     reason = (
         ("已登记", "already registered")
         if existing.status == "active"
@@ -323,6 +347,26 @@ def _already_registered(existing: Person) -> RowProblem:
         f"this ID number is {reason[1]} (person {existing.person_id})",
         code=LabourerAlreadyRegistered.code,
         registered_as=existing.person_id,
+    )
+
+
+def _moving_problem(existing: Person | None, person: PersonInput) -> RowProblem | None:
+    """A household lives in one village: a member moving to another village says which
+    household they belong to there (the number there; an empty one for none), or the row is
+    refused rather than leave them in a household of the village they left, or drop them from
+    it (and from its registered-poor flag) unsaid."""
+    if (
+        existing is None
+        or not existing.household_id
+        or existing.village_code == person.village_code
+        or "household_number" in person.columns
+    ):
+        return None
+    return RowProblem(
+        "household_number",
+        "换到其他村须同时填写在新村的户编号（户以村为单位；不属于任何户则留空）",
+        "a household member moving to another village needs their household number there "
+        "(households are numbered within a village), or an empty one for none",
     )
 
 
@@ -426,8 +470,8 @@ def _poverty_reaches_members(repository: PeopleRepository, batch: _Batch) -> Non
     keep the highest version of each person, can never apply the flag out of order."""
     changed_by_id = {record.person_id: changed for record, changed in batch.changed_people}
     new_ids = {record.person_id for record in batch.new_people}
-    for number in batch.poverty_changed.difference(batch.new_households):
-        household = batch.households[number]
+    for key in batch.poverty_changed.difference(batch.new_households):
+        household = batch.households[key]
         member_ids = [p for p in repository.members(household.household_id) if p not in new_ids]
         for person_id in member_ids:
             if person_id in changed_by_id:
@@ -439,7 +483,7 @@ def _poverty_reaches_members(repository: PeopleRepository, batch: _Batch) -> Non
 
 def _save(repository: PeopleRepository, batch: _Batch) -> None:
     try:
-        repository.add_households([batch.households[n] for n in batch.new_households])
+        repository.add_households([batch.households[k] for k in batch.new_households])
         repository.add_labourers(batch.new_people)
     except IntegrityError:
         # Another replica registered one of these people or households between our lookup and
@@ -447,7 +491,7 @@ def _save(repository: PeopleRepository, batch: _Batch) -> None:
         raise ConcurrentRegistration() from None
     repository.save_labourers([record for record, _ in batch.changed_people])
     repository.save_households(
-        [batch.households[n] for n in batch.changed_households if n not in batch.new_households]
+        [batch.households[k] for k in batch.changed_households if k not in batch.new_households]
     )
     repository.confirm(batch.confirmed, batch.now, batch.actor)
     repository.record_history(batch.history)
@@ -471,10 +515,10 @@ def _events(repository: PeopleRepository, batch: _Batch) -> list[dict]:
     )
     events += [
         poverty_status_changed(
-            caller, batch.households[n], repository.members(batch.households[n].household_id)
+            caller, batch.households[k], repository.members(batch.households[k].household_id)
         )
-        for n in batch.changed_households
-        if n not in batch.new_households and n in batch.poverty_changed
+        for k in batch.changed_households
+        if k not in batch.new_households and k in batch.poverty_changed
     ]
     return events
 

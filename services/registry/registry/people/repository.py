@@ -25,6 +25,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -78,8 +79,12 @@ _CONFIRM = (
     .values(confirmed_at=bindparam("at"), confirmed_by=bindparam("by"))
 )
 _BY_HASH = select(labourers).where(labourers.c.id_hash.in_(bindparam("hashes", expanding=True)))
-_HOUSEHOLDS_BY_NUMBER = select(households).where(
-    households.c.household_number.in_(bindparam("numbers", expanding=True))
+# A household number is a household only within its village: townships number theirs 001, 002…
+# in each village's survey, so the same number elsewhere is another household.
+_HOUSEHOLDS_BY_KEY = select(households).where(
+    tuple_(households.c.village_code, households.c.household_number).in_(
+        bindparam("keys", expanding=True)
+    )
 )
 _INSERT_HOUSEHOLDS = insert(households)
 _UPDATE_HOUSEHOLDS = (
@@ -183,11 +188,13 @@ class PeopleRepository:
 
     # -- households ----------------------------------------------------------------------------
 
-    def households_by_number(self, numbers: list[str]) -> dict[str, Household]:
-        if not numbers:
+    def households_by_key(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Household]:
+        """The households stored under these (village code, household number) keys, by key:
+        never one of the same number in another village."""
+        if not keys:
             return {}
-        rows = self.connection.execute(_HOUSEHOLDS_BY_NUMBER, {"numbers": list(set(numbers))})
-        return {row.household_number: _household(row) for row in rows}
+        rows = self.connection.execute(_HOUSEHOLDS_BY_KEY, {"keys": sorted(set(keys))})
+        return {(row.village_code, row.household_number): _household(row) for row in rows}
 
     def households_by_id(self, household_ids: list[str]) -> dict[str, Household]:
         if not household_ids:

@@ -1,15 +1,17 @@
 """The canonical roster columns and the header texts townships actually type for them.
 
 Township clerks start from whatever template they were last sent, so one column turns up under
-several names, with "*" or "（必填）" marking it required, with full-width parentheses and with
-line breaks inside the cell. `column_key` folds all of that before looking the text up. The
-aliases are the headers collected from townships' own spreadsheets (docs/rosters.md lists them);
-a header we do not know that names data we should keep is caught by `looks_known`, so that an
-import does not drop such a column without being told it may.
+several names, with "*" or "（必填）" marking it required, with full-width parentheses, with
+line breaks inside the cell and with a note on how to fill it (`身份证号码（18位）`). `column_key`
+folds all of that before looking the text up. The aliases are the headers collected from
+townships' own spreadsheets (docs/rosters.md lists them); a header we do not know that names
+data we should keep, or a column with data and no header at all (`unnamed_header`), is caught
+by `looks_known`, so that an import does not drop such a column without being told it may.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -205,11 +207,38 @@ VILLAGE_KEYS: tuple[str, ...] = ("village_code", "village")
 TEMPLATE_KEYS: tuple[str, ...] = tuple(column.key for column in COLUMNS if column.template)
 
 
+# Characters a header cell may hide that show as nothing: zero-width spaces and joiners, a BOM.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def normalize_header(text: str) -> str:
-    """A header cell as compared: no whitespace anywhere, NFKC-folded (full-width parentheses
-    and "＊" become ASCII), without the "*" or "(必填)" templates mark required columns with."""
-    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    """A header cell as compared: no whitespace anywhere (line breaks, full-width spaces and
+    zero-width characters too), NFKC-folded (full-width parentheses, letters and "＊" become
+    ASCII), without the "*" or "(必填)" templates mark required columns with."""
+    folded = "".join(unicodedata.normalize("NFKC", text).translate(_INVISIBLE).split())
     return folded.strip("*").removesuffix("(必填)").strip("*")
+
+
+# A parenthesised note after a header, about how to fill the column rather than what it holds:
+# （18位）, (必填), （如：…）, （元/月）, （是/否）. A note about whom it holds (户主, 本人,
+# 配偶) is not one: 身份证号（户主） is not the person's own ID number.
+_NOTE = re.compile(r"\(([^()]*)\)$")
+_FORMAT_NOTE = re.compile(
+    r"^(?:\d+位.*|必填|选填|非必填|可选|必录|[如例注请填格].*|是/否|是或否|[是否有无]/[是否有无]"
+    r"|男/女|单选|多选|可多选|文本|数字|元|元/月|元/人/月|岁|周岁|YYYY.*|yyyy.*|年-?月-?日?)$"
+)
+_ABOUT_WHOM = ("户主", "本人", "配偶", "家属", "子女", "父", "母")
+
+
+def without_notes(header: str) -> str:
+    """A normalized header without the notes on how to fill it (`_FORMAT_NOTE`) at its end:
+    "身份证号码(18位)" -> "身份证号码". Other notes stay."""
+    while (note := _NOTE.search(header)) and note.start() > 0:
+        inside = note[1]
+        if not _FORMAT_NOTE.match(inside) or any(w in inside for w in _ABOUT_WHOM):
+            break
+        header = header[: note.start()].strip("*")
+    return header
 
 
 _BY_HEADER: dict[str, str] = {
@@ -221,8 +250,11 @@ _BY_KEY: dict[str, Column] = {column.key: column for column in COLUMNS}
 
 
 def column_key(header: str) -> str | None:
-    """The key of the column a header cell names, or None for a column we do not know."""
-    return _BY_HEADER.get(normalize_header(header))
+    """The key of the column a header cell names, or None for a column we do not know. A
+    header we know followed by a note on how to fill it (`身份证号码（18位）`, `性别（必填）`,
+    `联系电话（如：13800000000）`) names the same column."""
+    folded = normalize_header(header)
+    return _BY_HEADER.get(folded) or _BY_HEADER.get(without_notes(folded))
 
 
 def header_for(key: str) -> str:
@@ -249,22 +281,66 @@ def missing_required(keys) -> list[tuple[str, str]]:
 
 # Words of headers we do not read that name data a roster should not lose: an unread column
 # holding one of them is likely a variant we have not collected yet. The first kind found wins
-# (培训意向 is training, not intention).
+# (培训意向 is training, not intention; 户主身份号码 is identity, not household).
 _KNOWN_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("training", ("培训",)),
-    ("poverty", ("贫困", "建档", "脱贫", "低保", "监测", "返贫", "扶贫")),
-    ("intention", ("意愿", "意向", "外出")),
+    (
+        "poverty",
+        (
+            "贫困",
+            "建档",
+            "脱贫",
+            "低保",
+            "监测",
+            "返贫",
+            "扶贫",
+            "帮扶",
+            "特困",
+            "五保",
+            "残疾",
+            "人口类型",
+            "户属性",
+            "户类别",
+            "户类型",
+            "兜底",
+            "易地搬迁",
+        ),
+    ),  # fmt: skip
+    ("intention", ("意愿", "意向", "外出", "期望")),
+    ("identity", ("身份证", "证件号", "身份号码", "公民身份", "性别", "出生", "年龄")),
     ("phone", ("电话", "手机", "联系方式")),
-    ("identity", ("身份证", "证件号", "性别", "出生", "年龄")),
+    ("skills", ("技能", "特长", "职业资格", "技术等级", "证书")),
+    ("employment", ("就业", "务工", "工作", "劳务", "收入", "职业", "工种")),
+    ("household", ("户主", "户编", "户号", "家庭", "家属")),
 )
+# The header an unread column with data under an empty header cell is named by: its letter, as
+# Excel shows it ("F列（无表头）"), and --ignore-column F列 lets it go.
+NO_HEADER_KIND = "no_header"
+_NO_HEADER_NOTE = "（无表头）"
+_NO_HEADER = re.compile(r"^[A-Z]{1,3}列\(无表头\)$")
+
+
+def unnamed_header(letter: str) -> str:
+    """How a column with data under an empty header cell is named: "F列（无表头）"."""
+    return f"{letter}列{_NO_HEADER_NOTE}"
 
 
 def looks_known(header: str) -> str | None:
     """For the header of a column we do not read: the kind of data it looks like ("poverty",
-    "intention", "training", "phone", "identity"), or None for one that looks like nothing we
-    keep (序号, 备用, 文化程度 ...)."""
+    "intention", "training", "phone", "identity", "skills", "employment", "household"), or
+    NO_HEADER_KIND for a column with data under an empty header cell (`unnamed_header`), or
+    None for one that looks like nothing we keep (序号, 备用, 文化程度 ...)."""
     folded = normalize_header(header)
+    if _NO_HEADER.match(folded.upper()):
+        return NO_HEADER_KIND
     for kind, words in _KNOWN_KINDS:
         if any(word in folded for word in words):
             return kind
     return None
+
+
+def ignore_key(header: str) -> str:
+    """A header as `--ignore-column` names it: compared as the importer compares headers
+    (whitespace, "*", "(必填)" and full-width forms aside, letters in any case); a column
+    without a header by its letter, "F列" or "F列（无表头）" alike."""
+    return normalize_header(header).upper().removesuffix("(无表头)")

@@ -6,11 +6,14 @@ import pytest
 from registry.rosters.reading import RosterUnreadable, open_roster
 from registry_contract.rosters import (
     COLUMNS,
+    NO_HEADER_KIND,
     column_key,
     has_required,
+    ignore_key,
     looks_known,
     missing_required,
     normalize_header,
+    unnamed_header,
 )
 from registry_contract.vocabularies import INPUT_COLUMNS
 from testkit import ROOT
@@ -81,9 +84,27 @@ def test_a_roster_with_villages_by_name_only_is_read_and_without_a_village_is_re
         ("就业意向", "intention"),
         ("手机号（本人）", "phone"),
         ("家属电话", "phone"),
-        ("性别（男/女）", "identity"),
+        ("户主性别", "identity"),
+        ("身份证号（户主）", "identity"),  # a note about whom: not the person's own column
         ("出生年份", "identity"),
         ("身份证号（旧）", "identity"),
+        # Employment, skills and household type, which had no words (the review's headers).
+        ("务工状况", "employment"),
+        ("就业形式", "employment"),
+        ("职业技能", "skills"),
+        ("户属性", "poverty"),
+        ("户类别", "poverty"),
+        ("人口类型", "poverty"),
+        ("帮扶对象", "poverty"),
+        ("残疾类别", "poverty"),
+        ("是否低保", "poverty"),
+        ("户主身份号码", "identity"),
+        ("家庭人口数", "household"),
+        # Whitespace, line breaks, full-width and zero-width characters change nothing.
+        ("务工\n状况", "employment"),
+        (" 职业　技能 ", "skills"),
+        ("帮扶\u200b对象", "poverty"),
+        ("户主身份号码\r\n（必填）", "identity"),
         ("序号", None),
         ("文化程度", None),
         ("健康状况", None),
@@ -118,3 +139,35 @@ def test_docs_list_every_header_accepted_for_each_column():
         header, aliases, key = (cell.strip() for cell in line.strip("|").split("|")[:3])
         documented[key.strip("`")] = [header, *(a for a in aliases.split(", ") if a)]
     assert documented == {c.key: [c.header_zh, *c.aliases] for c in COLUMNS}
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("身份证号码（18位）", "id_number"),
+        ("身份证号码(18位)*", "id_number"),
+        ("公民身份号码\n（必填）（18位）", "id_number"),
+        ("性别（男/女）", "sex"),
+        ("联系电话（如：13800000000）", "phone"),
+        ("是否建档立卡户（是/否）", "poor"),
+        ("期望月薪（元/月）", "expected_wage"),
+        ("出生日期（YYYY-MM-DD）", "birth_date"),
+        ("村委会（填写全称）", "village"),
+    ],
+)
+def test_a_known_header_with_a_note_on_how_to_fill_it_names_its_column(header, key):
+    assert column_key(header) == key
+
+
+@pytest.mark.parametrize("header", ["身份证号（户主）", "联系电话（户主）", "姓名（配偶）"])
+def test_a_note_about_whom_a_column_holds_is_not_folded_away(header):
+    assert column_key(header) is None
+
+
+def test_a_column_without_a_header_is_named_by_its_letter_and_let_go_by_it():
+    assert unnamed_header("F") == "F列（无表头）"
+    assert looks_known("F列（无表头）") == NO_HEADER_KIND
+    assert looks_known("f列(无表头)") == NO_HEADER_KIND
+    assert looks_known("F列") is None  # a header someone typed: named only
+    assert {ignore_key(h) for h in ("F列", "f列", " F 列", "F列（无表头）")} == {"F列"}
+    assert ignore_key("低保\n情况*") == ignore_key("低保情况") == ignore_key("低保　情况")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from registry_contract.vocabularies import SCOPES
+from sanbao_common.privacy import mask_text
 
 # -- vocabularies --------------------------------------------------------------------------------
 
@@ -76,6 +77,9 @@ class RowProblem(Exception):
         code: str = "INVALID_INPUT",
         registered_as: str | None = None,
     ):
+        # A reason quotes the cell it is about, which may hold someone's ID or phone number in
+        # the wrong column; reasons are replied, stored with idempotency keys and import errors.
+        reason_zh, reason_en = mask_text(reason_zh), mask_text(reason_en)
         super().__init__(f"{column}: {reason_en}")
         self.column, self.reason_zh, self.reason_en = column, reason_zh, reason_en
         self.code = code  # the error code an RPC caller gets for it

@@ -19,10 +19,12 @@ from registry.people.domain import (
     working_age_problem,
 )
 from registry.people.values import (
+    FREE_TEXT_COLUMNS,
     NONE_WORDS,
     POOR_WORDS,
     READ_TOGETHER,
     as_list,
+    personal_number_problem,
     read_together,
     training_intention,
     yes_or_no,
@@ -128,6 +130,7 @@ class Parser:
         township corrects its roster in one pass)."""
         problems: list[RowProblem] = []
         rules = self.rules
+        row = _without_personal_numbers(row, problems)
 
         def attempt(function, *args):
             try:
@@ -213,6 +216,22 @@ class Parser:
                     "a household member needs a relation to the head",
                 )
             )
+
+
+def _without_personal_numbers(row: dict[str, str], problems: list) -> dict[str, str]:
+    """The row without the free-text cells that hold an ID number or a phone (their problems
+    appended: the row is refused, and no later reason quotes the number). The name stays, for
+    the checks of its own (no reason quotes it)."""
+    found = [
+        problem
+        for column in FREE_TEXT_COLUMNS
+        if (problem := personal_number_problem(column, row.get(column)))
+    ]
+    if not found:
+        return row
+    problems.extend(found)
+    dropped = {problem.column for problem in found} - {"name"}
+    return {column: text for column, text in row.items() if column not in dropped}
 
 
 # -- optional columns ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from registry.people.domain import PersonInput, RowProblem, Rules, age_on, bounded_list
 from registry_contract.places import SCOPE_WORDS, farthest, place_code, scope_of_place
+from registry_contract.rosters import header_for
 from registry_contract.vocabularies import (
     EMPLOYMENT_STATUSES,
     NO_INTENTION,
@@ -21,6 +22,7 @@ from registry_contract.vocabularies import (
     SCOPES,
     WILLING_TO_TRAIN,
 )
+from sanbao_common.privacy import mask_text
 from sanbao_common.validators import id_number_birth_date
 
 # -- lists ---------------------------------------------------------------------------------------
@@ -39,6 +41,34 @@ def as_list(column: str, text: str | None) -> list[str]:
     if not text or text in NONE_WORDS:
         return []
     return bounded_list(column, split_items(text))
+
+
+# Free-text columns whose words are stored as written, and published in events: an ID number or
+# a mobile number typed into one (a cell pasted into the wrong column) would be stored and sent
+# in clear, where the number's own column stores it sealed. Such a cell refuses its row.
+FREE_TEXT_COLUMNS = (
+    "name",
+    "skills",
+    "intention_industries",
+    "training_intention",
+    "employment_place",
+    "intention_scope",
+    "intention_regions",
+)
+
+
+def personal_number_problem(column: str, text: str | None) -> RowProblem | None:
+    """The problem of a free-text cell holding something shaped like an ID number or a mobile
+    number (what `mask_text` masks), which the reason does not repeat; None for any other."""
+    if not text or mask_text(text) == text:
+        return None
+    header = header_for(column)
+    return RowProblem(
+        column,
+        f"{header}中含有身份证号或手机号码：请删除，号码只能填在身份证号、联系电话等列（号码不在此显示）",
+        f"{header} holds an ID number or a mobile number: remove it, such numbers belong in"
+        " their own columns (the number is not shown here)",
+    )
 
 
 # -- yes and no ----------------------------------------------------------------------------------

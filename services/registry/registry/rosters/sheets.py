@@ -4,10 +4,16 @@ merged ranges: all sheets together).
 
 A sheet whose header is found (a row naming 姓名, 身份证号 and a village column, among its first
 non-empty rows) is read; a sheet that is empty, has no such header, or has a header and no rows
-under it is named among the ignored sheets with the reason. A file none of whose sheets can be
-read is refused with the reason of the sheet that came closest. A row whose ID number is stored
-as a number (Excel has dropped its digits after the 15th) is read with that problem, and its
-other rows are read as usual.
+under it is named among the ignored sheets with the reason. A sheet that looks like a roster but
+cannot be read as one — rows under a header naming two or more of our columns, one of them about
+the person, that lacks a required column, or a header naming a column twice — refuses the whole
+file, naming the sheet and what it lacks: its people would otherwise be dropped while the rest
+imports. A file none of whose sheets can be read is refused with the reason of the sheet that
+came closest. A row whose ID number is stored as a number (Excel has dropped its digits after the
+15th) is read with that problem, and its other rows are read as usual.
+
+A column with data under an empty header cell is named among the ignored columns by its letter
+(`F列（无表头）`), like a column whose header we do not know.
 """
 
 from __future__ import annotations
@@ -19,10 +25,20 @@ from typing import Any
 from registry.rosters import limits as refusals
 from registry.rosters.limits import MIB, RosterLimits, RosterTooLarge, RosterUnreadable
 from registry.rosters.merges import Merges
-from registry_contract.rosters import column_key, has_required, header_for, missing_required
+from registry_contract.rosters import (
+    VILLAGE_KEYS,
+    column_key,
+    has_required,
+    header_for,
+    missing_required,
+    unnamed_header,
+)
 
 HEADER_SCAN_ROWS = 10  # non-empty rows searched for the header: titles and notes sit above it
 ID_KEYS = frozenset({"id_number", "household_head_id"})
+# Columns of a place rather than of a person: a header naming only these (乡镇, 村委会: a summary
+# by village) does not look like a roster.
+PLACE_KEYS = frozenset({*VILLAGE_KEYS, "township", "village_group"})
 
 Rows = Iterator[tuple[int, Sequence[Any]]]  # (1-based row number, raw cells)
 FILE_EMPTY = ("The file is empty", "文件为空")
@@ -96,6 +112,8 @@ class Reading:
         except RosterUnreadable as problem:
             if problem.reason_code == "DUPLICATE_COLUMN":
                 raise self.of_sheet(name, problem) from None
+            if _people_left_out(problem, rows, text):
+                raise self.of_sheet(name, _left_out(problem)) from None
             self.unread.append((name, problem))
             return
         merges.header_row = header.row_number
@@ -110,7 +128,9 @@ class Reading:
         id_positions = [(key, index) for key, index in positions if key in ID_KEYS]
         width = max(index for _, index in positions) + 1
         most, sheet, found = self.limits.max_text_mib * MIB, len(self.sheets), 0
+        unnamed = _Unnamed(header.texts)
         for row_number, cells in rows:
+            unnamed.look(cells, text)
             if len(cells) < width:  # CSV lines and sheet rows end at their last non-empty cell
                 cells = [*cells, *[""] * (width - len(cells))]
             values = {key: v for key, index in positions if (v := text(cells[index]))}
@@ -147,11 +167,7 @@ class Reading:
                 "name": name,
                 "header_row": header.row_number,
                 "columns": {key: header.texts[index] for key, index in positions},
-                "ignored_columns": [
-                    cell
-                    for index, cell in enumerate(header.texts)
-                    if cell and index not in header.positions.values()
-                ],
+                "ignored_columns": _ignored_columns(header, unnamed.found),
                 "data_rows": found,
             }
         )
@@ -192,6 +208,70 @@ def _closeness(problem: RosterUnreadable) -> int:
     return {"NO_HEADER": 2, "EMPTY": 3}.get(problem.reason_code, 0)
 
 
+def _people_left_out(problem: RosterUnreadable, rows: Rows, text: Callable) -> bool:
+    """Whether a sheet not read looks like a roster with rows: a header naming two of our
+    columns, one of them about the person, and any non-empty row under it (among the rows
+    searched for the header, or after them: consumes `rows`)."""
+    if not isinstance(problem, _Lacking) or not problem.found - PLACE_KEYS:
+        return False
+    return problem.rows_after > 0 or any(any(text(cell) for cell in cells) for _, cells in rows)
+
+
+def _left_out(problem: RosterUnreadable) -> RosterUnreadable:
+    """The refusal of a file with a sheet of people that cannot be read as a roster."""
+    return RosterUnreadable(
+        problem.reason_code,
+        f"{problem.message_en}, and has rows under it: nothing of the file was imported, so"
+        " that its people are not left out. Add the missing columns (or rename them to headers"
+        " we read: docs/rosters.md), or delete the sheet if it is not part of the roster",
+        f"{problem.message_zh}，而表头下有数据行：为免漏掉该表中的人员，整个文件未导入。"
+        "请补上缺少的列（或改用可识别的列名，见 docs/rosters.md）；"
+        "如该工作表不属于花名册，请将其删除",
+    )
+
+
+class _Lacking(RosterUnreadable):
+    """A header naming two or more of our columns and lacking a required one: `found`, the
+    keys it names; `rows_after`, the non-empty rows seen under it while searching."""
+
+    def __init__(self, reason_code, message_en, message_zh, found=frozenset(), rows_after=0):
+        super().__init__(reason_code, message_en, message_zh)
+        self.found, self.rows_after = frozenset(found), rows_after
+
+
+class _Unnamed:
+    """The columns with data under an empty header cell (or past the header's last cell), as
+    the rows under a header go by: 0-based indexes, `found`."""
+
+    def __init__(self, texts: list[str]):
+        self.width = len(texts)
+        self.blank = {index for index, cell in enumerate(texts) if not cell}
+        self.found: set[int] = set()
+
+    def look(self, cells: Sequence, text: Callable) -> None:
+        if self.blank:
+            width = len(cells)
+            for index in [i for i in self.blank if i < width and _filled(cells[i], text)]:
+                self.blank.discard(index)
+                self.found.add(index)
+        for index in range(self.width, len(cells)):
+            if index not in self.found and _filled(cells[index], text):
+                self.found.add(index)
+
+
+def _filled(cell, text: Callable) -> bool:
+    return cell is not None and cell != "" and bool(text(cell))
+
+
+def _ignored_columns(header: Header, unnamed: set[int]) -> list[str]:
+    """The headers of the columns not read, in the sheet's order: those we do not know, and
+    those with data under no header by their letter (`unnamed_header`)."""
+    read = set(header.positions.values())
+    named = {i: cell for i, cell in enumerate(header.texts) if cell and i not in read}
+    named |= {i: unnamed_header(column_letter(i + 1)) for i in unnamed}
+    return [named[index] for index in sorted(named)]
+
+
 def _carried(rows: Rows, merges: Merges, header: bool) -> Rows:
     """The rows with merged cells carried down (`merges.Merges`), pulled one at a time: the
     header search and the rows under it take turns on the same sheet."""
@@ -202,7 +282,7 @@ def _carried(rows: Rows, merges: Merges, header: bool) -> Rows:
 def find_header(rows: Rows, text: Callable[[Any], str], empty: tuple[str, str]) -> Header:
     """The first row naming every required column, searched among the first non-empty rows;
     consumes `rows` up to and including it."""
-    scanned = 0
+    scanned = after = 0  # after: non-empty rows under the closest header so far
     closest: tuple[int, set[str]] | None = None  # a row with known headers, but not all
     for row_number, cells in rows:
         texts = [text(cell) for cell in cells]
@@ -212,8 +292,9 @@ def find_header(rows: Rows, text: Callable[[Any], str], empty: tuple[str, str]) 
         found = {key for key in keys if key}
         if has_required(found):
             return _header(row_number, texts, keys)
+        after += 1
         if len(found) >= 2 and (closest is None or len(found) > len(closest[1])):
-            closest = (row_number, found)
+            closest, after = (row_number, found), 0
         scanned += 1
         if scanned == HEADER_SCAN_ROWS:
             break
@@ -222,11 +303,13 @@ def find_header(rows: Rows, text: Callable[[Any], str], empty: tuple[str, str]) 
     if closest:
         row_number, found = closest
         missing = missing_required(found)
-        raise RosterUnreadable(
+        raise _Lacking(
             "MISSING_COLUMNS",
             f"The header in row {row_number} lacks the required columns:"
             f" {', '.join(en for _, en in missing)}",
             f"第{row_number}行的表头缺少必填列：{'、'.join(zh for zh, _ in missing)}",
+            found,
+            after,
         )
     required = missing_required(())
     raise RosterUnreadable(

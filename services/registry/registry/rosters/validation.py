@@ -7,6 +7,11 @@ the file already has.
 
 Rows are told apart by their sheet's name and row number (`Ref`): several sheets of a workbook
 share row numbers.
+
+A reason may quote the cell it is about (`没有名为“…”的村`), and a cell may hold what belongs
+elsewhere: every reason, and every unread column's header, has the ID numbers and mobile numbers
+in it masked (`sanbao_common.privacy.mask_text`) before it is stored or replied, here, in
+`error_rows` and `unread`, the one way refused rows and unread columns leave this module.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from registry.people.domain import PersonInput, RowProblem
 from registry.people.parsing import Parser
 from registry_contract import rosters as contract
 from sanbao_common.errors import InvalidInput
+from sanbao_common.privacy import mask_text
 
 Ref = tuple[str | None, int]  # (sheet name, None for a CSV file; row number as Excel shows it)
 NO_SHEET = ""  # how a CSV file's missing sheet name is stored
@@ -89,14 +95,16 @@ class Validation:
 
 
 def error_rows(import_id: str, problems: Iterable[tuple[Ref, RowProblem]]) -> list[dict]:
-    """Rows of roster_import_errors: one per row and column, a column's reasons joined."""
+    """Rows of roster_import_errors (and of a dry run's reply): one per row and column, a
+    column's reasons joined, ID numbers and phones in them masked (a reason quoting a cell that
+    holds one: a village named 532501199003150013)."""
     merged: dict[tuple[str, int, str], str] = {}
     for (sheet, row), problem in problems:
         key = (sheet or NO_SHEET, row, problem.column)
         merged[key] = f"{merged[key]}；{problem.reason_zh}" if key in merged else problem.reason_zh
     return [
         {"import_id": import_id, "sheet": sheet, "row_number": row, "column": column,
-         "reason": reason}
+         "reason": mask_text(reason)}
         for (sheet, row, column), reason in merged.items()
     ]  # fmt: skip
 
@@ -106,9 +114,14 @@ def error_rows(import_id: str, problems: Iterable[tuple[Ref, RowProblem]]) -> li
 
 def unread(roster) -> tuple[list[dict], list[dict]]:
     """The columns no sheet's rows are read from ({sheet, header, looks_like}: the kind of data
-    the header looks like, or None) and the sheets not read ({sheet, reason})."""
+    the header looks like, or None; a header masked as reasons are) and the sheets not read
+    ({sheet, reason})."""
     columns = [
-        {"sheet": sheet.name, "header": header, "looks_like": contract.looks_known(header)}
+        {
+            "sheet": sheet.name,
+            "header": mask_text(header),
+            "looks_like": contract.looks_known(header),
+        }
         for sheet in roster.sheets
         for header in sheet.ignored_columns
     ]
@@ -133,12 +146,13 @@ def check_ignore_columns(ignore_columns) -> list[str]:
 
 def not_let_go(columns: list[dict], ignore_columns: list[str]) -> list[dict]:
     """The unread columns that look like data to keep and that `ignore_columns` does not name
-    (headers compared as the importer compares them: spaces, "*" and full-width forms aside)."""
-    let_go = {contract.normalize_header(header) for header in ignore_columns}
+    (headers compared as the importer compares them: whitespace, line breaks, "*" and
+    full-width forms aside; a column without a header by its letter, `F列`)."""
+    let_go = {contract.ignore_key(mask_text(header)) for header in ignore_columns}
     return [
         column
         for column in columns
-        if column["looks_like"] and contract.normalize_header(column["header"]) not in let_go
+        if column["looks_like"] and contract.ignore_key(column["header"]) not in let_go
     ]
 
 
@@ -149,7 +163,7 @@ def refuse_unread(kept: list[dict]) -> None:
         return
     headers = list(dict.fromkeys(column["header"] for column in kept))
     named = "、".join(f"“{header}”" for header in headers)
-    options = " ".join(f"--ignore-column {_quoted(header)}" for header in headers)
+    options = " ".join(f"--ignore-column {_quoted(_short(header))}" for header in headers)
     raise RosterRefused(
         message_en=(
             f"the file has columns we do not read that look like data to keep: {named}"
@@ -162,6 +176,13 @@ def refuse_unread(kept: list[dict]) -> None:
             f"（见 docs/rosters.md）；如确实可以不导入，请用 {options} 注明；本次未导入任何数据"
         ),
     )
+
+
+def _short(header: str) -> str:
+    """What --ignore-column names a column by: its header, a column without one by its letter."""
+    if contract.looks_known(header) == contract.NO_HEADER_KIND:
+        return contract.ignore_key(header)
+    return header
 
 
 def _quoted(header: str) -> str:

@@ -93,6 +93,7 @@ def roster_reading() -> tuple[dict, dict]:
             "in_process": {**in_process, "parent_peak_rise_mib": in_process_rise},
         }
         print(f"[bench]   {ROSTER_ROWS} rows as {fmt}: {normal[fmt]}", flush=True)
+    township = _township_styles(rows[: ROSTER_ROWS // 5])
     rises = [f["parent_peak_rise_mib"] for f in hostile.values()]
     figures = {
         "rosters.hostile_max_parent_peak_rise_mib": max(rises),
@@ -102,5 +103,37 @@ def roster_reading() -> tuple[dict, dict]:
         "rosters.read_csv_child_s": normal["csv"]["child"]["wall_seconds"],
         "rosters.read_csv_in_process_s": normal["csv"]["in_process"]["wall_seconds"],
     }
-    details = {"limits": DEFAULTS.to_json(), "hostile": hostile, "rows": ROSTER_ROWS, **normal}
+    for style, cost in township.items():
+        figures[f"rosters.township_{style}_child_peak_mib"] = cost.get("resident_peak_mib")
+        figures[f"rosters.township_{style}_child_s"] = cost["wall_seconds"]
+    details = {
+        "limits": DEFAULTS.to_json(),
+        "hostile": hostile,
+        "rows": ROSTER_ROWS,
+        **normal,
+        "township": township,
+    }
     return figures, details
+
+
+def _township_styles(rows: list[dict]) -> dict:
+    """The same rows kept as a township keeps them (a sheet per 5,000 rows, a title above each
+    header), read through the child: as .xlsx with households merged down and without (reading
+    stays streamed, so the merged file should cost about the same memory), and as .xls (xlrd
+    holds the whole workbook)."""
+    from registry.rosters.limits import DEFAULTS
+    from sanbao_common.township_rosters import as_township_keeps, township_roster
+
+    kept = as_township_keeps(rows)
+    sheets = {f"第{i // 5000 + 1}片": kept[i : i + 5000] for i in range(0, len(kept), 5000)}
+    files = {
+        "xlsx_merged": township_roster(sheets, "xlsx"),
+        "xlsx_unmerged": township_roster(sheets, "xlsx", merged=()),
+        "xls_merged": township_roster(sheets, "xls"),
+    }
+    costs = {}
+    for style, data in files.items():
+        costs[style] = {"rows": len(kept), "bytes": len(data)}
+        costs[style] |= _through_child(data, f"township.{style.split('_')[0]}", DEFAULTS)
+        print(f"[bench]   township {style}: {costs[style]}", flush=True)
+    return costs

@@ -204,3 +204,51 @@ def test_the_other_roster_commands_print_json(run, args, tmp_path, monkeypatch):
     result = run(stack, *args)
     assert result.exit_code == 0, result.output
     assert isinstance(json.loads(result.stdout), dict)
+
+
+def test_a_dry_run_is_waited_for_longer_unless_a_timeout_is_given(monkeypatch, tmp_path, roster):
+    """A dry run answers within the call, once every row is judged: the 10 s every other call
+    waits would cut a county's roster short."""
+    from sanbao_cli.client import StackClient
+    from sanbao_cli.commands.rosters import DRY_RUN_TIMEOUT
+    from sanbao_cli.main import cli
+
+    tried = status(status="dry_run", dry_run=True, import_id=None, applied_rows=0,
+                   needs_ignore_column=[], conflicts=[], errors=[], errors_total=0)  # fmt: skip
+    waited = []
+
+    def call(self, service, method, *args, **kwargs):
+        waited.append((method, self.timeout))
+        return importing(tried).call(service, method, *args, **kwargs)
+
+    monkeypatch.setattr(StackClient, "call", call)
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "SANBAO_TOKEN": "",
+           "SANBAO_AMQP_URI": "amqp://cli:secret@127.0.0.1:1/x", "COUNTY": TEST_COUNTY,
+           "SANBAO_TIMEOUT": None}  # fmt: skip
+    for timeout in (None, "30"):
+        args = (["--timeout", timeout] if timeout else []) + ["roster", "import", str(roster)]
+        result = CliRunner().invoke(cli, [*args, "--dry-run"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    assert waited == [
+        ("upload_roster_part", 10), ("start_roster_import", DRY_RUN_TIMEOUT),
+        ("upload_roster_part", 30), ("start_roster_import", 30),
+    ]  # fmt: skip
+    assert DRY_RUN_TIMEOUT >= 300
+
+
+def test_a_repeated_decision_shows_what_was_kept_of_it(run):
+    """A retry with the same key gets ids and status only: the row's names are gone."""
+    kept = {"conflict_id": "c-1", "status": "confirmed", "import_id": "imp-1",
+            "person_id": "p-1", "outcome": "updated", "resolved_at": "2026-11-02T02:00:00+00:00",
+            "resolved_by": "user:zhou", "superseded": ["c-2"]}  # fmt: skip
+    stack = FakeStack({("registry", "resolve_roster_conflict"): kept})
+    shown = run(stack, "roster", "conflicts", "confirm", "c-1", "--idempotency-key", "resolve-c-1")
+    assert shown.exit_code == 0, shown.output
+    assert "c-2" in shown.output and "confirmed" in shown.output
+    stale = conflict(changed_since_held=True)
+    listed = run(FakeStack({("registry", "list_roster_conflicts"): [[stale]]}), "roster",
+                 "conflicts")  # fmt: skip
+    assert "the person changed since" in " ".join(listed.output.split())
+    superseded = run(FakeStack({("registry", "list_roster_conflicts"): [[]]}), "roster",
+                     "conflicts", "list", "--status", "superseded")  # fmt: skip
+    assert superseded.exit_code == 0, superseded.output

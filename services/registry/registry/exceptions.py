@@ -71,6 +71,20 @@ class ConflictResolved(DomainError):
     message_zh = "该身份冲突已被确认或驳回"
 
 
+class ConflictStale(DomainError):
+    """A held row whose person changed after it was held: confirming it would undo the change."""
+
+    code = "CONFLICT_STALE"
+    message_en = (
+        "the person changed since the row was held; list again: confirming the row now would"
+        " undo that change (reject it, and have the row imported again if it still holds)"
+    )
+    message_zh = (
+        "该行暂缓后此人的记录已有变动，请重新列出：现在确认会撤销该变动（请驳回此行；"
+        "如该行仍然正确，请重新导入）"
+    )
+
+
 class RosterUploadRejected(DomainError):
     """A part of a roster upload, or the upload as a whole, that cannot be taken."""
 

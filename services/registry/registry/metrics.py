@@ -16,11 +16,15 @@ roster_imports = Gauge(
 )
 # What became of the rows of the roster imports this process recorded, by the outcome names of
 # an import's summary (registered, updated, confirmed, refused_validating, refused_applying,
-# held_conflicts); dry runs write nothing and are not counted.
+# held_conflicts); dry runs write nothing and are not counted there, but in roster_dry_runs.
 roster_rows = Counter(
     "sanbao_registry_roster_rows",
     "Rows of roster imports by outcome, counted as each validation or chunk commits",
     ["outcome"],
+)
+roster_dry_runs = Counter(
+    "sanbao_registry_roster_dry_runs",
+    "Roster dry runs finished (nothing written; each also logged: actor, file hash, counts)",
 )
 seals = Gauge(
     "sanbao_registry_seals",

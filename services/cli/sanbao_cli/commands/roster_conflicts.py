@@ -16,7 +16,8 @@ WHY = {
     "township": "another township",
     "outside_importer_area": "outside the importer's area",
 }
-STATUSES = click.Choice(["held", "confirmed", "rejected", "all"])
+STATUSES = click.Choice(["held", "confirmed", "rejected", "superseded", "all"])
+STALE = "the person changed since: reject (or import the row again)"
 
 
 def _change(conflict: dict, field: str) -> str:
@@ -53,7 +54,7 @@ def _listed(conflicts: list[dict], status: str) -> None:
                 _change(c, "name"),
                 _change(c, "village_code"),
                 ", ".join(WHY.get(w, w) for w in c["why"]),
-                ", ".join(c["changes"]),
+                ", ".join(c["changes"]) + (f" ({STALE})" if c.get("changed_since_held") else ""),
             ]
             for c in conflicts
         ],
@@ -61,6 +62,18 @@ def _listed(conflicts: list[dict], status: str) -> None:
 
 
 def _resolved(conflict: dict) -> None:
+    if "stored" not in conflict:  # a repeated request's reply: the row's details are gone
+        output.record(
+            f"identity conflict {conflict['status']}",
+            {
+                "conflict id": conflict["conflict_id"],
+                "person id": conflict["person_id"],
+                "outcome": conflict.get("outcome"),
+                "superseded": ", ".join(conflict.get("superseded") or []) or "none",
+                "resolved": f"{county_time(conflict['resolved_at'])} by {conflict['resolved_by']}",
+            },
+        )
+        return
     output.record(
         f"identity conflict {conflict['status']}",
         {
@@ -72,6 +85,7 @@ def _resolved(conflict: dict) -> None:
             "village": _change(conflict, "village_code"),
             "changes": ", ".join(conflict["changes"]),
             "outcome": conflict.get("outcome"),
+            "superseded": ", ".join(conflict.get("superseded") or []) or "none",
             "resolved": f"{county_time(conflict['resolved_at'])} by {conflict['resolved_by']}",
         },
     )
@@ -92,8 +106,8 @@ def conflicts(ctx):
 @output.JSON_OPTION
 @click.pass_obj
 def conflicts_list(session: Session, status="held", limit=100, as_json=False):
-    """Held rows (or those confirmed or rejected), oldest first: the stored and the new name and
-    village, why each was held, what would change."""
+    """Held rows (or those confirmed, rejected or superseded), oldest first: the stored and the
+    new name and village, why each was held, what would change."""
     found = session.stack.call(
         "registry", "list_roster_conflicts", None if status == "all" else status, limit
     )
@@ -115,7 +129,8 @@ def _resolve(session: Session, conflict_id: str, decision: str, key: str, as_jso
 @output.JSON_OPTION
 @click.pass_obj
 def conflicts_confirm(session: Session, conflict_id, idempotency_key, as_json):
-    """Apply a held row as you: the person is renamed or moved as the row says."""
+    """Apply a held row as you: the person is renamed or moved as the row says (refused if the
+    person changed since it was held). Other rows held for the person are closed as superseded."""
     _resolve(session, conflict_id, "confirm", idempotency_key, as_json)
 
 

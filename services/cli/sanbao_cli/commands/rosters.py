@@ -10,9 +10,11 @@ import binascii
 import csv
 import hashlib
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.markup import escape
 
 from registry_contract.rosters import MAX_ROSTER_BYTES, ROSTER_PART_BYTES
@@ -24,6 +26,9 @@ from sanbao_cli.session import Session, repeatable
 
 FORMATS = click.Choice(["xlsx", "csv"])
 ID_HEADER = "身份证号"  # the ID number column of an export
+# A dry run answers once every row is judged, within the call (a county's roster: minutes), so
+# unless --timeout (or SANBAO_TIMEOUT) says otherwise it is waited for this long, not 10 s.
+DRY_RUN_TIMEOUT = 600.0
 
 
 def _decoded(reply: dict) -> bytes:
@@ -103,7 +108,8 @@ def roster_import(
     """Import a township's roster (CSV, XLSX or XLS): every row is checked first, then the valid
     ones are applied while a progress bar follows them; refused rows, and rows held for the
     county to confirm (an ID number registered under another name or elsewhere), go to an error
-    file. A large roster may need a longer --timeout (given before `roster`)."""
+    file. A large roster may need a longer --timeout (given before `roster`); a dry run is
+    waited for up to 600 s unless --timeout is given."""
     fmt = _format_for(str(errors_to) if errors_to else None, fmt)
     try:
         data = file.read_bytes()
@@ -131,10 +137,11 @@ def roster_import(
         sha256 = upload_parts(
             lambda method, *args: session.stack.call("registry", method, *args), upload_id, data
         )
-        status = session.stack.call(
-            "registry", "start_roster_import", file.name, None, idempotency_key,
-            upload_id=upload_id, sha256=sha256, **options,
-        )  # fmt: skip
+        with _answering(session, dry_run) as stack:
+            status = stack.call(
+                "registry", "start_roster_import", file.name, None, idempotency_key,
+                upload_id=upload_id, sha256=sha256, **options,
+            )  # fmt: skip
     if dry_run:
         roster_views.show_dry_run(status, as_json)
         return
@@ -148,6 +155,18 @@ def roster_import(
         ),
     )
     _after_import(session, status, file, errors_to, fmt, as_json)
+
+
+@contextmanager
+def _answering(session: Session, dry_run: bool):
+    """The client that waits for `start_roster_import`: for a dry run whose timeout nobody
+    chose, one of its own waiting DRY_RUN_TIMEOUT; else the session's."""
+    root = click.get_current_context().find_root()
+    if not dry_run or root.get_parameter_source("timeout") != ParameterSource.DEFAULT:
+        yield session.stack
+        return
+    with session.client(max(session.timeout, DRY_RUN_TIMEOUT)) as client:
+        yield client
 
 
 def _after_import(session: Session, status: dict, file: Path, errors_to, fmt, as_json) -> None:

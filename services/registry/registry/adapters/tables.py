@@ -36,14 +36,17 @@ households = Table(
     "households",
     metadata,
     Column("household_id", String(36), primary_key=True),
-    Column("household_number", String(30), nullable=False, unique=True),  # the township's own
-    Column("village_code", String(12), nullable=False, index=True),  # set once, never by a head
+    Column("household_number", String(30), nullable=False),  # the township's own, in the village
+    Column("village_code", String(12), nullable=False),  # set once, never by a head
     Column("head_person_id", String(36)),
     Column("poor", Boolean, nullable=False),
     Column("poverty_file_number", String(30)),
     Column("version", Integer, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("changed_by", String(200), nullable=False),
+    # Townships number households 001, 002… in each village's survey: a number is a household
+    # only within its village (registry.people.registration looks them up by both).
+    Index("ux_households_village_number", "village_code", "household_number", unique=True),
 )
 
 labourers = Table(
@@ -172,6 +175,11 @@ roster_imports = Table(
     Column("ignored_columns", JSON, nullable=False),  # [{sheet, header, looks_like}]
     Column("ignored_sheets", JSON, nullable=False),  # [{sheet, reason}]
     Column("township", String(40)),  # the import's township option, for rows without one
+    # The rows found valid when the validation was recorded, in file order, as runs of
+    # consecutive rows [sheet ("" for a CSV file), first row, last row]: what `applied_rows`
+    # counts into, and exactly what a resumed import applies (use_cases). Null once finished,
+    # and for an import validated before it was kept.
+    Column("valid_refs", JSON),
 )
 
 # A roster file on its way in, part by part, until `start_roster_import` takes it whole (and
@@ -211,8 +219,11 @@ roster_conflicts = Table(
     Column("sheet", String(100), nullable=False),  # "" for a CSV file
     Column("row_number", Integer, nullable=False),
     Column("person_id", String(36), nullable=False, index=True),  # the record already stored
+    # Its version when the row was held: a confirm is refused once the person has moved on.
+    Column("person_version", Integer, nullable=False),
     Column("content_sealed", LargeBinary, nullable=False),
-    Column("status", String(10), nullable=False, index=True),  # held | confirmed | rejected
+    # held | confirmed | rejected | superseded (closed by another row's decision, conflicts)
+    Column("status", String(10), nullable=False, index=True),
     Column("held_at", DateTime(timezone=True), nullable=False),
     Column("held_by", String(200), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),

@@ -94,8 +94,10 @@ class VillageBook:
 
     @classmethod
     def load(cls, connection, area: str | None) -> VillageBook:
-        """The list as `connection` sees it now. The stamp is read before the rows, so that a
-        listing is never kept under a stamp older than its content."""
+        """The list as `connection` sees it now. The stamp is read before the rows, so a listing
+        may be kept under a stamp older than its content (a change committed in between), never
+        under a newer one: no change is missed, since the next load reads the newer stamp and
+        the rows again."""
         repository = DirectoryRepository(connection)
         key = (str(connection.engine.url), repository.village_list_stamp())
         listing = _LISTINGS.get(key)

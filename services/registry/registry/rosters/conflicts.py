@@ -4,6 +4,15 @@ registered under another name, in another township, or outside the importer's ar
 perhaps someone the importer may not even see; so it waits, sealed with the data key, for a
 county-level user to confirm it (it is then applied, as that user) or reject it (it is dropped).
 
+A held row is bound to the stored person's version when it was held: once the person has changed
+(an update, a merge, a poverty flag that reached them, another held row confirmed), confirming
+it would undo that change, so a confirm is refused (`ConflictStale`) and the row can only be
+rejected, or imported again to be held afresh. Several rows may be held for one person (an
+import repeated, two townships naming the same ID number); a decision closes the others it
+settles as `superseded`: a confirm all the others held for the person (they were written
+against the person as they were), a rejection those that say exactly what the rejected row
+says. A different row waits for its own decision.
+
 What each side learns (docs/access.md): the importer, that the row is held for the county, by
 its row number, and nothing of the person already registered; the county, the stored and the
 new name and village, which fields would change, and the ID number as its role allows.
@@ -18,8 +27,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
 
-from registry.adapters.tables import roster_conflicts, roster_imports
-from registry.exceptions import ConflictNotFound, ConflictResolved
+from registry.adapters.tables import labourers, roster_conflicts, roster_imports
+from registry.exceptions import ConflictNotFound, ConflictResolved, ConflictStale
 from registry.people import registration
 from registry.people.domain import PersonInput, RowProblem
 from registry.people.replies import iso
@@ -31,7 +40,7 @@ from sanbao_common.crypto import DataKey
 from sanbao_common.db import UnitOfWork
 from sanbao_common.errors import InvalidInput
 
-STATUSES = ("held", "confirmed", "rejected")
+STATUSES = ("held", "confirmed", "rejected", "superseded")
 DECISIONS = {"confirm": "confirmed", "reject": "rejected"}
 HELD_ZH = "已暂缓：该行待县级核实确认，未导入"
 HELD_EN = "held for the county to confirm; not imported"
@@ -88,10 +97,11 @@ def hold(
     connection, key: DataKey, import_id: str, held: list[tuple[Ref, PersonInput, str]], actor: str
 ) -> None:
     """Keep the rows an import's chunk held ((sheet, row), the row, the stored person's id), in
-    the chunk's transaction."""
+    the chunk's transaction, each with the person's version as the chunk leaves it."""
     if not held:
         return
     now = datetime.now(UTC)
+    stored = PeopleRepository(connection).get_many([person_id for _, _, person_id in held])
     connection.execute(
         roster_conflicts.insert(),
         [
@@ -101,6 +111,7 @@ def hold(
                 "sheet": sheet or NO_SHEET,
                 "row_number": row,
                 "person_id": person_id,
+                "person_version": stored[person_id].version,
                 "content_sealed": seal_person(key, person),
                 "status": "held",
                 "held_at": now,
@@ -139,10 +150,10 @@ def list_conflicts(
 
 def reveal(reply: dict, key: DataKey, principal: Principal) -> dict:
     """A conflict reply on its way out: the ID number in full for a caller whose role and area
-    allow it (docs/access.md), masked for everyone else. Until then it stays sealed, so that a
-    reply kept for retries holds no ID number."""
-    id_sealed = reply.pop("_id_sealed")
-    if principal.sees_unmasked(reply["stored"]["village_code"]):
+    allow it (docs/access.md), masked for everyone else. Until then it stays sealed. (A retry's
+    reply, `kept`, has no ID number at all.)"""
+    id_sealed = reply.pop("_id_sealed", None)
+    if id_sealed is not None and principal.sees_unmasked(reply["stored"]["village_code"]):
         reply["id_number"] = key.decrypt(id_sealed)
     return reply
 
@@ -162,6 +173,9 @@ def _conflict_reply(row, existing, key: DataKey) -> dict:
         "resolved_at": iso(_utc(row.resolved_at)),
         "resolved_by": row.resolved_by,
         "person_id": existing.person_id,
+        "person_version": row.person_version,  # the person's version when the row was held
+        # A held row whose person changed since: it can no longer be confirmed, only rejected.
+        "changed_since_held": row.status == "held" and existing.version != row.person_version,
         "id_number_masked": existing.id_masked,
         "_id_sealed": existing.id_sealed,
         "stored": {"name": existing.name, "village_code": existing.village_code},
@@ -199,8 +213,10 @@ def resolve(
     uow: UnitOfWork, key: DataKey, scope: str, caller: Caller, conflict_id: str, decision
 ) -> dict:
     """Confirm a held row (applied now, as `caller` within `scope`, recorded in the person's
-    history as coming from the import) or reject it; either way its sealed row is dropped. The
-    reply says what the row changed (or would have), as the county saw it held."""
+    history as coming from the import; refused if the person changed since it was held) or
+    reject it; either way its sealed row is dropped, and the other rows held for the person that
+    the decision settles are closed as superseded (module docstring). The reply says what the row
+    changed (or would have), as the county saw it held, and which conflicts it superseded."""
     if decision not in DECISIONS:
         raise InvalidInput({"decision": ["confirm or reject"]})
     connection = uow.connection
@@ -209,30 +225,89 @@ def resolve(
         raise ConflictNotFound(conflict_id=conflict_id)
     if row.status != "held":
         raise ConflictResolved(conflict_id=conflict_id, status=row.status)
+    if decision == "confirm":
+        _check_version(connection, row)
+    person = open_person(key, row.content_sealed)
     reply = _conflict_reply(row, PeopleRepository(connection).get(row.person_id), key)
     outcome = None
     if decision == "confirm":
         context = registration.Context(
             caller=caller, key=key, scope=scope, source=f"import:{row.import_id}"
         )
-        person = open_person(key, row.content_sealed)
         applied = registration.apply_people(uow, [(0, person)], context, register_only=False)
         registration.raise_first_refusal(applied)
         outcome = "updated" if applied.updated else "confirmed"
     now = datetime.now(UTC)
-    moved = connection.execute(
-        update(roster_conflicts)
-        .where(roster_conflicts.c.conflict_id == conflict_id, roster_conflicts.c.status == "held")
-        .values(
-            status=DECISIONS[decision], content_sealed=b"", resolved_at=now,
-            resolved_by=caller.actor,
-        )
-    ).rowcount  # fmt: skip
-    if moved != 1:  # another county user resolved it meanwhile: this one's changes roll back
+    closed = {"content_sealed": b"", "resolved_at": now, "resolved_by": caller.actor}
+    if not _close(connection, [conflict_id], {"status": DECISIONS[decision], **closed}):
+        # another county user resolved it meanwhile: this one's changes roll back
         raise ConflictResolved(conflict_id=conflict_id)
+    superseded = _settled_too(connection, key, row, person if decision == "reject" else None)
+    _close(connection, superseded, {"status": "superseded", **closed})
     return reply | {
         "status": DECISIONS[decision],
         "resolved_at": iso(now),
         "resolved_by": caller.actor,
         "outcome": outcome,
+        "superseded": superseded,
     }
+
+
+def kept(reply: dict) -> dict:
+    """What is kept of a decision's reply for a retry with the same idempotency key: ids and
+    status, none of the names, villages or ID number of the row that is gone."""
+    names = ("conflict_id", "status", "import_id", "person_id", "outcome", "resolved_at",
+             "resolved_by", "superseded")  # fmt: skip
+    return {name: reply[name] for name in names}
+
+
+def _check_version(connection, row) -> None:
+    """The person is still at the version the row was held against, and stays so until the
+    transaction ends (their row locked, on PostgreSQL; SQLite lets one writer in at a time)."""
+    version = connection.execute(
+        select(labourers.c.version).where(labourers.c.person_id == row.person_id).with_for_update()
+    ).scalar()
+    if version != row.person_version:
+        raise ConflictStale(conflict_id=row.conflict_id)
+
+
+def _settled_too(connection, key: DataKey, row, rejected: PersonInput | None) -> list[str]:
+    """The other conflicts held for the same person that a decision settles: after a confirm,
+    all of them; after a rejection (`rejected`, its row), those whose row is the same."""
+    others = connection.execute(
+        select(roster_conflicts.c.conflict_id, roster_conflicts.c.content_sealed)
+        .where(
+            roster_conflicts.c.person_id == row.person_id,
+            roster_conflicts.c.status == "held",
+            roster_conflicts.c.conflict_id != row.conflict_id,
+        )
+        .order_by(roster_conflicts.c.held_at, roster_conflicts.c.conflict_id)
+    ).all()
+    if rejected is None:
+        return [other.conflict_id for other in others]
+    same = _comparable(rejected)
+    return [
+        other.conflict_id
+        for other in others
+        if _comparable(open_person(key, other.content_sealed)) == same
+    ]
+
+
+def _comparable(person: PersonInput) -> PersonInput:
+    """A row as compared with another: its age problem (an exception, and of the day the row
+    was read) aside."""
+    return dataclasses.replace(person, age_problem=None)
+
+
+def _close(connection, conflict_ids: list[str], values: dict) -> bool:
+    """Conflicts still held moved to `values`; whether every one of them was."""
+    if not conflict_ids:
+        return True
+    moved = connection.execute(
+        update(roster_conflicts)
+        .where(
+            roster_conflicts.c.conflict_id.in_(conflict_ids), roster_conflicts.c.status == "held"
+        )
+        .values(values)
+    ).rowcount
+    return moved == len(conflict_ids)

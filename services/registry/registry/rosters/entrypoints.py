@@ -180,7 +180,10 @@ class RosterEntrypoints(RegistryPart):
         """A dry run's summary. Not keyed (it changes nothing: a retry runs it again); an
         upload it read is discarded, as an import's is, so dry runs leave no uploads open."""
         roster = importer.read(data, filename)
-        reply = dry_run(importer, roster, filename, caller, scope, township, ignore_columns)
+        reply = dry_run(
+            importer, roster, filename, caller, scope, township, ignore_columns,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )  # fmt: skip
         if upload_id is not None:
             with self.db.unit_of_work() as uow:
                 uploads.discard(uow.connection, upload_id)
@@ -240,8 +243,9 @@ class RosterEntrypoints(RegistryPart):
     def resolve_roster_conflict(
         self, conflict_id: str, decision: str, idempotency_key: str
     ) -> dict:
-        """Confirm a held row (`confirm`: applied now, as the caller) or reject it (`reject`:
-        dropped); County-level users only."""
+        """Confirm a held row (`confirm`: applied now, as the caller, unless the person changed
+        since it was held) or reject it (`reject`: dropped); County-level users only. A retry
+        with the same key gets ids and status only: the row is gone (`conflicts.kept`)."""
         self._county_level()
         principal, caller = self.access.principal, self.context.caller()
 
@@ -251,7 +255,9 @@ class RosterEntrypoints(RegistryPart):
             )
 
         request = {"conflict_id": conflict_id, "decision": decision}
-        reply = self._command("resolve_roster_conflict", idempotency_key, request, execute)
+        reply = self._command(
+            "resolve_roster_conflict", idempotency_key, request, execute, stored=conflicts.kept
+        )
         return conflicts.reveal(dict(reply), self.data_key, principal)
 
     @rpc(permission="labourers.read")

@@ -9,6 +9,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from registry.adapters.tables import idempotency_keys, roster_import_errors, roster_imports
+from registry.rosters.valid_rows import refs_of
+from registry.rosters.validation import Ref
 
 STATUS_COLUMNS = (
     "import_id", "filename", "status", "total_rows", "validated_rows", "valid_rows",
@@ -35,6 +37,14 @@ class RosterImportRepository:
         return self.connection.execute(
             select(roster_imports.c.content).where(roster_imports.c.import_id == import_id)
         ).scalar_one()
+
+    def valid_refs(self, import_id: str) -> list[Ref] | None:
+        """The rows found valid when the import's validation was recorded, in file order; None
+        for an import recorded before they were kept (or finished)."""
+        runs = self.connection.execute(
+            select(roster_imports.c.valid_refs).where(roster_imports.c.import_id == import_id)
+        ).scalar_one()
+        return None if runs is None else refs_of(runs)
 
     def count_attempt(self, import_id: str) -> int:
         """One more attempt at the import; how many there have been, this one included."""

@@ -15,10 +15,14 @@ labourers in the same columns is `exporting`.
    outside the importer's area is held for the county (`conflicts`). Once done, total_rows =
    registered + updated + confirmed + refused_validating + refused_applying + held_conflicts.
    A registry that dies mid-import resumes at the first uncommitted chunk when it starts
-   again; an operator who repeats the import gets the same end state, because a row identical
-   to what is stored only confirms it. Each start of `apply` is counted before any work, so an
-   import whose every attempt kills the process (out of memory, say) is marked failed after
-   ROSTER_IMPORT_MAX_ATTEMPTS instead of being resumed at every start of registry.
+   again: the rows found valid are recorded with the validation (`valid_refs`), and a resumed
+   import applies exactly those from its position, whatever the village list or the settings
+   became meanwhile; a row that no longer validates is refused while applying (`valid_rows`),
+   so every row still ends as one outcome. An operator who repeats the import gets the same end
+   state, because a row identical to what is stored only confirms it. Each start of `apply` is
+   counted before any work, so an import whose every attempt kills the process (out of memory,
+   say) is marked failed after ROSTER_IMPORT_MAX_ATTEMPTS instead of being resumed at every
+   start of registry.
 3. `dry_run`: the same reading, checks and judgement, and nothing written (`dry_run` module).
 """
 
@@ -55,6 +59,7 @@ from registry.rosters.limits import (
 from registry.rosters.reading import Roster
 from registry.rosters.repository import OUTCOMES, RosterImportRepository
 from registry.rosters.sandbox import read_in_child
+from registry.rosters.valid_rows import ValidRows, runs_of
 from registry.rosters.validation import Validation, error_rows, unread
 from sanbao_common.context import Caller
 from sanbao_common.crypto import DataKey
@@ -65,9 +70,10 @@ SLICE = 2000  # rows validated between two moves of the progress
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 # An import is "validating", then "applying" (a chunk at a time), then "done"; or "failed".
 STATUSES = ("validating", "applying", "done", "failed")
-# The file (sealed: ID numbers and phones in full) is kept only while a restarted registry may
-# need it to resume; a finished import keeps its name, hash, counts and refused rows.
-FILE_DROPPED = {"content": b""}
+# The file (sealed: ID numbers and phones in full) and which of its rows were valid are kept
+# only while a restarted registry may need them to resume; a finished import keeps its name,
+# hash, counts and refused rows.
+FILE_DROPPED = {"content": b"", "valid_refs": None}
 
 
 def read(data: bytes, filename: str, limits: RosterLimits) -> Roster:
@@ -228,15 +234,20 @@ class RosterImporter:
             source=f"import:{import_id}",
             hold_conflicts=True,
         )
-        valid, position = validation.valid, state["applied_rows"]
-        while position < len(valid):
-            end = min(position + CHUNK, len(valid))
-            if not self._apply_chunk(import_id, context, valid, position, end):
+        with self.db.reader() as uow:
+            refs = RosterImportRepository(uow.connection).valid_refs(import_id)
+        if refs is None:  # validated before the valid rows were kept: as it resumed then
+            refs = [ref for ref, _ in validation.valid]
+        rows = ValidRows(refs, validation)
+        position = state["applied_rows"]
+        while position < len(refs):
+            end = min(position + CHUNK, len(refs))
+            if not self._apply_chunk(import_id, context, rows, position, end):
                 break
             position = end
             time.sleep(0)  # under nameko, let the process answer between chunks
             if progress:
-                progress({"applied_rows": position, "valid_rows": len(valid)})
+                progress({"applied_rows": position, "valid_rows": len(refs)})
         return self.status(import_id)
 
     def _attempt(self, import_id: str) -> tuple[dict, int]:
@@ -280,6 +291,7 @@ class RosterImporter:
                 "validated_rows": validation.total,
                 "valid_rows": len(valid),
                 "refused_validating": refused,
+                "valid_refs": runs_of([ref for ref, _ in valid]),
                 "finished_at": None if valid else datetime.now(UTC),
                 **({} if valid else FILE_DROPPED),
             }
@@ -290,10 +302,13 @@ class RosterImporter:
         metrics.roster_rows.labels("refused_validating").inc(refused)
         return True
 
-    def _apply_chunk(self, import_id: str, context, valid: list, position: int, end: int) -> bool:
-        """Rows `position` to `end` applied in one transaction that also moves the import's
-        progress; False if another process (a second replica resuming it) moved it first."""
-        done = end >= len(valid)
+    def _apply_chunk(
+        self, import_id: str, context, rows: ValidRows, position: int, end: int
+    ) -> bool:
+        """The valid rows `position` to `end` applied in one transaction that also moves the
+        import's progress; False if another process (a second replica resuming it) moved it
+        first."""
+        done = end >= len(rows.refs)
         with self.db.unit_of_work() as uow:
             repository = RosterImportRepository(uow.connection)
             # Claim the chunk first: another process applying the same import finds the
@@ -306,9 +321,10 @@ class RosterImporter:
             }
             if not repository.move(import_id, progressed, applied_rows=position):
                 return False
-            chunk = valid[position:end]
+            chunk, gone = rows.chunk(position, end)
             outcome = registration.apply_people(uow, chunk, context, register_only=False)
             refused = [(ref, found) for ref, each in outcome.refused.items() for found in each]
+            refused += gone
             people = dict(chunk)
             held = [(ref, people[ref], person_id) for ref, person_id in outcome.held.items()]
             conflicts.hold(uow.connection, self.key, import_id, held, context.caller.actor)
@@ -316,6 +332,7 @@ class RosterImporter:
             refused += [(ref, conflicts.held_problem()) for ref, _, _ in held]
             repository.add_errors(error_rows(import_id, refused))
             counts = chunk_counts(outcome)
+            counts["refused_applying"] += len({ref for ref, _ in gone})
             repository.count_applied(import_id, counts)
             uow.commit()
         for outcome_name, number in counts.items():

@@ -43,6 +43,11 @@ def pytest_addoption(parser):
         default="all",
         help="database backends to run database tests on (default: all)",
     )
+    parser.addoption(
+        "--slow-twins",
+        action="store_true",
+        help="also run the PostgreSQL twins of the longest end-to-end tests (make test-slow)",
+    )
 
 
 def selected_backends(config) -> list[str]:
@@ -72,6 +77,10 @@ def pytest_generate_tests(metafunc):
         backends = selected_backends(metafunc.config)
         if metafunc.definition.get_closest_marker("postgresql_only"):
             backends = [b for b in backends if b == "postgresql"]
+        if metafunc.definition.get_closest_marker("slow_twin") and not metafunc.config.getoption(
+            "--slow-twins"
+        ):
+            backends = [b for b in backends if b == "sqlite"] or backends
         metafunc.parametrize("db_backend", backends, scope="session")
 
 

@@ -175,6 +175,7 @@ def pending(url: str) -> int:
         engine.dispose()
 
 
+@pytest.mark.slow_twin  # its PostgreSQL twin: make test-slow
 def test_nothing_is_lost_or_applied_twice_under_faults(stack, node, tmp_path, sample, token_keys):
     stack.start("registry")
     stack.start("dispatch")

@@ -226,3 +226,20 @@ def rpc_outcome(token, service: str, method: str, *args) -> str:
             return (
                 exc.value.split("]")[0].lstrip("[") if exc.value.startswith("[") else exc.exc_type
             )
+
+
+def workbook(sheets: dict[str, list[list]]) -> bytes:
+    """An .xlsx of the given sheets (name -> rows), in order: a roster as a test writes it."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

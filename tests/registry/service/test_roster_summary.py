@@ -4,12 +4,10 @@ silently, a dry run that writes nothing, and identity conflicts held for the cou
 the importing township learns nothing."""
 
 import base64
-import io
 import json
 import uuid
 
 import pytest
-from openpyxl import Workbook
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
@@ -29,7 +27,7 @@ from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.tables import OUTBOX
 from sanbao_common.sample_rosters import generate_roster_rows
 from sanbao_common.township_rosters import as_township_keeps, township_roster
-from testkit import principal
+from testkit import principal, workbook
 
 KAFANG, JIJIE = "532501001", "532501002"  # two townships of the sample county
 OUTCOMES = ("registered", "updated", "confirmed", "refused_validating", "refused_applying",
@@ -60,18 +58,6 @@ def jijie(registry_worker):
     """An operator of 鸡街镇's: another township."""
     scope = principal(["coop_operator"], scope=JIJIE, kind="township_coop", username="wang.jj")
     return registry_worker(scope, "user:wang.jj")
-
-
-def workbook(sheets: dict[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def start(service, content: bytes, filename="花名册.xlsx", **options) -> dict:

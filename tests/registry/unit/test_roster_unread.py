@@ -3,10 +3,7 @@ empty header cell is named by its column letter and must be let go; a sheet of p
 header narrowly misses refuses the whole file instead of being skipped; a header with a note on
 how to fill it is read as the column it names."""
 
-import io
-
 import pytest
-from openpyxl import Workbook
 
 from registry.exceptions import RosterRefused
 from registry.rosters.limits import DEFAULTS, RosterUnreadable
@@ -14,22 +11,11 @@ from registry.rosters.reading import open_roster
 from registry.rosters.sandbox import read_in_child
 from registry.rosters.validation import not_let_go, refuse_unread, unread
 from sanbao_common.sample_data import SampleData
+from testkit import workbook
 
 VILLAGE = "532501001201"
 SAMPLE = SampleData(23)
 PEOPLE = [(SAMPLE.name(), SAMPLE.id_number("532501")) for _ in range(6)]
-
-
-def workbook(sheets: dict[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def people(*extra, count=3) -> list[list]:

@@ -13,10 +13,12 @@ from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.commands import (
     account,
+    agreements,
     bus,
     directory,
     fund,
     labourers,
+    orders,
     rosters,
     seals,
     stack,
@@ -24,7 +26,9 @@ from sanbao_cli.commands import (
 from sanbao_cli.params import COUNTY
 from sanbao_cli.session import Session
 
-COMMAND_MODULES = (account, stack, bus, directory, seals, labourers, rosters, fund)
+COMMAND_MODULES = (
+    account, stack, bus, directory, seals, labourers, rosters, fund, agreements, orders,
+)  # fmt: skip
 
 
 class SanbaoGroup(click.Group):

@@ -61,6 +61,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "labourers.disclose": frozenset({AUDITOR}),
     "people.update": frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT}),
     "candidates.read": EVERYONE,
+    # Cooperation agreements: the county cooperative drafts and amends them (its own people, or
+    # the county's administrators); the seals' signatures over the exact terms are what make
+    # one take effect, whoever relays them; everyone who works with dispatch or the fund reads.
+    "agreements.draft": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
+    "agreements.seal": EVERYONE,
+    "agreements.read": frozenset(
+        {COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR, SIGNATORY, FINANCE, AUDITOR}
+    ),
+    # Employers and an HR company's service stations: the HR companies (their own) and the
+    # county's administrators.
+    "employers.manage": frozenset({COUNTY_ADMIN, HR_OPERATOR}),
+    # Job orders: opened and ended by the HR company under its own agreement; read by all, so
+    # agents and cooperatives can mobilise people for them.
+    "orders.manage": frozenset({COUNTY_ADMIN, HR_OPERATOR}),
+    "orders.read": EVERYONE,
+    # A ranked list of candidates for an order: the HR company (its own orders) and the
+    # cooperatives that organise the move; candidates are shown masked.
+    "orders.match": frozenset({COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR, AUDITOR}),
     "events.replay": frozenset({COUNTY_ADMIN}),
     "fund.prepare": frozenset({COUNTY_ADMIN}),
     # The seal's signature over the terms is what is checked, against the seal a registrar

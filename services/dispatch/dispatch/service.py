@@ -1,16 +1,24 @@
-"""The dispatch service: entrypoints only."""
+"""The dispatch service: entrypoints only, one part per sub-domain (the candidate pool here;
+agreements, orders and matching in `dispatch/<sub-domain>/entrypoints.py`). The class adds the
+dependencies every part uses, the outbox's replay, and the business gauges."""
 
 from __future__ import annotations
 
 from dispatch import __version__, handlers, metrics
+from dispatch.parts import DispatchPart
 from sanbao_common.base import ServiceBase
 from sanbao_common.messaging.consumer import consume
+from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
 from sanbao_common.rpc import rpc
+from sanbao_common.seals import RegistrarKeys
 
 
-class DispatchService(ServiceBase):
+class DispatchService(DispatchPart, ServiceBase):
     name = "dispatch"
     version = __version__
+
+    relay = OutboxRelay()
+    registrar_keys = RegistrarKeys()
 
     @consume("registry", "labourer_registered")
     def handle_labourer_registered(self, uow, events) -> None:
@@ -28,6 +36,11 @@ class DispatchService(ServiceBase):
     def count_candidates(self) -> dict:
         with self.db.reader() as uow:
             return {"candidates": handlers.count_candidates(uow)}
+
+    @rpc(permission="events.replay")
+    def replay_events(self, request: dict) -> dict:
+        """Publish the outbox's events again to one consumer queue (a consumer added later)."""
+        return replay_to_queue(self.relay, request)
 
     def refresh_gauges(self) -> None:
         with self.db.reader() as uow:

@@ -1,11 +1,13 @@
-"""dispatch's own tables. Alembic migrations in services/dispatch/alembic/ create them."""
+"""dispatch's own tables, all of them: the candidate pool and the messaging tables here, each
+sub-domain's in `dispatch/adapters/<sub-domain>_tables.py`, gathered on one metadata. Alembic
+migrations in services/dispatch/alembic/ create them."""
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table
 
-from sanbao_common.messaging.tables import inbox_table
+from dispatch.adapters import agreement_tables, order_tables, vocabulary_tables  # noqa: F401
+from dispatch.adapters.metadata import metadata
+from sanbao_common.messaging.tables import idempotency_table, inbox_table, outbox_table
 from sanbao_common.revocations import token_revocations_table
-
-metadata = MetaData()
 
 candidates = Table(
     "candidates",
@@ -30,6 +32,9 @@ candidates = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# Events dispatch has applied, one row per handler and event (the kit's inbox).
+# Events dispatch has applied, one row per handler and event (the kit's inbox); events it
+# publishes (agreements, job orders), written with the change they announce; commands' replies.
 inbox = inbox_table(metadata)
+outbox = outbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 token_revocations = token_revocations_table(metadata)

@@ -1,0 +1,3 @@
+"""PLACEHOLDER (owner fills in): dispatch's order tables, on the service's one metadata."""
+
+from dispatch.adapters.metadata import metadata  # noqa: F401

@@ -11,15 +11,18 @@ from registry.adapters.token_signer import TokenSigner
 from registry.directory.entrypoints import DirectoryEntrypoints
 from registry.directory.repository import DirectoryRepository
 from registry.directory.village_entrypoints import VillageEntrypoints
+from registry.directory.vocabulary_entrypoints import VocabularyEntrypoints
 from registry.measures.entrypoints import MeasureEntrypoints
 from registry.people import use_cases as people
 from registry.people.entrypoints import PeopleEntrypoints
+from registry.resync import RESYNC_SOURCES
 from registry.rosters.background import RosterImports
 from registry.rosters.entrypoints import RosterEntrypoints
 from registry.settings import configured
 from registry.witness.entrypoints import WitnessEntrypoints
 from sanbao_common.base import ServiceBase
 from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
+from sanbao_common.messaging.resync import Resync
 from sanbao_common.rpc import rpc
 from sanbao_common.seals import RegistrarKeys
 
@@ -27,6 +30,7 @@ from sanbao_common.seals import RegistrarKeys
 class RegistryService(
     DirectoryEntrypoints,
     VillageEntrypoints,
+    VocabularyEntrypoints,
     PeopleEntrypoints,
     MeasureEntrypoints,
     RosterEntrypoints,
@@ -41,11 +45,18 @@ class RegistryService(
     data_key = DataKeyProvider()
     roster_imports = RosterImports()
     registrar_keys = RegistrarKeys()
+    resync = Resync(RESYNC_SOURCES)
 
     @rpc(permission="events.replay")
     def replay_events(self, request: dict) -> dict:
         """Publish the outbox's events again to one consumer queue (a consumer added later)."""
         return replay_to_queue(self.relay, request)
+
+    @rpc(permission="events.replay")
+    def resync_events(self, request: dict) -> dict:
+        """Publish the current state of registry's records to one consumer's queues (a consumer
+        added later, or one that needs fields added since: sanbao_common.messaging.resync)."""
+        return self.resync.to_consumer(request, self.context.caller())
 
     def refresh_gauges(self) -> None:
         stale_before = people.stale_before(configured()["STALE_AFTER_DAYS"])

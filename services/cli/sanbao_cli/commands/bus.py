@@ -1,9 +1,12 @@
 """The county's message bus, with its admin credentials: topology, dead letters and replays of
-published events."""
+published events; and resyncs, the current state of a consumer's records published again."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import click
+from click.core import ParameterSource
 from rich.progress import MofNCompleteColumn, Progress, TextColumn
 
 from sanbao_cli import output
@@ -123,7 +126,8 @@ def dead_letters_replay(session: Session, queue, event_ids, replay_all, as_json)
 
 @click.group()
 def events():
-    """Published events (each publisher keeps them in its outbox for the retention period)."""
+    """Published events: sent again from the publisher's outbox (kept for the retention period),
+    or the current state of its records sent again (resync)."""
 
 
 @events.command("replay")
@@ -144,6 +148,78 @@ def events_replay(session: Session, queue, since, as_json):
     request = {"queue": queue, "since": since}
     replayed = session.stack.call(subscription.source, "replay_events", request)
     output.emit(replayed, as_json, title="replayed")
+
+
+# A resync answers once every record is published (a county's labourers: a minute or so), so
+# unless --timeout (or SANBAO_TIMEOUT) says otherwise it is waited for this long, not 10 s.
+RESYNC_TIMEOUT = 600.0
+
+
+@contextmanager
+def _patient(session: Session):
+    """A client waiting RESYNC_TIMEOUT for each answer, unless the operator chose a timeout."""
+    root = click.get_current_context().find_root()
+    if root.get_parameter_source("timeout") != ParameterSource.DEFAULT:
+        yield session.stack
+        return
+    with session.client(max(session.timeout, RESYNC_TIMEOUT)) as client:
+        yield client
+
+
+@events.command("resync")
+@click.argument("consumer")
+@click.option(
+    "--event",
+    "event_types",
+    multiple=True,
+    help="Only this event type (repeatable), e.g. labourer_updated; default: all it consumes.",
+)
+@JSON_OPTION
+@click.pass_obj
+def events_resync(session: Session, consumer, event_types, as_json):
+    """Publish the current state of the records CONSUMER (a service) follows, to its queues only:
+    each publisher it subscribes to, registry first. For a consumer whose copies are older than
+    the outbox keeps events, or lack fields added since; harmless to run again."""
+    from sanbao_common.messaging.subscriptions import SUBSCRIPTIONS
+    from sanbao_common.messaging.topology import SERVICES
+
+    followed = [s for s in SUBSCRIPTIONS if s.consumer == consumer]
+    if not followed:
+        known = ", ".join(sorted({s.consumer for s in SUBSCRIPTIONS}))
+        raise click.BadParameter(
+            f"no consumer named {consumer}: one of {known}", param_hint="CONSUMER"
+        )
+    unknown = sorted(set(event_types) - {s.event_type for s in followed})
+    if unknown:
+        raise click.BadParameter(
+            f"{consumer} consumes no {', '.join(unknown)}", param_hint="--event"
+        )
+    wanted = [s for s in followed if not event_types or s.event_type in event_types]
+    replies = []
+    with _patient(session) as client:
+        for publisher in [p for p in SERVICES if any(s.source == p for s in wanted)]:
+            request = {"consumer": consumer}
+            if event_types:
+                request["event_types"] = [s.event_type for s in wanted if s.source == publisher]
+            replies.append(client.call(publisher, "resync_events", request))
+    queues = [dict(q, publisher=reply["source"]) for reply in replies for q in reply["queues"]]
+    output.emit(replies, as_json, lambda: _resync_table(consumer, queues))
+
+
+def _resync_table(consumer: str, queues: list[dict]) -> None:
+    shown = {"resynced": "published", "no_source": "no resync source"}
+    output.rows(
+        f"resynced to {consumer}",
+        ["publisher", "queue", "event", "records", "events", "outcome"],
+        [[q["publisher"], q["queue"], q["event_type"], q["records"], q["events"],
+          shown.get(q["status"], q["status"])] for q in queues],
+    )  # fmt: skip
+    if any(q["status"] == "no_source" for q in queues):
+        output.note(
+            "No resync source: such a queue gets those events as they happen, or again from "
+            "the publisher's outbox (sanbao events replay --to QUEUE). A labourer's current "
+            "state travels as labourer_updated, whichever event first announced them."
+        )
 
 
 COMMANDS = (topology, dead_letters, events)

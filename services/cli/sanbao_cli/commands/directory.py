@@ -7,6 +7,7 @@ import click
 
 from sanbao_cli import output
 from sanbao_cli.commands.villages import directory
+from sanbao_cli.commands.vocabulary import vocabulary  # noqa: F401 (directory vocabulary)
 from sanbao_cli.output import JSON_OPTION
 from sanbao_cli.params import KEY_OPTION
 from sanbao_cli.session import Session, call_command

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -21,17 +22,32 @@ class Candidate:
     intention_regions: list = field(default_factory=list)
     status: str = "active"  # or "merged": folded into another record, no longer a candidate
     events_applied: int = 0
+    # What ranking needs (issue 15): registry's intention and training answers, as codes where
+    # registry's vocabulary knows them (events without them: None / []).
+    intention_scope: str | None = None  # farthest the person means to go; "none"; None: untold
+    industry_codes: list = field(default_factory=list)  # GB/T 4754 sections/divisions (E, E47)
+    skill_codes: list = field(default_factory=list)
+    training_intention: list = field(default_factory=list)  # [] = not willing to train
+    expected_wage_fen: int | None = None  # a month
+    earliest_start: date | None = None
+    agent_id: str | None = None
+    # dispatch's own, never from an event: the batch holding this person (part 2). A booked
+    # person is no candidate; a newer state from registry keeps the booking.
+    booked_by: str | None = None
 
 
 def apply_state(current: Candidate | None, incoming: Candidate) -> Candidate:
     """The pool's copy after an event carrying a labourer's whole state at `incoming.version`.
 
-    Payloads are whole states, so only a newer version replaces the copy: an event that arrives
-    late cannot roll the record back. Every applied event is counted either way."""
+    Payloads are whole states, so an older version never replaces the copy: an event that
+    arrives late cannot roll the record back. The same version does: it is the same state, and
+    one resynced later (sanbao_common.messaging.resync) carries the fields added since. Every
+    applied event is counted either way, and a booking (dispatch's own, no event carries it)
+    stays whatever registry sends."""
     if current is None:
         return replace(incoming, events_applied=1)
-    newest = incoming if incoming.version > current.version else current
-    return replace(newest, events_applied=current.events_applied + 1)
+    newest = incoming if incoming.version >= current.version else current
+    return replace(newest, events_applied=current.events_applied + 1, booked_by=current.booked_by)
 
 
 def merged_tombstone(kept: dict, merged_id: str, merged_version: int) -> Candidate:

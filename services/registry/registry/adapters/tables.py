@@ -320,6 +320,33 @@ villages = Table(
     Column("changed_by", String(200), nullable=False),
 )
 
+# The county's vocabularies (registry.directory.vocabulary): industries (GB/T 4754 sections and
+# the county's divisions) and skills, each term with the other words people write for it, and
+# each vocabulary's version (raised by every import that changes it; `vocabulary_changed` carries
+# it). A retired term stays, its code never used for anything else.
+vocabularies = Table(
+    "vocabularies",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # industry | skill
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+)
+
+vocabulary_terms = Table(
+    "vocabulary_terms",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("parent", String(1)),  # an industry division's section letter
+    Column("aliases", JSON, nullable=False),
+    Column("retired", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+)
+
 # Staff. Their phone and email and their TOTP secrets (enabled and pending) are sealed with the
 # county's data key like people's identifiers (the directory's repository seals and unseals):
 # a copy of the database without the key holds none of them. Shown masked (registry.schemas).

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from nameko import config
 
+from registry.directory.vocabulary_use_cases import load_lexicon
 from registry.parts import RegistryPart
 from registry.people import registration
 from registry.people import use_cases as people
@@ -84,9 +85,9 @@ class PeopleEntrypoints(RegistryPart):
             raise InvalidInput({p.column: [p.reason_en] for p in problems})
         return person
 
-    def _labourer_reply(self, uow, record: Person) -> dict:
+    def _labourer_reply(self, uow, record: Person, lexicon=None) -> dict:
         household = people.household_of(uow, record)
-        reply = labourer_state(record, household)
+        reply = labourer_state(record, household, lexicon or load_lexicon(uow.connection))
         stale_before = people.stale_before(configured()["STALE_AFTER_DAYS"])
         reply.update(
             skills=record.skills,
@@ -307,8 +308,11 @@ class PeopleEntrypoints(RegistryPart):
         criteria = criteria_from(filters or {}, self.access, configured()["STALE_AFTER_DAYS"])
         with self.db.reader() as uow:
             rows = people.search(uow, criteria, after=after, limit=limit)
+            lexicon = load_lexicon(uow.connection)
             return {
-                "labourers": [self._reveal(self._labourer_reply(uow, row)) for row in rows],
+                "labourers": [
+                    self._reveal(self._labourer_reply(uow, row, lexicon)) for row in rows
+                ],
                 "next": rows[-1].person_id if len(rows) == limit else None,
             }
 

@@ -1,14 +1,19 @@
 """The events registry publishes about people: a person's whole state (masked) in batches of
-`labourer_registered` / `labourer_updated`, `labourer_merged`, and a household's poverty flag."""
+`labourer_registered` / `labourer_updated`, `labourer_merged`, and a household's poverty flag.
+
+A state names the codes of the person's skills and intended industries in the county's
+vocabularies (`skill_codes`, `industry_codes`: registry.directory.vocabulary.Lexicon, loaded once
+for a batch of events), beside the words as written."""
 
 from __future__ import annotations
 
+from registry.directory.vocabulary import Lexicon
 from registry.events import registry_event
 from registry.people.domain import Household, Person, is_poor, willing_to_go
 from sanbao_common.context import Caller
 
 
-def labourer_state(person: Person, household: Household | None) -> dict:
+def labourer_state(person: Person, household: Household | None, lexicon: Lexicon) -> dict:
     """A labourer as events carry them: the whole state consumers need, nothing unmasked."""
     return {
         "person_id": person.person_id,
@@ -25,9 +30,11 @@ def labourer_state(person: Person, household: Household | None) -> dict:
         "status": person.status,
         "employment_status": person.employment_status,
         "skills": [skill["name"] for skill in person.skills],
+        "skill_codes": lexicon.skill_codes(person.skills),
         "intention_scope": person.intention_scope,
         "intention_regions": person.intention_regions,
         "intention_industries": person.intention_industries,
+        "industry_codes": lexicon.industry_codes(person.intention_industries),
         "expected_wage_fen": person.expected_wage_fen,
         "earliest_start": person.earliest_start.isoformat() if person.earliest_start else None,
         "training_intention": person.training_intention,
@@ -54,13 +61,18 @@ def poverty_status_changed(caller: Caller, household: Household, members: list[s
 
 
 def labourer_merged(
-    caller: Caller, kept: Person, household: Household | None, merged: Person, reason: str
+    caller: Caller,
+    kept: Person,
+    household: Household | None,
+    merged: Person,
+    reason: str,
+    lexicon: Lexicon,
 ) -> dict:
     return registry_event(
         "labourer_merged",
         caller,
         {
-            "kept": labourer_state(kept, household),
+            "kept": labourer_state(kept, household, lexicon),
             "merged_person_id": merged.person_id,
             "merged_version": merged.version,
             "reason": reason,

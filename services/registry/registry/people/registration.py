@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from registry.directory.vocabulary_use_cases import load_lexicon
 from registry.events import registry_event
 from registry.exceptions import ConcurrentRegistration, LabourerAlreadyRegistered
 from registry.people import domain as people
@@ -503,9 +504,10 @@ def _events(repository: PeopleRepository, batch: _Batch) -> list[dict]:
     touched = batch.new_people + [record for record, _ in batch.changed_people]
     missing = {r.household_id for r in touched if r.household_id} - set(known)
     known.update(repository.households_by_id(sorted(missing)))
+    lexicon = load_lexicon(repository.connection)  # once for the batch
 
     def state(record: Person) -> dict:
-        return labourer_state(record, known.get(record.household_id))
+        return labourer_state(record, known.get(record.household_id), lexicon)
 
     events = _people_events("labourer_registered", caller, [state(r) for r in batch.new_people])
     events += _people_events(

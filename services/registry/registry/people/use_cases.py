@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from registry.directory.vocabulary_use_cases import load_lexicon
 from registry.exceptions import LabourerMerged, LabourerNotFound, MergeRefused
 from registry.people.domain import Household, Person
 from registry.people.events import labourer_merged
@@ -156,5 +157,6 @@ def merge_labourers(
             },
         ]
     )  # fmt: skip
-    write_events(uow, [labourer_merged(caller, kept, household_of(uow, kept), merged, reason)])
+    household, lexicon = household_of(uow, kept), load_lexicon(uow.connection)
+    write_events(uow, [labourer_merged(caller, kept, household, merged, reason, lexicon)])
     return kept

@@ -1,5 +1,6 @@
 """A joint account and the people around it, for the fund's tests: two organisations with their
-seals, their signatories' keys certified by those seals, and callers of every role."""
+seals, the cooperation agreements those seals sign (dispatch's `agreement_sealed`, applied by the
+fund's handler), their signatories' keys certified by those seals, and callers of every role."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from types import SimpleNamespace
 
 from nameko.testing.services import worker_factory
 
+from dispatch_contract.agreements import PURPOSE, TERMS_FIELDS
+from fund.agreements import REFUSED, WAITING, apply_agreements, retry_held
 from fund.events import apply_seals, apply_signing_keys
 from fund.service import FundService
 from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_contract.signing import TERMS_FIELDS as TERMS
 from sanbao_common.context import Caller
 from sanbao_common.crypto import (
     fingerprint,
@@ -23,10 +25,12 @@ from sanbao_common.crypto import (
     statement_bytes,
 )
 from sanbao_common.db import DatabaseHandle
+from sanbao_common.money import parse_yuan
 from testkit import Registrar, fake_access, principal
 
 COUNTY = "532501"
 COUNTY_ORG, HR_ORG = "org-county-coop", "org-hr-company"
+AGREEMENT_REF = "个旧人社劳务〔2026〕1号"
 # One registrar for every Fund on a database (property tests open many on one).
 REGISTRAR = Registrar(COUNTY)
 
@@ -59,6 +63,7 @@ class Fund:
         self.hr = Party(HR_ORG, "hr_company")
         # The finance bureau's seal registrar, whose key the county pinned.
         self.registrar = REGISTRAR
+        self.agreements: dict[str, dict] = {}  # agreement id -> the latest terms sealed
 
     def as_(self, roles, party: Party | None = None, user: str = "someone"):
         party = party or self.county
@@ -121,9 +126,11 @@ class Fund:
         )
 
     def relay(self, *events) -> None:
-        """Seal events reaching the fund, as its consumers apply them."""
+        """Seal events reaching the fund, as its consumers apply them (agreements waiting for a
+        seal are tried again after each)."""
         with self.db.unit_of_work() as uow:
             apply_seals(uow, list(events), COUNTY, self.registrar.keys)
+            retry_held(uow, COUNTY, self.registrar.keys)
             uow.commit()
 
     def confirm_seals(self) -> None:
@@ -135,33 +142,111 @@ class Fund:
         party.seal = new_signing_key()
         self.relay(self.seal_event(party, replaces=old))
 
-    def open_account(self, principal_yuan: str = "100000.00") -> str:
-        self.confirm_seals()
-        admin = self.as_(["county_admin"], user="admin")
-        prepared = admin.prepare_joint_account(
-            {
-                "agreement_ref": "个旧人社劳务〔2026〕1号",
-                "county_org_id": COUNTY_ORG,
-                "hr_org_id": HR_ORG,
-                "principal": principal_yuan,
-                "term_start": "2026-01-01",
-                "term_end": "2028-12-31",
-                "county_seal": self.county.seal_fingerprint,
-                "hr_seal": self.hr.seal_fingerprint,
+    # -- cooperation agreements, as dispatch's agreement_sealed brings them ----------------------
+
+    def terms(self, principal_yuan: str = "100000.00", **changes) -> dict:
+        """Version 1 of a new agreement between the two parties, naming their current seals."""
+        terms = {
+            "purpose": PURPOSE,
+            "agreement_id": str(uuid.uuid4()),
+            "version": 1,
+            "reference": AGREEMENT_REF,
+            "county": COUNTY,
+            "county_cooperative": COUNTY_ORG,
+            "hr_company": HR_ORG,
+            "principal_fen": parse_yuan(principal_yuan),
+            "term_start": "2026-01-01",
+            "term_end": "2028-12-31",
+            "bank_name": "中国工商银行个旧支行",
+            "bank_account": "2505030109024567891",
+            "effective_from": "2026-01-01",
+            "revenue": {
+                "per_placement_fen": 30_000,
+                "qualifying_days": 90,
+                "per_month_fen": 5_000,
+                "max_months": 12,
+                "shares_bp": {"county": 2000, "township": 3000, "village": 5000},
             },
-            key(),
+            "subsidies": {
+                kind: {
+                    "cooperatives_bp": 6000,
+                    "hr_company_bp": 4000,
+                    "cooperative_shares_bp": {"county": 3000, "township": 3000, "village": 4000},
+                }
+                for kind in ("policy", "employer")
+            },
+            "county_cooperative_seal": self.county.seal_fingerprint,
+            "hr_company_seal": self.hr.seal_fingerprint,
+        }
+        assert tuple(terms) == TERMS_FIELDS
+        return dict(terms, **changes)
+
+    def amendment(self, terms: dict, **changes) -> dict:
+        """The next version of an agreement: new revenue rules from a later date, naming the
+        parties' current seals (how re-sealing after a seal change is done)."""
+        return dict(
+            terms,
+            version=terms["version"] + 1,
+            effective_from=f"2027-0{terms['version']}-01",
+            revenue=dict(terms["revenue"], per_month_fen=terms["revenue"]["per_month_fen"] + 100),
+            county_cooperative_seal=self.county.seal_fingerprint,
+            hr_company_seal=self.hr.seal_fingerprint,
+            **changes,
         )
-        account_id = prepared["account_id"]
-        for party in (self.county, self.hr):
-            terms = {k: prepared[k] for k in TERMS}
-            self.as_(["county_admin"], party).seal_joint_account(
-                account_id,
-                party.org_id,
-                public_key_text(party.seal),
-                sign(party.seal, statement_bytes(terms)),
-                key(),
-            )
-        return account_id
+
+    def sealed_event(self, terms: dict, signatures: dict | None = None, **unsigned):
+        """dispatch's `agreement_sealed` for `terms`, signed by both parties' current seals (or
+        carrying `signatures`), with any unsigned payload fields overridden by `unsigned`."""
+        if signatures is None:
+            signatures = {
+                party.org_id: sign(party.seal, statement_bytes(terms))
+                for party in (self.county, self.hr)
+            }
+        payload = {
+            "agreement_id": terms["agreement_id"],
+            "version": terms["version"],
+            "status": "sealed",
+            "terms": terms,
+            "seal_signatures": signatures,
+            "sealed_at": datetime.now(UTC).isoformat(),
+        }
+        return SimpleNamespace(
+            type="agreement_sealed",
+            event_id=uuid.uuid4(),
+            actor="user:hr.admin",
+            correlation_id="corr",
+            payload=dict(payload, **unsigned),
+        )
+
+    def deliver(self, *events) -> list:
+        """Sealed agreements reaching the fund, as its consumer applies them: their outcomes."""
+        with self.db.unit_of_work() as uow:
+            outcomes = apply_agreements(uow, list(events), COUNTY, self.registrar.keys)
+            uow.commit()
+        return outcomes
+
+    def seal_agreement(self, terms: dict, signatures: dict | None = None, **unsigned):
+        """Deliver the sealed agreement; the reason it waits or is refused is raised."""
+        (outcome,) = self.deliver(self.sealed_event(terms, signatures, **unsigned))
+        if outcome.result in (WAITING, REFUSED):
+            raise outcome.error
+        return outcome
+
+    def open_account(self, principal_yuan: str = "100000.00") -> str:
+        """Both seals confirmed, and an agreement they sealed: its joint account (its id)."""
+        self.confirm_seals()
+        terms = self.terms(principal_yuan)
+        self.seal_agreement(terms)
+        self.agreements[terms["agreement_id"]] = terms
+        return terms["agreement_id"]
+
+    def reseal(self, account_id: str):
+        """An amendment of the account's agreement naming the parties' current seals, sealed by
+        both: after a seal change, outflows resume."""
+        terms = self.amendment(self.agreements[account_id])
+        outcome = self.seal_agreement(terms)
+        self.agreements[account_id] = terms
+        return outcome
 
     def certify(self, party: Party, user: str, limit_fen: int | None = None, revoke=False) -> str:
         """The party's seal certifies a new personal key for `user` (as registry relays it)."""

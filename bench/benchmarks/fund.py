@@ -30,8 +30,8 @@ from sqlalchemy import insert
 
 from benchmarks.common import scratch_vhost
 from benchmarks.stack import scratch_databases
+from dispatch_contract.agreements import PURPOSE
 from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_contract.signing import TERMS_FIELDS as TERMS
 from sanbao_common.access import KnownCallerAccess, Principal, issue_token
 from sanbao_common.config import config_schema
 from sanbao_common.context import Caller
@@ -67,6 +67,35 @@ def _who(user: str, org: str, roles) -> Principal:
         "2999-01-01T00:00:00+00:00",
         "bench",
     )
+
+
+def _agreement_terms(seals: dict) -> dict:
+    """Version 1 of a cooperation agreement between the two parties (dispatch's terms)."""
+    return {
+        "purpose": PURPOSE,
+        "agreement_id": str(uuid.uuid4()),
+        "version": 1,
+        "reference": "bench",
+        "county": COUNTY,
+        "county_cooperative": COUNTY_ORG,
+        "hr_company": HR_ORG,
+        "principal_fen": 10_000_000_000,
+        "term_start": "2026-01-01",
+        "term_end": "2030-01-01",
+        "bank_name": "bench bank",
+        "bank_account": "2505030109024567891",
+        "effective_from": "2026-01-01",
+        "revenue": {
+            "per_placement_fen": 30_000,
+            "qualifying_days": 90,
+            "per_month_fen": 0,
+            "max_months": 0,
+            "shares_bp": {"county": 2000, "township": 3000, "village": 5000},
+        },
+        "subsidies": {},
+        "county_cooperative_seal": fingerprint(seals[COUNTY_ORG]),
+        "hr_company_seal": fingerprint(seals[HR_ORG]),
+    }
 
 
 class Desk:
@@ -136,30 +165,29 @@ class Desk:
         )
 
     def open_account(self) -> str:
+        """Both seals confirmed, then a cooperation agreement they sealed, as dispatch's
+        `agreement_sealed` reaches the fund's consumer: its joint account."""
+        from fund.agreements import apply_agreements
+
         self.confirm_seals()
-        admin = self.as_("admin", COUNTY_ORG, ["county_admin"])
-        view = admin.prepare_joint_account(
-            {
-                "agreement_ref": "bench",
-                "county_org_id": COUNTY_ORG,
-                "hr_org_id": HR_ORG,
-                "principal": "100000000.00",
-                "term_start": "2026-01-01",
-                "term_end": "2030-01-01",
-                "county_seal": fingerprint(self.seals[COUNTY_ORG]),
-                "hr_seal": fingerprint(self.seals[HR_ORG]),
+        terms = _agreement_terms(self.seals)
+        sealed = SimpleNamespace(
+            type="agreement_sealed",
+            event_id=uuid.uuid4(),
+            actor="user:bench",
+            correlation_id="bench",
+            payload={
+                "terms": terms,
+                "seal_signatures": {
+                    org: sign(seal, statement_bytes(terms)) for org, seal in self.seals.items()
+                },
             },
-            uuid.uuid4().hex,
         )
-        terms = {k: view[k] for k in TERMS}
-        for org, seal in self.seals.items():
-            admin.seal_joint_account(
-                view["account_id"],
-                org,
-                public_key_text(seal),
-                sign(seal, statement_bytes(terms)),
-                uuid.uuid4().hex,
-            )
+        with self.db.unit_of_work() as uow:
+            (outcome,) = apply_agreements(uow, [sealed], COUNTY, self.registrar_keys)
+            uow.commit()
+        assert outcome.result == "opened", outcome.reason
+        account_id = outcome.account_id
         for org, user in ((COUNTY_ORG, "chen"), (HR_ORG, "zhou")):
             personal = new_signing_key()
             certificate = {
@@ -190,11 +218,11 @@ class Desk:
             self.signers[org] = (user, personal)
         finance = self.as_("fin", COUNTY_ORG, ["finance"])
         finance.record_inflow(
-            view["account_id"],
+            account_id,
             {"kind": "principal_deposit", "amount": "100000000.00", "bank_ref": "deposit"},
             uuid.uuid4().hex,
         )
-        return view["account_id"]
+        return account_id
 
     def pay_advance(self, account_id: str, reference: str) -> None:
         finance = self.as_("fin", COUNTY_ORG, ["finance"])

@@ -1,6 +1,7 @@
-"""`sanbao registrar`, `sanbao seal` and `sanbao fund reseal` without a stack: the registrar's key,
-and the exact statements the commands sign and send (to a stand-in for the stack), checked with
-the same rule the services apply (sanbao_common.seals)."""
+"""`sanbao registrar` and `sanbao seal` without a stack: the registrar's key, and the exact
+statements the commands sign and send (to a stand-in for the stack), checked with the same rule
+the services apply (sanbao_common.seals); and `sanbao fund`, which no longer prepares, seals or
+re-seals accounts (agreements do: `sanbao agreement`), showing an account's agreement and bank."""
 
 import os
 import subprocess
@@ -14,7 +15,6 @@ from sanbao_cli.params import pasteable
 from sanbao_common.crypto import (
     fingerprint,
     load_private_key,
-    load_public_key,
     new_signing_key,
     public_key_text,
     save_private_key,
@@ -247,16 +247,17 @@ def test_seal_pending_is_the_registrars_queue(run):
 def account_view(**changes) -> dict:
     view = {
         "account_id": "acc-1",
+        "agreement_id": "acc-1",
+        "agreement_version": 2,
         "agreement_ref": "个旧人社劳务〔2026〕7号",
         "status": "open",
         "county_cooperative": "org-county",
         "hr_company": ORG,
         "term_start": "2026-01-01",
         "term_end": "2028-12-31",
-        "seals_waiting_for": [],
+        "bank_name": "中国工商银行个旧支行",
+        "bank_account": "2505030109024567891",
         "frozen_for": [ORG],
-        "reseal_terms": {"agreement_ref": "个旧人社劳务〔2026〕7号（第1次变更）", "hr_seal": "x"},
-        "reseal_signed_by": [],
         "principal_fen": 100,
         "available_fen": {"cash_principal": 0, "cash_income": 0},
         "balances_fen": {},
@@ -265,37 +266,21 @@ def account_view(**changes) -> dict:
     return view | changes
 
 
-def test_fund_reseal_signs_the_amended_terms_with_the_seal(run, tmp_path):
-    seal_key = new_signing_key()
-    seal_file = tmp_path / "hr-seal.pem"
-    save_private_key(seal_key, seal_file, PASSPHRASE)
-    view = account_view()
-    stack = FakeStack(
-        {
-            ("fund", "get_joint_account"): view,
-            ("fund", "reseal_joint_account"): account_view(reseal_signed_by=[ORG]),
-        }
-    )
-    result = run(stack, "fund", "reseal", "acc-1", "--org", ORG, "--seal", str(seal_file))
+def test_fund_show_names_the_agreement_its_version_the_bank_and_who_froze_it(run):
+    stack = FakeStack({("fund", "get_joint_account"): account_view()})
+    result = run(stack, "fund", "show", "acc-1")
     assert result.exit_code == 0, result.output
-    account_id, org_id, signature = stack.sent("reseal_joint_account")
-    assert (account_id, org_id) == ("acc-1", ORG)
-    public = load_public_key(public_key_text(seal_key))
-    assert signature_valid(public, statement_bytes(view["reseal_terms"]), signature)
+    assert value(result.stdout, "agreement") == "acc-1, version 2"
+    assert value(result.stdout, "bank") == "中国工商银行个旧支行 2505030109024567891"
     # Organisations are named, not shown by their ids.
-    assert value(result.stdout, "re-sealed by") == "红河人力资源有限公司"
     assert value(result.stdout, "frozen for (seal changed)") == "红河人力资源有限公司"
-    nothing = FakeStack({("fund", "get_joint_account"): account_view(frozen_for=[],
-                                                                   reseal_terms=None)})  # fmt: skip
-    refused = run(nothing, "fund", "reseal", "acc-1", "--org", ORG, "--seal", str(seal_file))
-    assert refused.exit_code == 1 and "NOTHING_TO_RESEAL" in refused.stderr
 
 
-def test_fund_prepare_leaves_the_seals_to_the_fund_unless_given(run):
-    stack = FakeStack({("fund", "prepare_joint_account"): account_view(status="prepared")})
-    args = ("fund", "prepare", "--agreement", "a-1", "--county-org", "org-county",
-            "--hr-org", ORG, "--principal", "100.00", "--start", "2026-01-01",
-            "--end", "2027-01-01")  # fmt: skip
-    assert run(stack, *args).exit_code == 0
-    (terms,) = stack.sent("prepare_joint_account")
-    assert "county_seal" not in terms and "hr_seal" not in terms
+@pytest.mark.parametrize("retired", ["prepare", "seal", "reseal"])
+def test_the_fund_no_longer_prepares_seals_or_reseals_accounts(run, tmp_path, retired):
+    seal_file = tmp_path / "seal.pem"
+    save_private_key(new_signing_key(), seal_file, PASSPHRASE)
+    stack = FakeStack({})
+    result = run(stack, "fund", retired, "acc-1", "--org", ORG, "--seal", str(seal_file))
+    assert result.exit_code == 2 and "No such command" in result.output
+    assert stack.calls == []

@@ -1,9 +1,10 @@
 """The fund end to end, as the two organisations' people work it through `sanbao` on a running
 stack: seals submitted by their own organisations and confirmed by the finance bureau's seal
-registrar (a key the county pinned), signatories, the joint account opened by both seals,
-principal in, an advance proposed and approved by one signatory of each organisation, the books
-verified against the checkpoints registry keeps, a statement exported. And the attacker's path:
-no one person makes a seal count."""
+registrar (a key the county pinned), signatories, a cooperation agreement drafted by the county
+and sealed by both organisations' seals, the joint account the fund opens from it, principal
+in, an advance proposed and approved by one signatory of each organisation, the books verified
+against the checkpoints registry keeps, a statement exported. And the attacker's path: no one
+person makes a seal count."""
 
 import csv
 import time
@@ -22,7 +23,8 @@ def value(text: str, label: str) -> str:
 
 
 def retried(attempt, within=30):
-    """The fund learns of seals and signatories from registry's events: retry until it has."""
+    """dispatch and the fund learn of seals, signatories and agreements from events: retry until
+    they have."""
     deadline = time.monotonic() + within
     while True:
         result = attempt()
@@ -108,19 +110,38 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
         home, password, _ = homes[username]
         ok("login", username, "--password-stdin", stdin=password, home=home)
 
-    # The terms name the parties' confirmed seals; the fund fills them in.
-    prepare = ("fund", "prepare", "--agreement", "个旧人社劳务〔2026〕7号", "--county-org",
-               county_org, "--hr-org", hr_org, "--principal", "200000.00", "--start",
-               "2026-01-01", "--end", "2028-12-31")  # fmt: skip
-    prepared = retried(lambda: stack.cli(*prepare))
-    assert prepared.returncode == 0, prepared.stderr
-    account = value(prepared.stdout, "account_id")
-    sealed = ok("fund", "seal", account, "--org", county_org, "--seal",
-                str(tmp_path / "county-seal.pem"))  # fmt: skip
-    assert value(sealed, "county_cooperative_seal") == seals["county"]
-    assert value(sealed, "hr_company_seal") == seals["hr"]
-    opened = ok("fund", "seal", account, "--org", hr_org, "--seal", str(tmp_path / "hr-seal.pem"))
-    assert value(opened, "status") == "open"
+    # The county drafts the agreement; the terms name the parties' confirmed seals (dispatch
+    # fills them in from registry's events). Each organisation seals it with its own seal.
+    draft = ("agreement", "draft", "--reference", "个旧人社劳务〔2026〕7号", "--county-org",
+             county_org, "--hr-org", hr_org, "--principal", "200000.00", "--start", "2026-01-01",
+             "--end", "2028-12-31", "--bank-name", "中国工商银行个旧支行", "--bank-account",
+             "2505030109024567891", "--per-placement", "300.00", "--qualifying-days", "90",
+             "--per-month", "50.00", "--max-months", "12", "--revenue-shares", "20/30/50",
+             "--policy-split", "60/40", "--policy-shares", "30/30/40", "--employer-split",
+             "60/40", "--employer-shares", "30/30/40")  # fmt: skip
+    drafted = retried(lambda: stack.cli(*draft))
+    assert drafted.returncode == 0, drafted.stderr
+    account = value(drafted.stdout, "agreement_id")
+    # One organisation cannot seal for the other: the county's seal does not sign as the HR
+    # company's (the terms name another seal).
+    squatting = stack.cli("agreement", "seal", account, "--version", "1", "--org", hr_org,
+                          "--seal", str(tmp_path / "county-seal.pem"))  # fmt: skip
+    assert squatting.returncode == 1 and "SEAL_NOT_NAMED" in squatting.stderr
+    ok("agreement", "seal", account, "--version", "1", "--org", county_org, "--seal",
+       str(tmp_path / "county-seal.pem"))  # fmt: skip
+    ok("agreement", "seal", account, "--version", "1", "--org", hr_org, "--seal",
+       str(tmp_path / "hr-seal.pem"), home=homes["zhou.sign"][0])  # fmt: skip
+    # The fund opens the joint account from dispatch's agreement_sealed (account id: the
+    # agreement's), checking both seal signatures itself.
+    opened = retried(lambda: stack.cli("fund", "show", account))
+    assert opened.returncode == 0, opened.stderr
+    assert value(opened.stdout, "status") == "open"
+    assert value(opened.stdout, "county_cooperative_seal") == seals["county"]
+    assert value(opened.stdout, "hr_company_seal") == seals["hr"]
+    assert value(opened.stdout, "bank") == "中国工商银行个旧支行 2505030109024567891"
+    # The fund no longer prepares or seals accounts itself.
+    retired = stack.cli("fund", "prepare", "--agreement", "x")
+    assert retired.returncode == 2
 
     ok("fund", "inflow", account, "--kind", "principal_deposit", "--amount", "200000.00",
        "--bank-ref", "ICBC-20260105-001", home=homes["li.fin"][0])  # fmt: skip

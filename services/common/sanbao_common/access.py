@@ -80,10 +80,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # cooperatives that organise the move; candidates are shown masked.
     "orders.match": frozenset({COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR, AUDITOR}),
     "events.replay": frozenset({COUNTY_ADMIN}),
-    "fund.prepare": frozenset({COUNTY_ADMIN}),
-    # The seal's signature over the terms is what is checked, against the seal a registrar
-    # confirmed for the organisation: whoever relays it, only that seal's holder can make it.
-    "fund.seal": EVERYONE,
     "fund.record": frozenset({FINANCE}),
     "fund.propose": frozenset({FINANCE, COUNTY_ADMIN, HR_OPERATOR}),
     "fund.sign": frozenset({SIGNATORY}),

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from fund.adapters.repository import Books
 from fund.domain import accounts as a
+from fund.domain.agreements import unsigned_changes
 from fund.domain.audit import AuditRecord, chain_hash, first_break, journal_break
 from fund.domain.ledger import CASH_ACCOUNTS, CHART
 from fund.domain.posting_rules import follows_a_rule, outflow_entry
@@ -151,10 +152,17 @@ def _balance_problems(books: Books, account: a.JointAccount) -> list[str]:
 def _seal_problems(
     books: Books, account: a.JointAccount, county: str, registrar_keys: dict
 ) -> list[str]:
-    """The account's terms as its seals signed them, under today's opening rule; an account
-    opened before seals needed a registrar's confirmation is named so the county can redo it."""
+    """The account's terms as its seals signed them, under today's opening rule, and the account
+    being what they say; an account opened before seals needed a registrar's confirmation is
+    named so the county can redo it."""
     if account.status == a.PREPARED:
         return []
+    changed = unsigned_changes(account)
+    if changed:
+        return [
+            f"account {account.account_id}: its record is not what its sealed terms say "
+            f"({', '.join(changed)})"
+        ]
     named = {org: books.seal(account.seal_of(org)) for org in account.parties}
     if any(seal is None for seal in named.values()):
         return [

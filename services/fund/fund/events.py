@@ -11,10 +11,10 @@ from fund.adapters.repository import Books
 from fund.audit_trail import audit
 from fund.queries import find_account, now
 from fund.schemas import new_event, proposal_payload
-from sanbao_common import seals
 from sanbao_common.context import Caller
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
+from sanbao_common.seal_book import apply_seal_event
 
 log = logging.getLogger(__name__)
 
@@ -27,23 +27,15 @@ def _acting_on(event, county: str) -> Caller:
 
 def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> None:
     """Seals confirmed or revoked in the directory, each verified here against the pinned
-    registrar keys rather than taken on registry's word. A seal's state only moves forward
-    (confirmed, then revoked), whatever order the events arrive in or however often one is
-    replayed; a confirmation that does not verify, or that would displace the organisation's
-    effective seal without naming it in `replaces`, changes nothing. A seal no longer in effect
-    freezes the accounts whose terms name it."""
+    registrar keys rather than taken on registry's word, by the kit's one rule for keeping seals
+    (`sanbao_common.seal_book.apply_seal_event`: a seal's state only moves forward, a
+    confirmation that does not verify or would displace the effective seal without naming it
+    changes nothing). A seal no longer in effect freezes the accounts whose terms name it."""
     books = Books(uow.connection)
     books.lock()
     for event in events:
-        payload = event.payload
-        caller = _acting_on(event, county)
-        try:
-            if event.type == "seal_confirmed":
-                applied = _apply_confirmation(books, payload, county, registrar_keys)
-            else:
-                applied = _apply_revocation(books, payload, county, registrar_keys)
-        except (seals.SealNotEffective, seals.RegistrarSignatureRejected, KeyError) as exc:
-            applied = str(exc)
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        applied = apply_seal_event(books, event.type, payload, county, registrar_keys)
         if applied is not True:
             log.warning(
                 "%s of seal %s ignored: %s", event.type, payload.get("fingerprint"), applied
@@ -51,54 +43,7 @@ def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> N
             continue
         detail = {k: payload.get(k) for k in ("org_id", "fingerprint", "confirmation")}
         detail["revocation"] = payload.get("revocation")
-        audit(books, caller, event.type, None, detail)
-
-
-def _apply_confirmation(books: Books, payload: dict, county: str, registrar_keys: dict):
-    record = seals.SealRecord(
-        payload["org_id"],
-        payload["org_kind"],
-        payload["fingerprint"],
-        payload["public_key"],
-        payload["confirmation"],
-        payload["confirmation_signature"],
-    )
-    seals.check_confirmation(record, county, registrar_keys)
-    known = books.seal(record.fingerprint)
-    if known is not None and known.revoked:
-        return "the seal was revoked or replaced: a confirmation cannot bring it back"
-    if known is not None:
-        return "already in effect"
-    current = books.effective_seal(record.org_id)
-    replaces = record.confirmation["replaces"]
-    if current is not None and current.fingerprint != replaces:
-        return f"it does not replace the effective seal {current.fingerprint}"
-    if replaces:
-        books.revoke_seal(
-            replaces,
-            record.org_id,
-            {"replaced_by": record.fingerprint, "confirmation": record.confirmation},
-            record.confirmation_signature,
-        )
-    books.confirm_seal(record)
-    return True
-
-
-def _apply_revocation(books: Books, payload: dict, county: str, registrar_keys: dict):
-    revocation = payload["revocation"]
-    seals.check_revocation(revocation, payload["revocation_signature"], county, registrar_keys)
-    known = books.seal(revocation["fingerprint"])
-    if known is not None and known.org_id != revocation["organisation_id"]:
-        return "the revocation names another organisation than the seal's"
-    if known is not None and known.revoked:
-        return "already revoked"
-    books.revoke_seal(
-        revocation["fingerprint"],
-        revocation["organisation_id"],
-        revocation,
-        payload["revocation_signature"],
-    )
-    return True
+        audit(books, _acting_on(event, county), event.type, None, detail)
 
 
 def apply_signing_keys(uow: UnitOfWork, events) -> None:

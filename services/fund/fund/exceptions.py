@@ -18,16 +18,26 @@ class AccountNotOpen(DomainError):
 class AccountFrozen(DomainError):
     code = "JOINT_ACCOUNT_FROZEN"
     message_en = (
-        "a party's seal changed since the terms were sealed: no outflow until both parties "
-        "re-seal the terms (sanbao fund reseal)"
+        "a party's seal changed since the agreement's terms were sealed: no outflow until both "
+        "parties' current seals seal an amendment of the agreement (sanbao agreement amend, "
+        "sanbao agreement seal)"
     )
-    message_zh = "一方印鉴已变更：双方重新用印确认条款前，暂停一切支出"
+    message_zh = "一方印鉴已变更：双方以现行印鉴签署协议变更前，暂停一切支出"
 
 
 class TermsRejected(DomainError):
     code = "TERMS_REJECTED"
     message_en = "the joint account's terms are not acceptable"
     message_zh = "共管账户条款不合规"
+
+
+class AgreementRefused(DomainError):
+    """A sealed agreement the fund opens no account from and records nothing of (not an RPC
+    error: `fund.agreements` logs it and keeps it in the audit chain)."""
+
+    code = "AGREEMENT_REFUSED"
+    message_en = "the sealed agreement is not one the fund can act on"
+    message_zh = "该已签署协议不能据以开立或变更共管账户"
 
 
 class SealSignatureRejected(DomainError):

@@ -27,8 +27,14 @@ next_expiry_seconds = Gauge(
 )
 frozen = Gauge(
     "sanbao_fund_account_frozen",
-    "1 while a party's seal changed since the terms were sealed: no outflow until both re-seal",
+    "1 while a party's seal changed since the terms were sealed: no outflow until both parties' "
+    "current seals seal an amendment of the agreement",
     _ACCOUNT,
+)
+agreements_waiting = Gauge(
+    "sanbao_fund_agreements_waiting_for_seals",
+    "Sealed agreements naming a seal the fund has not heard of yet (tried again at each seal "
+    "event); one that stays means registry's seal events do not reach the fund",
 )
 records_since_checkpoint = Gauge(
     "sanbao_fund_audit_records_since_checkpoint",
@@ -62,5 +68,6 @@ def show(figures: dict) -> None:
         if account["next_expiry_seconds"] is not None:
             next_expiry_seconds.labels(*labels).set(account["next_expiry_seconds"])
     records_since_checkpoint.set(figures["records_since_checkpoint"])
+    agreements_waiting.set(figures["agreements_waiting_for_seals"])
     if figures["checkpoint_age_seconds"] is not None:
         checkpoint_age_seconds.set(figures["checkpoint_age_seconds"])

@@ -36,12 +36,6 @@ def find_proposal(books: Books, proposal_id: str, county: str) -> a.Proposal:
 # -- seals in effect -----------------------------------------------------------------------------
 
 
-def effective_seals(books: Books, account: a.JointAccount) -> dict:
-    """org id -> the seal the fund knows to be in effect for it (from registry's events)."""
-    found = {org: books.effective_seal(org) for org in account.parties}
-    return {org: seal for org, seal in found.items() if seal is not None}
-
-
 def changed_seals(books: Books, account: a.JointAccount) -> list[str]:
     """The parties whose seal is no longer the one the account's terms name: revoked, or
     replaced by another the registrar confirmed."""
@@ -56,20 +50,27 @@ def changed_seals(books: Books, account: a.JointAccount) -> list[str]:
     return changed
 
 
-def reseal_terms(books: Books, account: a.JointAccount, frozen_for: list[str]) -> dict | None:
-    """The amended terms both parties' current seals sign to unfreeze the account, if any."""
-    if account.status != a.OPEN or not frozen_for:
-        return None
-    effective = effective_seals(books, account)
-    if len(effective) < 2:
-        return None
-    county_org, hr_org = account.parties
-    return account.resealed(
-        effective[county_org].fingerprint, effective[hr_org].fingerprint
-    ).terms()
-
-
 # -- views ---------------------------------------------------------------------------------------
+
+
+def account_summary(account: a.JointAccount) -> dict:
+    """Who and what the account is: its agreement, parties, principal, term, seals and bank."""
+    return {
+        "account_id": account.account_id,
+        "agreement_id": account.agreement_id,
+        "agreement_version": account.agreement_version,
+        "agreement_ref": account.agreement_ref,
+        "county": account.county,
+        "county_cooperative": account.county_org_id,
+        "hr_company": account.hr_org_id,
+        "principal_fen": account.principal_fen,
+        "term_start": account.term_start.isoformat(),
+        "term_end": account.term_end.isoformat(),
+        "bank_name": account.bank_name,
+        "bank_account": account.bank_account,
+        "county_cooperative_seal": account.county_seal,
+        "hr_company_seal": account.hr_seal,
+    }
 
 
 def account_view(books: Books, account: a.JointAccount, at: datetime | None = None) -> dict:
@@ -78,18 +79,17 @@ def account_view(books: Books, account: a.JointAccount, at: datetime | None = No
     totals = books.balances(account.account_id)
     reserved = books.reserved(account.account_id, at)
     pending = books.proposals(account.account_id, account.county, a.PENDING)
-    frozen_for = changed_seals(books, account)
     return {
-        **account.terms(),
+        **account_summary(account),
         "status": account.status,
         "version": account.version,
+        # Exactly what both seals signed, and their signatures.
+        "terms": account.terms(),
+        "seal_signatures": account.seal_signatures,
         "seals_signed": sorted(account.seal_signatures),
-        "seals_waiting_for": [o for o in account.parties if o not in account.seal_signatures],
-        # Parties whose seal changed since the terms were sealed: outflows wait for re-sealing,
-        # both parties' current seals signing `reseal_terms` (`reseal_signed_by` so far).
-        "frozen_for": frozen_for,
-        "reseal_terms": reseal_terms(books, account, frozen_for),
-        "reseal_signed_by": sorted((account.reseal or {}).get("seal_signatures", {})),
+        # Parties whose seal changed since the terms were sealed: outflows wait until both
+        # parties' current seals seal an amendment of the agreement.
+        "frozen_for": changed_seals(books, account),
         "balances_fen": totals,
         "available_fen": a.available_cash(totals, reserved),
         "reserved_fen": reserved,
@@ -121,7 +121,7 @@ def statement(books: Books, account: a.JointAccount, start: date, end: date) -> 
         closing[account_name] = closing.get(account_name, 0) + amount
     last = books.last_checkpoint()
     return {
-        "account": account.terms(),
+        "account": account_summary(account),
         "status": account.status,
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -192,6 +192,7 @@ def gauge_figures(books: Books, at: datetime | None = None) -> dict:
     last = books.last_checkpoint()
     return {
         "accounts": accounts,
+        "agreements_waiting_for_seals": len(books.held_agreements()),
         "records_since_checkpoint": seq - (last.seq if last is not None else 0),
         "checkpoint_age_seconds": (
             (at - datetime.fromisoformat(last.at)).total_seconds() if last is not None else None

@@ -44,6 +44,19 @@ def new_event(
     )
 
 
+def account_payload(account: JointAccount) -> dict:
+    """A joint account's state in the `joint_account_*` events: the terms both seals signed (the
+    agreement version in force) and their signatures."""
+    return {
+        "account_id": account.account_id,
+        "agreement_id": account.agreement_id,
+        "agreement_version": account.agreement_version,
+        "status": account.status,
+        "terms": account.terms(),
+        "seal_signatures": account.seal_signatures,
+    }
+
+
 def proposal_reply(proposal: Proposal) -> dict:
     """A proposal as signatories sign it, with where it stands (the RPC replies)."""
     return dict(
@@ -78,21 +91,6 @@ class Yuan(fields.String):
         if fen <= 0:
             raise ValidationError("must be more than zero / 金额须大于零")
         return fen
-
-
-class TermsSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    agreement_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    county_org_id = fields.String(required=True)
-    hr_org_id = fields.String(required=True)
-    principal = Yuan(required=True)
-    term_start = fields.Date(required=True)
-    term_end = fields.Date(required=True)
-    # The parties' confirmed seals, as the fund knows them; given, they must be those.
-    county_seal = fields.String(load_default=None, validate=validate.Length(min=79, max=79))
-    hr_seal = fields.String(load_default=None, validate=validate.Length(min=79, max=79))
 
 
 class InflowSchema(Schema):

@@ -1,4 +1,5 @@
-"""The fund service: joint accounts under two organisations' seals. Entrypoints only."""
+"""The fund service: joint accounts under two organisations' seals, opened from the cooperation
+agreements they sealed. Entrypoints only."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from nameko.rpc import ServiceRpc
 from fund import __version__, metrics, queries
 from fund.adapters.checkpoints import CheckpointKey, CheckpointTimer
 from fund.adapters.repository import Books
+from fund.agreements import apply_agreements, retry_held
 from fund.audit_trail import take_checkpoint, verify
-from fund.commands import advances, money_in, money_out, opening
+from fund.commands import advances, closing, money_in, money_out
 from fund.domain.accounts import Line
 from fund.events import apply_seals, apply_signing_keys
 from fund.schemas import (
@@ -19,7 +21,6 @@ from fund.schemas import (
     InflowsSchema,
     ProposalSchema,
     SettlementSchema,
-    TermsSchema,
     proposal_reply,
 )
 from sanbao_common.access import OutOfScope
@@ -29,6 +30,7 @@ from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.idempotency import run_command
 from sanbao_common.messaging.outbox import OutboxRelay
+from sanbao_common.messaging.resync import Resync
 from sanbao_common.rpc import call_service, load, rpc
 from sanbao_common.seals import RegistrarKeys
 
@@ -51,6 +53,13 @@ class FundService(ServiceBase):
     checkpoints = CheckpointTimer()
     registry = ServiceRpc("registry")
     registrar_keys = RegistrarKeys()
+    resync = Resync({})  # no source yet: audit checkpoints reach registry by replay
+
+    @rpc(permission="events.replay")
+    def resync_events(self, request: dict) -> dict:
+        """Publish the current state of the fund's records to one consumer's queues
+        (sanbao_common.messaging.resync); says which of its events have no resync source."""
+        return self.resync.to_consumer(request, self.context.caller())
 
     def _command(self, method: str, key: str, request, execute):
         """Run `execute(uow)` once per idempotency key, bound to the caller whose token sent it:
@@ -66,56 +75,6 @@ class FundService(ServiceBase):
         if {"county_admin", "auditor"} & set(principal.roles):
             return
         raise OutOfScope(account_id=account.account_id)
-
-    # -- opening -------------------------------------------------------------------------------
-
-    @rpc(permission="fund.prepare")
-    def prepare_joint_account(self, terms: dict, idempotency_key: str) -> dict:
-        data, caller = load(TermsSchema(), terms), self.context.caller()
-        data["principal_fen"] = data.pop("principal")
-
-        def execute(uow):
-            account = opening.prepare_account(uow, caller, data, self.registrar_keys)
-            return queries.account_view(Books(uow.connection), account)
-
-        return self._command("prepare_joint_account", idempotency_key, terms, execute)
-
-    @rpc(permission="fund.seal")
-    def seal_joint_account(
-        self, account_id: str, org_id: str, public_key: str, signature: str, idempotency_key: str
-    ) -> dict:
-        caller = self.context.caller()
-
-        def execute(uow):
-            account = opening.seal_account(
-                uow, caller, account_id, org_id, public_key, signature, self.registrar_keys
-            )
-            return queries.account_view(Books(uow.connection), account)
-
-        return self._command(
-            "seal_joint_account",
-            idempotency_key,
-            [account_id, org_id, public_key, signature],
-            execute,
-        )
-
-    @rpc(permission="fund.seal")
-    def reseal_joint_account(
-        self, account_id: str, org_id: str, signature: str, idempotency_key: str
-    ) -> dict:
-        """After a party's seal changed: one party's current seal signs the amended terms (the
-        account's `reseal` shows them); with both, outflows resume."""
-        caller = self.context.caller()
-
-        def execute(uow):
-            account = opening.reseal_account(
-                uow, caller, account_id, org_id, signature, self.registrar_keys
-            )
-            return queries.account_view(Books(uow.connection), account)
-
-        return self._command(
-            "reseal_joint_account", idempotency_key, [account_id, org_id, signature], execute
-        )
 
     # -- money in and out ----------------------------------------------------------------------
 
@@ -239,7 +198,7 @@ class FundService(ServiceBase):
         caller = self.context.caller()
 
         def execute(uow):
-            account = opening.close_account(uow, caller, account_id)
+            account = closing.close_account(uow, caller, account_id)
             return queries.account_view(Books(uow.connection), account)
 
         return self._command("close_joint_account", idempotency_key, [account_id], execute)
@@ -309,15 +268,22 @@ class FundService(ServiceBase):
                 self.registrar_keys,
             )
 
-    # -- seals and signatories, from registry ---------------------------------------------------
+    # -- agreements, from dispatch; seals and signatories, from registry -----------------------
+
+    @consume("dispatch", "agreement_sealed")
+    def handle_agreement_sealed(self, uow, events) -> None:
+        """Opens, amends or re-seals joint accounts from the agreements both seals signed."""
+        apply_agreements(uow, events, config["COUNTY"], self.registrar_keys)
 
     @consume("registry", "seal_confirmed")
     def handle_seal_confirmed(self, uow, events) -> None:
         apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
+        retry_held(uow, config["COUNTY"], self.registrar_keys)  # agreements waiting for a seal
 
     @consume("registry", "seal_revoked")
     def handle_seal_revoked(self, uow, events) -> None:
         apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
+        retry_held(uow, config["COUNTY"], self.registrar_keys)
 
     @consume("registry", "signing_key_enrolled")
     def handle_signing_key_enrolled(self, uow, events) -> None:

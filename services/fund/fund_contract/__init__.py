@@ -1,4 +1,3 @@
-"""What callers of the fund may build on without the fund's code: the fields a seal and a
-signatory sign (`signing`), and the kinds of inflows, outflows and vouchers (`vocabularies`).
-Standard library only; the CLI imports this, never `fund` itself
-(docs/decisions/0011-contract-packages.md)."""
+"""What callers of the fund may build on without the fund's code: the fields a signatory signs
+(`signing`), and the kinds of inflows, outflows and vouchers (`vocabularies`). Standard library
+only; the CLI imports this, never `fund` itself (docs/decisions/0011-contract-packages.md)."""

@@ -126,20 +126,15 @@ def fund(databases):
 
 
 def test_the_fund_answers_a_stored_reply_to_its_own_caller_only(fund):
-    fund.confirm_seals()
-    terms = {
-        "agreement_ref": "个旧人社劳务〔2026〕1号", "county_org_id": fund.county.org_id,
-        "hr_org_id": fund.hr.org_id, "principal": "100000.00", "term_start": "2026-01-01",
-        "term_end": "2028-12-31", "county_seal": fund.county.seal_fingerprint,
-        "hr_seal": fund.hr.seal_fingerprint,
-    }  # fmt: skip
+    account = fund.open_account()
+    inflow = {"kind": "principal_deposit", "amount": "100000.00", "bank_ref": "ICBC-0001"}
     same_key = uuid.uuid4().hex
-    prepared = fund.as_(["county_admin"], user="admin").prepare_joint_account(terms, same_key)
+    recorded = fund.as_(["finance"], user="li.fin").record_inflow(account, inflow, same_key)
     with pytest.raises(IdempotencyKeyConflict) as refused:
-        fund.as_(["county_admin"], user="admin2").prepare_joint_account(terms, same_key)
-    assert prepared["account_id"] not in str(refused.value)
-    again = fund.as_(["county_admin"], user="admin").prepare_joint_account(terms, same_key)
-    assert again["account_id"] == prepared["account_id"]
+        fund.as_(["finance"], user="li2.fin").record_inflow(account, inflow, same_key)
+    assert recorded["entry_id"] not in str(refused.value)
+    again = fund.as_(["finance"], user="li.fin").record_inflow(account, inflow, same_key)
+    assert again["entry_id"] == recorded["entry_id"]
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""The joint account's life through FundService on a real database: opened by both seals,
-principal in, advances out under two signatures, vouchers, write-offs and the shortfall, the
-principal back, closed; and every way a payment must not happen."""
+"""The joint account's life through FundService on a real database: opened from a cooperation
+agreement both seals signed, principal in, advances out under two signatures, vouchers,
+write-offs and the shortfall, the principal back, closed; and every way a payment must not
+happen."""
 
 import pytest
 
 from fund.exceptions import (
+    AccountNotFound,
     AccountNotOpen,
     AdvanceRejected,
     BankReferenceUsed,
@@ -17,10 +19,9 @@ from fund.exceptions import (
     SignatureRejected,
 )
 from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_contract.signing import TERMS_FIELDS as TERMS
 from fund_support import in_a_day, key
 from sanbao_common.access import Forbidden
-from sanbao_common.crypto import new_signing_key, public_key_text, sign, statement_bytes
+from sanbao_common.crypto import new_signing_key, sign, statement_bytes
 
 
 @pytest.fixture
@@ -53,61 +54,44 @@ def advance(fund, account_id, amount="3000.00", reference="batch-2026-001", by="
 def test_the_account_opens_only_when_both_seals_sign_the_exact_terms(fund):
     fund.confirm_seals()
     admin = fund.as_(["county_admin"], user="admin")
-    prepared = admin.prepare_joint_account(
-        {
-            "agreement_ref": "协议1",
-            "county_org_id": "org-county-coop",
-            "hr_org_id": "org-hr-company",
-            "principal": "50000",
-            "term_start": "2026-01-01",
-            "term_end": "2027-01-01",
-            "county_seal": fund.county.seal_fingerprint,
-            "hr_seal": fund.hr.seal_fingerprint,
-        },
-        key(),
-    )
-    assert prepared["status"] == "prepared"
-    terms = {k: prepared[k] for k in TERMS}
+    terms = fund.terms("50000", reference="协议1", term_end="2027-01-01")
+    account_id = terms["agreement_id"]
+    county_signature = sign(fund.county.seal, statement_bytes(terms))
     impostor = new_signing_key()
     with pytest.raises(SealSignatureRejected):  # a key that is not the fingerprint in the terms
-        admin.seal_joint_account(
-            prepared["account_id"],
-            "org-hr-company",
-            public_key_text(impostor),
-            sign(impostor, statement_bytes(terms)),
-            key(),
+        fund.seal_agreement(
+            terms,
+            {
+                "org-county-coop": county_signature,
+                "org-hr-company": sign(impostor, statement_bytes(terms)),
+            },
         )
     altered = dict(terms, principal_fen=5)
     with pytest.raises(SealSignatureRejected):  # the right seal, over other terms
-        admin.seal_joint_account(
-            prepared["account_id"],
-            "org-hr-company",
-            public_key_text(fund.hr.seal),
-            sign(fund.hr.seal, statement_bytes(altered)),
-            key(),
+        fund.seal_agreement(
+            terms,
+            {
+                "org-county-coop": county_signature,
+                "org-hr-company": sign(fund.hr.seal, statement_bytes(altered)),
+            },
         )
-    one = admin.seal_joint_account(
-        prepared["account_id"],
-        "org-county-coop",
-        public_key_text(fund.county.seal),
-        sign(fund.county.seal, statement_bytes(terms)),
-        key(),
-    )
-    assert one["status"] == "prepared" and one["seals_waiting_for"] == ["org-hr-company"]
-    with pytest.raises(AccountNotOpen):
+    with pytest.raises(SealSignatureRejected):  # one seal only: the account does not open
+        fund.seal_agreement(terms, {"org-county-coop": county_signature})
+    with pytest.raises(AccountNotFound):
         fund.as_(["finance"]).record_inflow(
-            prepared["account_id"],
+            account_id,
             {"kind": "principal_deposit", "amount": "1", "bank_ref": "x"},
             key(),
         )
-    two = admin.seal_joint_account(
-        prepared["account_id"],
+    two = fund.seal_agreement(terms)
+    assert two.result == "opened" and two.account_id == account_id
+    view = admin.get_joint_account(account_id)
+    assert view["status"] == "open" and view["seals_signed"] == [
+        "org-county-coop",
         "org-hr-company",
-        public_key_text(fund.hr.seal),
-        sign(fund.hr.seal, statement_bytes(terms)),
-        key(),
-    )
-    assert two["status"] == "open" and two["seals_waiting_for"] == []
+    ]
+    assert view["terms"] == terms and view["principal_fen"] == 5_000_000
+    assert (view["bank_name"], view["bank_account"]) == (terms["bank_name"], terms["bank_account"])
 
 
 def test_a_bank_credit_is_recorded_once_whoever_records_it(fund, account):

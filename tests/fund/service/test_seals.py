@@ -1,27 +1,17 @@
 """Seals from the attacker's side: whatever one person can sign with keys they made themselves,
-no joint account opens and no key signs for an organisation without a seal a registrar
-confirmed; a statement the seal signed for another purpose certifies no one; a changed seal
-freezes outflows until both parties re-seal the terms."""
+no joint account opens from a sealed agreement and no key signs for an organisation without a
+seal a registrar confirmed; a statement the seal signed for another purpose certifies no one; a
+changed seal freezes outflows until both parties' current seals seal an amendment."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from fund.exceptions import AccountFrozen, SignatureRejected
-from fund_contract.signing import TERMS_FIELDS as TERMS
+from fund.exceptions import AccountFrozen, AccountNotFound, SealSignatureRejected, SignatureRejected
 from fund_support import COUNTY, COUNTY_ORG, HR_ORG, Party, in_a_day, key
 from sanbao_common.crypto import fingerprint, new_signing_key, public_key_text, sign
 from sanbao_common.crypto import statement_bytes as canonical
 from sanbao_common.seals import SealNotEffective
-
-TERMS_INPUT = {
-    "agreement_ref": "个旧人社劳务〔2026〕2号",
-    "county_org_id": COUNTY_ORG,
-    "hr_org_id": HR_ORG,
-    "principal": "90000.00",
-    "term_start": "2026-01-01",
-    "term_end": "2027-12-31",
-}
 
 
 def gauge(fund, name, **labels):
@@ -66,6 +56,14 @@ def admin(fund):
     return fund.as_(["county_admin"], user="admin")
 
 
+def no_account(fund, terms) -> bool:
+    try:
+        admin(fund).get_joint_account(terms["agreement_id"])
+    except AccountNotFound:
+        return True
+    return False
+
+
 def funded(fund) -> str:
     account = fund.open_account()
     fund.certify(fund.county, "chen.sign")
@@ -88,25 +86,27 @@ def advance(fund, account, amount="900.00"):
     )
 
 
-def test_no_account_is_prepared_on_seals_no_registrar_confirmed(fund):
+def test_no_account_opens_on_seals_no_registrar_confirmed(fund):
     # The county admin made both "seals" and signs a confirmation with a key of their own: the
     # fund checks it against the pinned registrar keys and keeps nothing.
     own_registrar = new_signing_key()
     fund.relay(
         fund.seal_event(fund.county, key=own_registrar), fund.seal_event(fund.hr, key=own_registrar)
     )
+    terms = fund.terms("90000.00")
     with pytest.raises(SealNotEffective):
-        admin(fund).prepare_joint_account(TERMS_INPUT, key())
-    # Nor do fingerprints the preparer types in stand for confirmed seals.
+        fund.seal_agreement(terms)
+    assert no_account(fund, terms)
+    # Nor do fingerprints the drafter typed in, signed by keys the drafter holds, stand for
+    # confirmed seals.
+    typed = dict(
+        terms,
+        county_cooperative_seal=fund.county.seal_fingerprint,
+        hr_company_seal=fund.hr.seal_fingerprint,
+    )
     with pytest.raises(SealNotEffective):
-        admin(fund).prepare_joint_account(
-            dict(
-                TERMS_INPUT,
-                county_seal=fund.county.seal_fingerprint,
-                hr_seal=fund.hr.seal_fingerprint,
-            ),
-            key(),
-        )
+        fund.seal_agreement(typed)
+    assert no_account(fund, typed)
 
 
 def test_a_confirmation_of_one_seal_cannot_be_replayed_for_another(fund):
@@ -123,34 +123,48 @@ def test_a_confirmation_of_one_seal_cannot_be_replayed_for_another(fund):
         )
     )
     fund.relay(fund.seal_event(fund.county), forged)
+    terms = fund.terms()
     with pytest.raises(SealNotEffective):
-        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+        fund.seal_agreement(terms)
+    # Naming the swapped key, signed by it, neither.
+    fund.hr.seal = swapped
+    with pytest.raises(SealNotEffective):
+        fund.seal_agreement(fund.terms())
+    assert no_account(fund, terms)
 
 
 def test_the_parties_must_be_the_county_cooperative_and_an_hr_company(fund):
     # Two cooperatives the admin controls cannot co-manage a fund with each other.
     fake_hr = Party(HR_ORG, "county_coop")
+    fund.hr = fake_hr
     fund.relay(fund.seal_event(fund.county), fund.seal_event(fake_hr))
+    terms = fund.terms()
     with pytest.raises(SealNotEffective, match="must be a hr_company"):
-        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+        fund.seal_agreement(terms)
+    assert no_account(fund, terms)
 
 
-def test_preparing_names_the_confirmed_seals_and_opening_needs_both(fund):
-    fund.confirm_seals()
-    prepared = admin(fund).prepare_joint_account(TERMS_INPUT, key())
-    assert prepared["county_cooperative_seal"] == fund.county.seal_fingerprint
-    assert prepared["hr_company_seal"] == fund.hr.seal_fingerprint
+def test_the_terms_name_the_confirmed_seals_and_opening_needs_both(fund):
+    account = fund.open_account()
+    opened = admin(fund).get_joint_account(account)
+    assert opened["county_cooperative_seal"] == fund.county.seal_fingerprint
+    assert opened["hr_company_seal"] == fund.hr.seal_fingerprint
+    assert opened["seals_signed"] == sorted([COUNTY_ORG, HR_ORG])
+    other = fund.terms(hr_company_seal=fingerprint(new_signing_key()))
     with pytest.raises(SealNotEffective, match="another seal"):
-        admin(fund).prepare_joint_account(
-            dict(TERMS_INPUT, hr_seal=fingerprint(new_signing_key())), key()
-        )
+        fund.seal_agreement(other)
+    assert no_account(fund, other)
+    one = fund.terms()
+    with pytest.raises(SealSignatureRejected):  # the county's seal alone
+        fund.seal_agreement(one, {COUNTY_ORG: sign(fund.county.seal, canonical(one))})
+    assert no_account(fund, one)
 
 
 def test_a_statement_the_seal_signed_for_another_purpose_certifies_no_one(fund):
     account = funded(fund)
-    terms = {k: admin(fund).get_joint_account(account)[k] for k in TERMS}
-    # The HR seal's signature over the account's terms is public (joint_account_opened): an
-    # attacker presents it as the "certificate" of a key of their own.
+    terms = admin(fund).get_joint_account(account)["terms"]
+    # The HR seal's signature over the account's terms is public (agreement_sealed,
+    # joint_account_opened): an attacker presents it as the "certificate" of a key of their own.
     thief = new_signing_key()
     fund.enrol(fund.hr, "thief", thief, terms, sign(fund.hr.seal, canonical(terms)))
     proposal = advance(fund, account)
@@ -201,18 +215,20 @@ def test_a_changed_seal_freezes_outflows_until_both_parties_reseal(fund):
     fund.as_(["finance"], user="li.fin").record_inflow(
         account, {"kind": "policy_subsidy", "amount": "10.00", "bank_ref": "B-2"}, key()
     )
-    # Re-sealing: both parties' current seals sign the amended terms the account shows.
+    # Re-sealing: an amendment of the agreement naming both parties' current seals, sealed by
+    # both of them. One of them signing with a seal not its own does not do it.
+    terms = fund.amendment(fund.agreements[account])
+    assert terms["version"] == 2 and terms["hr_company_seal"] == fund.hr.seal_fingerprint
     for party in (fund.county, fund.hr):
-        terms = admin(fund).get_joint_account(account)["reseal_terms"]
-        assert terms["amendment"] == 1 and terms["hr_company_seal"] == fund.hr.seal_fingerprint
         stale = sign(fund.hr.seal if party is fund.county else fund.county.seal, canonical(terms))
-        with pytest.raises(Exception, match="SEAL_SIGNATURE_REJECTED"):
-            admin(fund).reseal_joint_account(account, party.org_id, stale, key())
-        admin(fund).reseal_joint_account(
-            account, party.org_id, sign(party.seal, canonical(terms)), key()
-        )
+        signatures = {o.org_id: sign(o.seal, canonical(terms)) for o in (fund.county, fund.hr)}
+        with pytest.raises(SealSignatureRejected):
+            fund.seal_agreement(terms, dict(signatures, **{party.org_id: stale}))
+        assert admin(fund).get_joint_account(account)["frozen_for"] == [HR_ORG]
+    fund.reseal(account)
     view = admin(fund).get_joint_account(account)
-    assert view["frozen_for"] == [] and view["amendment"] == 1
+    assert view["frozen_for"] == [] and view["agreement_version"] == 2
+    assert view["terms"] == terms and view["hr_company_seal"] == fund.hr.seal_fingerprint
     assert gauge(fund, "sanbao_fund_account_frozen", account=account) == 0
     # The old seal certified zhou.sign: that certificate no longer counts; a new one does.
     fresh = advance(fund, account)
@@ -272,8 +288,10 @@ def test_a_revocation_that_arrives_before_its_confirmation_still_holds(fund):
     fund.relay(revoked_event(fund, HR_ORG, fund.hr.seal_fingerprint))
     fund.relay(fund.seal_event(fund.county), confirmation)
     assert seal_status(fund, fund.hr.seal_fingerprint) == "revoked"
+    terms = fund.terms()
     with pytest.raises(SealNotEffective):
-        admin(fund).prepare_joint_account(TERMS_INPUT, key())
+        fund.seal_agreement(terms)
+    assert no_account(fund, terms)
 
 
 def test_a_genuine_revocation_cannot_be_readdressed_to_another_seal(fund):
@@ -335,10 +353,6 @@ def test_a_signature_certified_by_the_replaced_seal_does_not_complete_a_payment(
     proposal = advance(fund, account)
     fund.sign_as(fund.hr, "zhou.sign", proposal)()  # certified by the seal about to be replaced
     fund.new_seal(fund.hr)  # and registry's revocation of zhou's key has not arrived yet
-    for party in (fund.county, fund.hr):
-        terms = admin(fund).get_joint_account(account)["reseal_terms"]
-        admin(fund).reseal_joint_account(
-            account, party.org_id, sign(party.seal, canonical(terms)), key()
-        )
+    fund.reseal(account)
     with pytest.raises(SignatureRejected, match="not certified for this signatory"):
         fund.sign_as(fund.county, "chen.sign", proposal)()

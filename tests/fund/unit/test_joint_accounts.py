@@ -1,24 +1,26 @@
 """The pure rules of joint accounts and their outflows: what seals and signatories sign (exactly
-the fields the contract package publishes), when terms are acceptable, when an account opens,
-and when a signature counts."""
+the fields the contract packages publish), which sealed terms can be an account's and what an
+amendment may change, and when a signature counts."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from dispatch_contract.agreements import FIXED_FIELDS, PURPOSE, TERMS_FIELDS
 from fund.domain import accounts as a
+from fund.domain import agreements as g
 from fund.exceptions import (
     AccountNotOpen,
+    AgreementRefused,
     InsufficientFunds,
     NotAParty,
     ProposalClosed,
     ProposalRejected,
-    SealSignatureRejected,
     SignatureRejected,
     TermsRejected,
 )
-from fund_contract.signing import PROPOSAL_FIELDS, TERMS_FIELDS
+from fund_contract.signing import PROPOSAL_FIELDS
 from sanbao_common.crypto import (
     fingerprint,
     new_signing_key,
@@ -31,29 +33,38 @@ NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 COUNTY_SEAL, HR_SEAL = new_signing_key(), new_signing_key()
 
 
-def prepared(**changes) -> a.JointAccount:
-    account = a.JointAccount(
-        account_id="acct-1",
-        agreement_ref="个旧人社劳务〔2026〕1号",
-        county="532501",
-        county_org_id="org-county",
-        hr_org_id="org-hr",
-        principal_fen=100_000_00,
-        term_start=date(2026, 1, 1),
-        term_end=date(2028, 12, 31),
-        county_seal=fingerprint(COUNTY_SEAL),
-        hr_seal=fingerprint(HR_SEAL),
-        status=a.PREPARED,
-    )
-    return replace(account, **changes)
+def sealed_terms(**changes) -> dict:
+    terms = {
+        "purpose": PURPOSE,
+        "agreement_id": "agr-1",
+        "version": 1,
+        "reference": "个旧人社劳务〔2026〕1号",
+        "county": "532501",
+        "county_cooperative": "org-county",
+        "hr_company": "org-hr",
+        "principal_fen": 100_000_00,
+        "term_start": "2026-01-01",
+        "term_end": "2028-12-31",
+        "bank_name": "中国工商银行个旧支行",
+        "bank_account": "2505030109024567891",
+        "effective_from": "2026-01-01",
+        "revenue": {"per_placement_fen": 300_00},
+        "subsidies": {},
+        "county_cooperative_seal": fingerprint(COUNTY_SEAL),
+        "hr_company_seal": fingerprint(HR_SEAL),
+    }
+    return dict(terms, **changes)
 
 
-def opened() -> a.JointAccount:
-    account = prepared()
-    for org, seal in (("org-county", COUNTY_SEAL), ("org-hr", HR_SEAL)):
-        signature = sign(seal, statement_bytes(account.terms()))
-        account = a.add_seal_signature(account, org, public_key_text(seal), signature)
-    return account
+def signatures(terms: dict) -> dict:
+    message = statement_bytes(terms)
+    return {"org-county": sign(COUNTY_SEAL, message), "org-hr": sign(HR_SEAL, message)}
+
+
+def opened(**changes) -> a.JointAccount:
+    terms = sealed_terms(**changes)
+    keys = {"org-county": public_key_text(COUNTY_SEAL), "org-hr": public_key_text(HR_SEAL)}
+    return g.account_from(terms, "532501", keys, signatures(terms))
 
 
 def signatory(org: str, user: str, limit_fen=None, revoked=False):
@@ -79,15 +90,22 @@ def proposal(kind="advance", amount_fen=500_00, reference="b1", available_fen=10
 # -- what is signed ------------------------------------------------------------------------------
 
 
-def test_the_terms_carry_exactly_the_contract_fields_and_an_amendment_when_amended():
-    account = prepared()
-    assert tuple(account.terms()) == TERMS_FIELDS
-    assert account.terms()["purpose"] == "open_joint_account"
-    amended = account.resealed("fp-county-2", "fp-hr-2")
-    assert tuple(amended.terms()) == (*TERMS_FIELDS, "amendment")
-    assert amended.terms()["amendment"] == 1
-    assert amended.terms()["county_cooperative_seal"] == "fp-county-2"
-    assert amended.resealed("fp-3", "fp-4").terms()["amendment"] == 2
+def test_the_account_is_the_sealed_terms_exactly():
+    account = opened()
+    assert tuple(account.terms()) == TERMS_FIELDS and account.terms() == sealed_terms()
+    assert (account.account_id, account.agreement_id, account.agreement_version) == (
+        "agr-1",
+        "agr-1",
+        1,
+    )
+    assert (account.principal_fen, account.term_end) == (100_000_00, date(2028, 12, 31))
+    assert account.bank_account == "2505030109024567891" and account.status == a.OPEN
+    assert account.seal_of("org-hr") == fingerprint(HR_SEAL)
+    assert g.unsigned_changes(account) == []
+    assert g.unsigned_changes(replace(account, principal_fen=1, bank_name="x")) == [
+        "bank_name",
+        "principal_fen",
+    ]
 
 
 def test_a_proposal_statement_carries_exactly_the_contract_fields():
@@ -107,47 +125,68 @@ def test_a_proposal_statement_carries_exactly_the_contract_fields():
 @pytest.mark.parametrize(
     "changes",
     [
-        {"hr_org_id": "org-county"},
-        {"principal_fen": 0},
-        {"principal_fen": 100.0},
-        {"term_end": date(2026, 1, 1)},
-        {"hr_seal": fingerprint(COUNTY_SEAL)},
-        {"agreement_ref": "  "},
+        {"hr_company": "org-county"},
+        {"hr_company_seal": fingerprint(COUNTY_SEAL)},
+        {"reference": "  "},
     ],
 )
-def test_terms_are_refused_unless_two_parties_a_principal_a_term_two_seals_and_a_reference(
-    changes,
-):
-    a.check_terms(prepared())
-    with pytest.raises(TermsRejected):
-        a.check_terms(prepared(**changes))
+def test_terms_are_refused_unless_two_parties_two_seals_and_a_reference(changes):
+    with pytest.raises((TermsRejected, AgreementRefused)):
+        g.read_sealed(sealed_terms(**changes), {}, "532501")
+        opened(**changes)
 
 
-def test_the_account_opens_with_both_parties_seals_over_its_exact_terms():
-    account = prepared()
-    terms = statement_bytes(account.terms())
-    with pytest.raises(NotAParty):
-        a.add_seal_signature(
-            account, "org-x", public_key_text(COUNTY_SEAL), sign(COUNTY_SEAL, terms)
-        )
-    with pytest.raises(SealSignatureRejected):  # not the seal the terms name for the county
-        a.add_seal_signature(account, "org-county", public_key_text(HR_SEAL), sign(HR_SEAL, terms))
-    with pytest.raises(SealSignatureRejected):  # over other terms
-        other = statement_bytes(dict(account.terms(), principal_fen=1))
-        a.add_seal_signature(
-            account, "org-county", public_key_text(COUNTY_SEAL), sign(COUNTY_SEAL, other)
-        )
-    half = a.add_seal_signature(
-        account, "org-county", public_key_text(COUNTY_SEAL), sign(COUNTY_SEAL, terms)
-    )
-    assert (half.status, half.version) == (a.PREPARED, 2)
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        ({"county": "532502"}, "another county"),
+        ({"purpose": "open_joint_account"}, "not a cooperation agreement"),
+        ({"principal_fen": 0}, "principal_fen"),
+        ({"principal_fen": 100.0}, "principal_fen"),
+        ({"principal_fen": True}, "principal_fen"),
+        ({"version": 0}, "version"),
+        ({"term_end": "2026-01-01"}, "ends after it starts"),
+        ({"term_start": "2026-13-01"}, "term_start"),
+        ({"bank_account": "1234567"}, "8 to 32 digits"),
+        ({"bank_account": 25050301090245}, "8 to 32 digits"),
+        ({"bank_name": ""}, "bank_name"),
+        ({"agreement_id": "x" * 37}, "agreement_id"),
+        ({"reference": "号" * 101}, "reference"),
+    ],
+)
+def test_sealed_terms_are_read_only_in_the_contracts_exact_shape(changes, problem):
+    terms = sealed_terms(**changes)
+    with pytest.raises(AgreementRefused, match=problem):
+        g.read_sealed(terms, signatures(terms), "532501")
+    with pytest.raises(AgreementRefused, match="exactly"):
+        g.read_sealed(dict(sealed_terms(), extra=1), {}, "532501")
+    with pytest.raises(AgreementRefused, match="mapping"):
+        g.read_sealed(sealed_terms(), ["sig"], "532501")
+
+
+def test_only_the_parties_signatures_are_read_and_anything_but_text_is_none():
+    terms = sealed_terms()
+    given = dict(signatures(terms), **{"org-else": "x", "org-hr": 12})
+    _, read = g.read_sealed(terms, given, "532501")
+    assert read == {"org-county": signatures(terms)["org-county"], "org-hr": ""}
+
+
+def test_an_amendment_changes_the_rules_and_seals_never_a_fixed_term():
+    account = opened()
+    later = sealed_terms(version=2, revenue={"per_month_fen": 50_00}, hr_company_seal="fp-hr-2")
+    g.check_amendment(account, later)
+    amended = g.amended(account, later, {"org-hr": "key-2"}, {"org-hr": "sig"})
+    assert (amended.agreement_version, amended.version, amended.hr_seal) == (2, 2, "fp-hr-2")
+    assert amended.terms() == later and amended.principal_fen == account.principal_fen
+    assert g.unsigned_changes(amended) == []
+    for field in FIXED_FIELDS:
+        changed = dict(later, **{field: "changed"})
+        with pytest.raises(AgreementRefused, match=field):
+            g.check_amendment(account, changed)
+    with pytest.raises(AgreementRefused, match="not open"):
+        g.check_amendment(replace(account, status=a.CLOSED), later)
     with pytest.raises(AccountNotOpen):
-        a.check_open(half)
-    both = a.add_seal_signature(half, "org-hr", public_key_text(HR_SEAL), sign(HR_SEAL, terms))
-    assert (both.status, both.version) == (a.OPEN, 3)
-    assert set(both.seal_signatures) == {"org-county", "org-hr"}
-    with pytest.raises(AccountNotOpen):  # signed by both already
-        a.add_seal_signature(both, "org-hr", public_key_text(HR_SEAL), sign(HR_SEAL, terms))
+        a.check_open(replace(account, status=a.CLOSED))
 
 
 # -- proposals and signatures --------------------------------------------------------------------

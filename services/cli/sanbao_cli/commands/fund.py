@@ -1,5 +1,6 @@
-"""The fund from the command line: joint accounts (prepared, sealed, re-sealed, shown, closed),
-statements and verification; money in and out is in `fund_flows`."""
+"""The fund from the command line: joint accounts (shown, listed, closed), statements and
+verification; money in and out is in `fund_flows`. Accounts open, and re-seal after a party's
+seal changed, from cooperation agreements both seals sealed (`sanbao agreement`)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,15 @@ from pathlib import Path
 
 import click
 
-from fund_contract.signing import TERMS_FIELDS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.commands import fund_flows
-from sanbao_cli.keys import PASSPHRASE, load_key
 from sanbao_cli.names import OrgNames
 from sanbao_cli.output import JSON_OPTION
-from sanbao_cli.params import FINGERPRINT, KEY_OPTION, pasteable
+from sanbao_cli.params import KEY_OPTION, pasteable
 from sanbao_cli.session import Session, call_command
-from sanbao_common.crypto import public_key_text, sign, statement_bytes
 from sanbao_common.money import format_yuan
 from sanbao_common.spreadsheets import write_rows
-
-YOUR_ORG = click.option("--org", "org_id", required=True, help="Your organisation's org id.")
-SEAL_FILE = click.option(
-    "--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False)
-)
 
 
 def _yuan_table(title: str, amounts: dict) -> None:
@@ -32,11 +25,6 @@ def _yuan_table(title: str, amounts: dict) -> None:
         ["ledger account", "yuan"],
         [[name, format_yuan(fen, grouping=True)] for name, fen in sorted(amounts.items())],
     )
-
-
-def _terms_shown(terms: dict) -> dict:
-    """Terms to read before sealing them: the seals' fingerprints as everywhere else."""
-    return {k: pasteable(v) if k.endswith("_seal") else v for k, v in terms.items()}
 
 
 def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
@@ -50,6 +38,8 @@ def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
         "joint account",
         {k: view[k] for k in ("account_id", "agreement_ref", "status")}
         | {
+            "agreement": f"{view.get('agreement_id') or '(opened before agreements)'}, "
+            f"version {view.get('agreement_version') or '-'}",
             "county_cooperative": f"{names(view['county_cooperative'])} "
             f"({view['county_cooperative']})",
             "hr_company": f"{names(view['hr_company'])} ({view['hr_company']})",
@@ -57,13 +47,13 @@ def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
             "hr_company_seal": pasteable(view.get("hr_company_seal")),
             "term_start": view["term_start"],
             "term_end": view["term_end"],
-            "seals_waiting_for": names.all(view["seals_waiting_for"]),
+            "bank": " ".join(x for x in (view.get("bank_name"), view.get("bank_account")) if x)
+            or None,
         }
         | {
             # Parties whose seal changed since the terms were sealed: no outflow until both
-            # parties' current seals sign the amended terms (sanbao fund reseal).
+            # parties' current seals seal an amendment of the agreement (sanbao agreement).
             "frozen for (seal changed)": names.all(view.get("frozen_for")) or None,
-            "re-sealed by": names.all(view.get("reseal_signed_by")) or None,
         }
         | {
             "principal": format_yuan(view["principal_fen"], grouping=True),
@@ -93,141 +83,8 @@ def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
 
 @click.group()
 def fund():
-    """Joint accounts of the cooperation fund (劳务合作金共管账户)."""
-
-
-@fund.command("prepare")
-@click.option("--agreement", "agreement_ref", required=True, help="The agreement's reference.")
-@click.option("--county-org", required=True, help="Org id of the county cooperative.")
-@click.option("--hr-org", required=True, help="Org id of the HR company.")
-@click.option("--principal", required=True, help="In yuan, e.g. 500000.00.")
-@click.option("--start", "term_start", required=True, help="YYYY-MM-DD")
-@click.option("--end", "term_end", required=True, help="YYYY-MM-DD")
-@click.option(
-    "--county-seal",
-    type=FINGERPRINT,
-    help="The county cooperative seal's fingerprint (default: its confirmed seal; given, the "
-    "fund checks it is that one).",
-)
-@click.option(
-    "--hr-seal",
-    type=FINGERPRINT,
-    help="The HR company seal's fingerprint (default: its confirmed seal).",
-)
-@KEY_OPTION
-@JSON_OPTION
-@click.pass_obj
-def fund_prepare(
-    session: Session,
-    agreement_ref,
-    county_org,
-    hr_org,
-    principal,
-    term_start,
-    term_end,
-    county_seal,
-    hr_seal,
-    idempotency_key,
-    as_json,
-):
-    """Prepare a joint account's terms, naming both parties' confirmed seals; it opens when both
-    seals have signed them."""
-    terms = {
-        "agreement_ref": agreement_ref,
-        "county_org_id": county_org,
-        "hr_org_id": hr_org,
-        "principal": principal,
-        "term_start": term_start,
-        "term_end": term_end,
-    }
-    if county_seal:
-        terms["county_seal"] = county_seal
-    if hr_seal:
-        terms["hr_seal"] = hr_seal
-    _show_account(
-        session,
-        call_command(session, "fund", "prepare_joint_account", terms, key=idempotency_key),
-        as_json,
-    )
-
-
-@fund.command("seal")
-@click.argument("account_id")
-@YOUR_ORG
-@SEAL_FILE
-@PASSPHRASE
-@KEY_OPTION
-@JSON_OPTION
-@click.pass_obj
-def fund_seal(
-    session: Session, account_id, org_id, seal_file, passphrase, idempotency_key, as_json
-):
-    """Sign the account's terms with your organisation's seal (shown first, to read)."""
-    view = session.stack.call("fund", "get_joint_account", account_id)
-    terms = {k: view[k] for k in TERMS_FIELDS}
-    if not as_json:
-        output.record("the terms you are signing", _terms_shown(terms))
-    seal = load_key(seal_file, passphrase)
-    signature = sign(seal, statement_bytes(terms))
-    _show_account(
-        session,
-        call_command(
-            session,
-            "fund",
-            "seal_joint_account",
-            account_id,
-            org_id,
-            public_key_text(seal),
-            signature,
-            key=idempotency_key,
-        ),
-        as_json,
-    )
-
-
-@fund.command("reseal")
-@click.argument("account_id")
-@YOUR_ORG
-@SEAL_FILE
-@PASSPHRASE
-@KEY_OPTION
-@JSON_OPTION
-@click.pass_obj
-def fund_reseal(
-    session: Session, account_id, org_id, seal_file, passphrase, idempotency_key, as_json
-):
-    """After a party's seal changed: sign the amended terms (shown first, to read) with your
-    organisation's current seal; with both parties', outflows resume."""
-    view = session.stack.call("fund", "get_joint_account", account_id)
-    terms = view.get("reseal_terms")
-    if not terms:
-        if not view.get("frozen_for"):
-            raise CliError(
-                "NOTHING_TO_RESEAL",
-                "both parties' seals are the ones the terms name: nothing to re-seal",
-            )
-        raise CliError(
-            "SEAL_NOT_EFFECTIVE",
-            f"waiting for a confirmed seal of {OrgNames(session).all(view['frozen_for'])}: the "
-            "finance "
-            "bureau's registrar confirms it first (sanbao seal confirm)",
-        )
-    if not as_json:
-        output.record("the amended terms you are signing", _terms_shown(terms))
-    seal = load_key(seal_file, passphrase)
-    _show_account(
-        session,
-        call_command(
-            session,
-            "fund",
-            "reseal_joint_account",
-            account_id,
-            org_id,
-            sign(seal, statement_bytes(terms)),
-            key=idempotency_key,
-        ),
-        as_json,
-    )
+    """Joint accounts of the cooperation fund (劳务合作金共管账户), opened from the cooperation
+    agreements both seals sealed (sanbao agreement)."""
 
 
 @fund.command("show")
@@ -318,8 +175,10 @@ def fund_statement(session: Session, account_id, date_from, date_to, out, as_jso
 
 
 def _statement_rows(account_id: str, data: dict) -> list[list]:
+    account = data["account"]
     rows = [
-        ["joint account", data["account"]["agreement_ref"], account_id],
+        ["joint account", account["agreement_ref"], account_id],
+        ["bank account", account.get("bank_name") or "", account.get("bank_account") or ""],
         ["period", data["from"], data["to"]],
         [],
         ["date", "entry", "kind", "source", "by", "ledger account", "debit", "credit", "reference"],

@@ -1,5 +1,6 @@
 """What registry tells the fund about the parties (part of `Books`): their seals, confirmed or
-revoked, and their signatories' keys with the certificates their seals signed."""
+revoked (kept as every service keeps them, `sanbao_common.seal_book`), and their signatories'
+keys with the certificates their seals signed."""
 
 from __future__ import annotations
 
@@ -10,80 +11,32 @@ from sqlalchemy import insert, select, update
 
 from fund.adapters.tables import seals, signatories
 from fund.domain.accounts import Signatory
+from sanbao_common.seal_book import SealBook
 from sanbao_common.seals import SealRecord
 
 
 class PartyRows:
     connection: object
 
+    @property
+    def _seal_book(self) -> SealBook:
+        return SealBook(self.connection, seals)
+
     def confirm_seal(self, seal: SealRecord) -> None:
-        """Keep a confirmed seal as its organisation's effective one. The caller has checked
-        that it is not revoked and that it replaces the organisation's current one, if any."""
-        values = {
-            "org_id": seal.org_id,
-            "org_kind": seal.org_kind,
-            "public_key": seal.public_key,
-            "status": "effective",
-            "confirmation": json.dumps(seal.confirmation, sort_keys=True, ensure_ascii=False),
-            "confirmation_signature": seal.confirmation_signature,
-        }
-        if self.seal(seal.fingerprint) is None:
-            self.connection.execute(insert(seals).values(fingerprint=seal.fingerprint, **values))
-        else:
-            self.connection.execute(
-                update(seals).where(seals.c.fingerprint == seal.fingerprint).values(**values)
-            )
+        """Keep a confirmed seal as its organisation's effective one (`SealBook.confirm_seal`)."""
+        self._seal_book.confirm_seal(seal)
 
     def revoke_seal(
         self, fingerprint: str, org_id: str, revocation: dict, signature: str | None
     ) -> None:
-        """Revoked for good: a seal not seen yet is kept as revoked, so that its confirmation,
-        arriving later or replayed, can never make it effective."""
-        values = {
-            "status": "revoked",
-            "revocation": json.dumps(revocation, sort_keys=True, ensure_ascii=False),
-            "revocation_signature": signature,
-        }
-        if self.seal(fingerprint) is None:
-            self.connection.execute(
-                insert(seals).values(
-                    fingerprint=fingerprint,
-                    org_id=org_id,
-                    org_kind="",
-                    public_key="",
-                    confirmation="{}",
-                    confirmation_signature="",
-                    **values,
-                )
-            )
-        else:
-            self.connection.execute(
-                update(seals).where(seals.c.fingerprint == fingerprint).values(**values)
-            )
+        """Revoked for good, even a seal not seen yet (`SealBook.revoke_seal`)."""
+        self._seal_book.revoke_seal(fingerprint, org_id, revocation, signature)
 
     def seal(self, fingerprint: str) -> SealRecord | None:
-        row = self.connection.execute(
-            select(seals).where(seals.c.fingerprint == fingerprint)
-        ).first()
-        return None if row is None else self._seal(row)
+        return self._seal_book.seal(fingerprint)
 
     def effective_seal(self, org_id: str) -> SealRecord | None:
-        row = self.connection.execute(
-            select(seals).where(seals.c.org_id == org_id, seals.c.status == "effective")
-        ).first()
-        return None if row is None else self._seal(row)
-
-    @staticmethod
-    def _seal(row) -> SealRecord:
-        return SealRecord(
-            org_id=row.org_id,
-            org_kind=row.org_kind,
-            fingerprint=row.fingerprint,
-            public_key=row.public_key,
-            confirmation=json.loads(row.confirmation),
-            confirmation_signature=row.confirmation_signature,
-            revoked=row.status != "effective",
-        )
+        return self._seal_book.effective_seal(org_id)
 
     # -- signatories ---------------------------------------------------------------------------
 

@@ -48,9 +48,32 @@ joint_accounts = Table(
     Column("seal_keys", Text, nullable=False),
     Column("seal_signatures", Text, nullable=False),
     Column("version", Integer, nullable=False),
-    # Re-sealed terms count up from 0; a re-sealing waiting for both seals (JSON) or NULL.
-    Column("amendment", Integer, nullable=False, server_default="0"),
-    Column("reseal", Text),
+    # The agreement it was opened from (dispatch's agreement_sealed) and the version in force;
+    # NULL / 0 for an account opened before agreements (by the fund's retired sealing).
+    Column("agreement_id", String(36)),
+    Column("agreement_version", Integer, nullable=False, server_default="0"),
+    Column("bank_name", String(200), nullable=False, server_default=""),
+    Column("bank_account", String(32), nullable=False, server_default=""),
+    # Exactly the terms both seals signed (JSON): the columns above are read from them.
+    Column("terms", Text, nullable=False),
+    UniqueConstraint("agreement_id", name="uq_joint_accounts_agreement_id"),
+)
+
+# Sealed agreements naming a seal the fund has not heard of yet (registry's seal events travel
+# on queues of their own): each agreement's latest such version, tried again whenever a seal
+# event is applied. Only the signed parts are kept.
+held_agreements = Table(
+    "held_agreements",
+    metadata,
+    Column("agreement_id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("terms", Text, nullable=False),
+    Column("seal_signatures", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("correlation_id", String(200), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
 )
 
 # The seals the fund relies on, as registry relays them: each with its registrar's confirmation

@@ -1,7 +1,9 @@
 """Joint accounts, outflow proposals and their signatures: the rules of "the fund stays safe".
 
-- A joint account takes effect only when both organisations' seals have signed its exact terms;
-  the seals are known by the fingerprints written into the terms (and the paper agreement).
+- A joint account takes effect only when both organisations' seals have signed its exact terms:
+  the terms of a cooperation agreement version (劳务合作协议, dispatch's `agreement_sealed`),
+  which name the seals by their fingerprints (as the paper agreement does). An amendment sealed
+  later replaces the terms; with parties' seals that changed, it re-seals the account.
 - Money comes in by one authorised person against a bank reference; nothing leaves without a
   proposal signed by two signatories, one of each organisation, neither the proposer, each within
   their limit, before the proposal expires. A signatory is a key the organisation's own seal
@@ -24,7 +26,6 @@ from fund.exceptions import (
     NotAParty,
     ProposalClosed,
     ProposalRejected,
-    SealSignatureRejected,
     SignatureRejected,
     TermsRejected,
 )
@@ -32,6 +33,8 @@ from fund_contract.vocabularies import OUTFLOW_KINDS
 from sanbao_common import seals
 from sanbao_common.crypto import fingerprint, load_public_key, signature_valid, statement_bytes
 
+# `prepared`: terms a party had not sealed yet when the fund's own preparing and sealing were
+# retired (fund migration 0009); such an account never opens and holds nothing.
 PREPARED, OPEN, CLOSED = "prepared", "open", "closed"
 PENDING, PAID, REJECTED = "pending", "paid", "rejected"  # a proposal past its expiry stays pending
 
@@ -52,38 +55,24 @@ class JointAccount:
     seal_keys: dict = field(default_factory=dict)  # org id -> seal public key (base64)
     seal_signatures: dict = field(default_factory=dict)  # org id -> signature over the terms
     version: int = 1
-    # Terms re-sealed after a party's seal changed count up from 0; a re-sealing in progress:
-    # {"county_seal", "hr_seal", "seal_keys", "seal_signatures"} of the next amendment.
-    amendment: int = 0
-    reseal: dict | None = None
+    # The agreement the account was opened from and the version of it in force (None / 0: an
+    # account opened by the fund's own retired sealing, before agreements).
+    agreement_id: str | None = None
+    agreement_version: int = 0
+    bank_name: str = ""
+    bank_account: str = ""
+    # Exactly what both seals signed (canonical JSON of this): the fields above are read from it.
+    sealed_terms: dict = field(default_factory=dict)
 
     @property
     def parties(self) -> tuple[str, str]:
         return self.county_org_id, self.hr_org_id
 
     def terms(self) -> dict:
-        """What both seals sign, byte for byte (canonical JSON). Re-sealed terms also carry their
-        amendment's number, so a signature over earlier terms cannot pass for them."""
-        terms = {
-            "purpose": "open_joint_account",
-            "account_id": self.account_id,
-            "agreement_ref": self.agreement_ref,
-            "county": self.county,
-            "county_cooperative": self.county_org_id,
-            "hr_company": self.hr_org_id,
-            "principal_fen": self.principal_fen,
-            "term_start": self.term_start.isoformat(),
-            "term_end": self.term_end.isoformat(),
-            "county_cooperative_seal": self.county_seal,
-            "hr_company_seal": self.hr_seal,
-        }
-        if self.amendment:
-            terms["amendment"] = self.amendment
-        return terms
-
-    def resealed(self, county_seal: str, hr_seal: str) -> JointAccount:
-        """The terms as the next amendment names the parties' current seals."""
-        return replace(self, county_seal=county_seal, hr_seal=hr_seal, amendment=self.amendment + 1)
+        """What both seals signed, byte for byte (canonical JSON): the agreement version's terms
+        (`dispatch_contract.agreements.TERMS_FIELDS`), or for an account opened before
+        agreements the terms the fund's retired sealing had them sign."""
+        return dict(self.sealed_terms)
 
     def seal_of(self, org_id: str) -> str:
         return {self.county_org_id: self.county_seal, self.hr_org_id: self.hr_seal}[org_id]
@@ -111,38 +100,6 @@ def check_terms(account: JointAccount) -> None:
         raise TermsRejected(
             message_en="the agreement's reference is required", message_zh="须填写协议编号"
         )
-
-
-def add_seal_signature(
-    account: JointAccount, org_id: str, public_key: str, signature: str
-) -> JointAccount:
-    """One organisation's seal signs the terms; with both, the account opens."""
-    if account.status != PREPARED:
-        raise AccountNotOpen(
-            message_en="the terms are already signed by both seals",
-            message_zh="条款已由双方印鉴签署",
-        )
-    check_party(account, org_id)
-    try:
-        key = load_public_key(public_key)
-    except ValueError:
-        raise SealSignatureRejected(
-            message_en="not an Ed25519 public key", message_zh="不是 Ed25519 公钥"
-        ) from None
-    if fingerprint(key) != account.seal_of(org_id):
-        raise SealSignatureRejected(expected=account.seal_of(org_id))
-    if not signature_valid(key, statement_bytes(account.terms()), signature):
-        raise SealSignatureRejected()
-    keys = dict(account.seal_keys, **{org_id: public_key})
-    signatures = dict(account.seal_signatures, **{org_id: signature})
-    status = OPEN if set(signatures) == set(account.parties) else PREPARED
-    return replace(
-        account,
-        seal_keys=keys,
-        seal_signatures=signatures,
-        status=status,
-        version=account.version + 1,
-    )
 
 
 def check_open(account: JointAccount) -> None:

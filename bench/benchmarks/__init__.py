@@ -1,6 +1,7 @@
 """The benchmarks `make bench` runs, by name. Each returns (figures, details)."""
 
 from benchmarks.bus import bus
+from benchmarks.dispatch import dispatch
 from benchmarks.fund import fund
 from benchmarks.memory import memory
 from benchmarks.registry import registry
@@ -14,4 +15,5 @@ BENCHMARKS = {
     "registry": registry,
     "signin": signin,
     "roster_reading": roster_reading,
+    "dispatch": dispatch,
 }

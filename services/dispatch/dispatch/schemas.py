@@ -8,10 +8,17 @@ fields without breaking it.
 
 from __future__ import annotations
 
+from datetime import date
+
+from dispatch_contract.vocabularies import PLACE_SCOPES
 from sanbao_common.envelope import Envelope, MalformedEvent
 from sanbao_common.privacy import remask
 
 _TEXT = ("person_id", "name", "id_number_masked", "sex", "village_code")
+# What matching ranks on (issue 15). Events registry wrote before them lack some (the codes came
+# with its vocabularies): a missing field is an empty answer, so that old events replay cleanly.
+_LISTS = ("industry_codes", "skill_codes", "training_intention")
+_INTENTION_SCOPES = (*PLACE_SCOPES, "none")
 
 
 def _malformed(event: Envelope, problem: str) -> MalformedEvent:
@@ -49,7 +56,40 @@ def person_state(event: Envelope, person) -> dict:
         raise _malformed(event, "status is active or merged")
     if not isinstance(state["skills"], list) or not isinstance(state["intention_regions"], list):
         raise _malformed(event, "skills and intention_regions are lists")
+    state.update(_ranking_fields(event, person))
     return state
+
+
+def _ranking_fields(event: Envelope, person: dict) -> dict:
+    """What matching needs of a labourer, absent ones as empty answers; wrong types refused."""
+    fields = {name: person.get(name) or [] for name in _LISTS}
+    for name in _LISTS:
+        if not isinstance(fields[name], list) or not all(
+            isinstance(item, str) for item in fields[name]
+        ):
+            raise _malformed(event, f"{name} is a list of text")
+    fields["industry_codes"] = sorted(set(fields["industry_codes"]))
+    fields["skill_codes"] = sorted(set(fields["skill_codes"]))
+    scope = person.get("intention_scope")
+    if scope is not None and scope not in _INTENTION_SCOPES:
+        raise _malformed(event, f"intention_scope is one of {', '.join(_INTENTION_SCOPES)} or null")
+    wage = person.get("expected_wage_fen")
+    if wage is not None and (isinstance(wage, bool) or not isinstance(wage, int) or wage < 0):
+        raise _malformed(event, "expected_wage_fen is a whole number of fen or null")
+    start = person.get("earliest_start")
+    try:
+        start = date.fromisoformat(start) if start is not None else None
+    except (TypeError, ValueError):
+        raise _malformed(event, "earliest_start is a date (YYYY-MM-DD) or null") from None
+    agent = person.get("agent_id")
+    if agent is not None and not (isinstance(agent, str) and agent):
+        raise _malformed(event, "agent_id is an id or null")
+    return fields | {
+        "intention_scope": scope,
+        "expected_wage_fen": wage,
+        "earliest_start": start,
+        "agent_id": agent,
+    }
 
 
 def _birth_year(person: dict) -> int:

@@ -2,7 +2,7 @@
 sub-domain's in `dispatch/adapters/<sub-domain>_tables.py`, gathered on one metadata. Alembic
 migrations in services/dispatch/alembic/ create them."""
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, String, Table
 
 from dispatch.adapters import agreement_tables, order_tables, vocabulary_tables  # noqa: F401
 from dispatch.adapters.metadata import metadata
@@ -30,6 +30,17 @@ candidates = Table(
     # of events registry published about them (a duplicate would show here).
     Column("events_applied", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # What ranking needs (dispatch.matching): registry's intention and training answers, with
+    # industries and skills as codes of registry's vocabularies.
+    Column("intention_scope", String(20)),
+    Column("industry_codes", JSON, nullable=False),
+    Column("skill_codes", JSON, nullable=False),
+    Column("training_intention", JSON, nullable=False),
+    Column("expected_wage_fen", BigInteger),
+    Column("earliest_start", Date),
+    Column("agent_id", String(36)),
+    # The batch holding this person (part 2): dispatch's own, never from an event.
+    Column("booked_by", String(36)),
 )
 
 # Events dispatch has applied, one row per handler and event (the kit's inbox); events it

@@ -33,7 +33,7 @@ def retried(attempt, within=30):
         time.sleep(0.5)
 
 
-def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
+def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path):
     stack = signed_in_stack
     stack.env["SANBAO_KEY_PASSPHRASE"] = "a passphrase for the test's keys"
     admin_home = stack.env["XDG_CONFIG_HOME"]
@@ -145,6 +145,7 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
 
     ok("fund", "inflow", account, "--kind", "principal_deposit", "--amount", "200000.00",
        "--bank-ref", "ICBC-20260105-001", home=homes["li.fin"][0])  # fmt: skip
+    open_an_order_and_match_it(stack, ok, account, homes["zhou.sign"][0], sample)
     proposed = ok("fund", "propose", account, "--kind", "advance", "--line",
                   "红河客运站:3600.00:包车:batch-001", home=homes["li.fin"][0])  # fmt: skip
     proposal = value(proposed, "proposal")
@@ -195,3 +196,59 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, tmp_path):
 
     sheet = load_workbook(workbook).active
     assert [list(r) for r in sheet.iter_rows(values_only=True)][-1][0] == "audit checkpoint"
+
+
+def open_an_order_and_match_it(stack, ok, agreement_id, hr_home, sample) -> str:
+    """The HR company opens a job order under the sealed agreement; the pool, fed by registry's
+    events, puts the registered-poor labourer first, and --explain shows every factor."""
+    from datetime import date, timedelta
+
+    from sanbao_common.sample_villages import sample_villages
+
+    village = sample_villages()[0]["code"]
+    people = {}
+    for name, poor, scope in (("李秀英", "是", "省外"), ("王芳", "否", "省外"),
+                              ("张建国", "是", "无")):  # fmt: skip
+        registered = ok("labourer", "register", "--name", name, "--id-number",
+                        sample.id_number(birth_year_range=(1985, 2000)), "--village",
+                        village)  # fmt: skip
+        people[name] = value(registered, "person id")
+        ok("labourer", "update", people[name], "--set", f"poor={poor}", "--set",
+           f"household_number={len(people):03d}", "--set", "relation_to_head=户主", "--set", "employment_status=在家务农",
+           "--set", f"intention_scope={scope}", "--set", "intention_industries=电子",
+           "--set", "skills=电工")  # fmt: skip
+
+    employer = ok("employer", "add", "--name", "东莞市长安电子科技有限公司", "--credit-code",
+                  "91350100M000100Y43", "--scope", "省外", "--place", "广东省东莞市",
+                  "--industry", "C39", home=hr_home)  # fmt: skip
+    starts = (date.today() + timedelta(days=20)).isoformat()
+    opened = ok("order", "open", "--agreement", agreement_id, "--employer",
+                value(employer, "employer_id"), "--title", "电子厂普工", "--head-count", "1",
+                "--wage-min", "4500", "--wage-max", "6000", "--skill", "电工", "--starts-on",
+                starts, home=hr_home)  # fmt: skip
+    order = value(opened, "order_id")
+
+    def matched():
+        shown = stack.cli("order", "match", order, "--explain", "--json")
+        if shown.returncode != 0:
+            return None
+        import json
+
+        found = json.loads(shown.stdout)
+        return found if len(found["candidates"]) == 2 else None
+
+    deadline = time.monotonic() + 30
+    while (found := matched()) is None and time.monotonic() < deadline:
+        time.sleep(0.5)  # the pool learns of the updates from registry's events
+    assert found is not None, "the pool never showed the two willing labourers"
+    ranked = [c["person_id"] for c in found["candidates"]]
+    assert ranked == [people["李秀英"], people["王芳"]]  # poor first; 张建国 does not mean to go
+    first = found["candidates"][0]
+    assert first["poor"] is True and "*" in first["id_number_masked"]
+    assert sum(f["points"] for f in first["factors"]) == first["score"]
+    assert {f["factor"] for f in first["factors"]} == {
+        "place", "industry", "skills", "age", "training", "wage", "start"
+    }  # fmt: skip
+    table = ok("order", "match", order, "--explain")
+    assert "李秀英" in table and "skills" in table
+    return order

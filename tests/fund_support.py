@@ -184,15 +184,17 @@ class Fund:
     def amendment(self, terms: dict, **changes) -> dict:
         """The next version of an agreement: new revenue rules from a later date, naming the
         parties' current seals (how re-sealing after a seal change is done)."""
-        return dict(
-            terms,
-            version=terms["version"] + 1,
-            effective_from=f"2027-0{terms['version']}-01",
-            revenue=dict(terms["revenue"], per_month_fen=terms["revenue"]["per_month_fen"] + 100),
-            county_cooperative_seal=self.county.seal_fingerprint,
-            hr_company_seal=self.hr.seal_fingerprint,
+        return {
+            **terms,
+            "version": terms["version"] + 1,
+            "effective_from": f"2027-0{terms['version']}-01",
+            "revenue": dict(
+                terms["revenue"], per_month_fen=terms["revenue"]["per_month_fen"] + 100
+            ),
+            "county_cooperative_seal": self.county.seal_fingerprint,
+            "hr_company_seal": self.hr.seal_fingerprint,
             **changes,
-        )
+        }
 
     def sealed_event(self, terms: dict, signatures: dict | None = None, **unsigned):
         """dispatch's `agreement_sealed` for `terms`, signed by both parties' current seals (or

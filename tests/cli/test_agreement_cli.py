@@ -133,6 +133,51 @@ def test_a_key_that_is_not_the_named_seal_is_refused_before_anything_is_sent(
     assert ("dispatch", "seal_agreement") not in workers.calls
 
 
+class Tampered:
+    """dispatch as a broker administrator (or a writer of its database) would answer: the real
+    agreement, with the requested version's terms replaced by `terms(real_terms)`."""
+
+    def __init__(self, worker, terms):
+        self.worker, self.terms = worker, terms
+
+    def get_agreement(self, agreement_id):
+        view = self.worker.get_agreement(agreement_id)
+        for version in view["versions"]:
+            version["terms"] = self.terms(version["terms"])
+        return view
+
+    def seal_agreement(self, *args):
+        raise AssertionError("the CLI sent a signature over terms it should have refused")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        # A signing-key revocation shaped to pass the CLI's seal-name check: the seal would
+        # sign a valid revocation of the HR company's signatory.
+        lambda t: {k: t[k] for k in ("county_cooperative", "county_cooperative_seal",
+                                     "hr_company", "hr_company_seal")}
+        | {"purpose": "revoke", "organisation_id": HR_ORG, "key_fingerprint": "victim"},
+        lambda t: dict(t, purpose="open_joint_account"),
+        lambda t: dict(t, agreement_id="another-agreement"),
+        lambda t: dict(t, version=2),
+        lambda t: dict(t, extra="an unsigned field"),
+    ],
+    ids=["a revocation", "another purpose", "another agreement", "another version", "extra"],
+)  # fmt: skip
+def test_the_seal_signs_only_the_requested_versions_agreement_terms(
+    cli, dispatch, tmp_path, tamper
+):
+    agreement_id = dispatch.draft()["agreement_id"]
+    workers = Workers(dispatch=Tampered(dispatch.as_(["county_admin"]), tamper), registry=DIRECTORY)
+    refused = cli(
+        workers, "agreement", "seal", agreement_id, "--version", "1", "--org", HR_ORG,
+        "--seal", key_file(tmp_path, dispatch.hr),
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "TERMS_REFUSED" in refused.stderr, refused.stderr
+    assert ("dispatch", "seal_agreement") not in workers.calls
+
+
 def test_the_services_refusal_reaches_the_clerk_as_one_line_with_its_code(cli, dispatch):
     bad = [*RULES]
     bad[bad.index("50/20/30")] = "50/20/20"

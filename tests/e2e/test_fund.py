@@ -214,7 +214,8 @@ def open_an_order_and_match_it(stack, ok, agreement_id, hr_home, sample) -> str:
                         village)  # fmt: skip
         people[name] = value(registered, "person id")
         ok("labourer", "update", people[name], "--set", f"poor={poor}", "--set",
-           f"household_number={len(people):03d}", "--set", "relation_to_head=户主", "--set", "employment_status=在家务农",
+           f"household_number={len(people):03d}", "--set", "relation_to_head=户主", "--set",
+           "employment_status=在家务农",
            "--set", f"intention_scope={scope}", "--set", "intention_industries=电子",
            "--set", "skills=电工")  # fmt: skip
 

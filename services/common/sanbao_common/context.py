@@ -39,6 +39,18 @@ class Caller:
     correlation_id: str
 
 
+# The longest actor an envelope carries (`sanbao_common.envelope`) and audit records keep.
+MAX_ACTOR_LENGTH = 200
+
+
+def on_behalf_of(service: str, county: str, actor: str, correlation_id: str) -> Caller:
+    """A service acting because of an event: as itself, on behalf of the event's actor. Cut to
+    the length every envelope and audit record holds, so that an event whose actor is already
+    as long as allowed cannot make the service's own writes fail (and its handler roll back
+    what else it applied) for good."""
+    return Caller(county, f"system:{service} for {actor}"[:MAX_ACTOR_LENGTH], correlation_id)
+
+
 class RequestContext(DependencyProvider):
     """Gives each worker its correlation id and actor, and leaves them on the worker's context
     so that nameko forwards them on any RPC call or event the worker makes."""

@@ -307,11 +307,28 @@ def rpc(
     def checked(self, *args, **kwargs):
         if not public:
             self.access.authenticate(permission)
+        check_no_nul([args, kwargs])
         return fn(self, *args, **kwargs)
 
     checked.sanbao_permission = "public" if public else permission
     checked.sanbao_max_request_bytes = limit
     return ServiceRpc.decorator(expected_exceptions=DomainError, max_request_bytes=limit)(checked)
+
+
+def check_no_nul(value) -> None:
+    """No text in a request holds a NUL character: PostgreSQL cannot store one (the query would
+    fail as a bug, not as the caller's mistake), and no name, code or reference has one."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise InvalidInput({"request": ["text may not contain a NUL character (\\x00)"]})
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
 
 
 class UpstreamTimeout(DomainError):

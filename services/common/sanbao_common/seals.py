@@ -37,6 +37,12 @@ REVOCATION_FIELDS = (
 CERTIFICATE_FIELDS = (
     "purpose", "organisation_id", "county", "user_id", "public_key", "limit_fen", "issued_at",
 )  # fmt: skip
+# The fields of an organisation's revocation of a signatory's key, which its seal signs: exactly
+# these, so that a seal's signature over any other statement (an agreement's terms carrying the
+# same names, say) never counts as one.
+KEY_REVOCATION_FIELDS = (
+    "purpose", "organisation_id", "county", "key_fingerprint", "reason", "revoked_at",
+)  # fmt: skip
 # Who co-manages a joint account: the terms' party field -> the organisation kind it must be.
 JOINT_ACCOUNT_PARTIES = {"county_cooperative": "county_coop", "hr_company": "hr_company"}
 

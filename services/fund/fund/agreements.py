@@ -35,7 +35,7 @@ from fund.exceptions import AgreementRefused, SealSignatureRejected
 from fund.queries import now
 from fund.schemas import account_payload, new_event
 from sanbao_common import seals
-from sanbao_common.context import Caller
+from sanbao_common.context import Caller, on_behalf_of
 from sanbao_common.crypto import load_public_key, signature_valid, statement_bytes
 from sanbao_common.db import UnitOfWork
 from sanbao_common.errors import DomainError
@@ -89,9 +89,20 @@ def retry_held(uow: UnitOfWork, county: str, registrar_keys: dict) -> list:
     books.lock()
     outcomes = []
     for held in books.held_agreements():
-        outcome = _settle(uow, books, held, county, registrar_keys, held=True)
-        if outcome.result != WAITING:
-            books.drop_held_agreement(held.agreement_id, held.version)
+        # Each in a savepoint: whatever a held agreement carries, trying it again must never
+        # fail the seal event that prompted it (the seal would then never reach the fund).
+        try:
+            with uow.connection.begin_nested():
+                outcome = _settle(uow, books, held, county, registrar_keys, held=True)
+                if outcome.result != WAITING:
+                    books.drop_held_agreement(held.agreement_id, held.version)
+        except Exception:
+            log.exception(
+                "agreement %s version %s stays held: trying it again failed",
+                held.agreement_id,
+                held.version,
+            )
+            continue
         outcomes.append(outcome)
     return outcomes
 
@@ -104,7 +115,7 @@ def _settle(
     registrar_keys: dict,
     held: bool = False,
 ) -> Outcome:
-    caller = Caller(county, f"system:fund for {sealed.actor}", sealed.correlation_id)
+    caller = on_behalf_of("fund", county, sealed.actor, sealed.correlation_id)
     outcome = _apply(uow, books, caller, sealed, county, registrar_keys)
     agreement = f"agreement {outcome.agreement_id} version {outcome.version}"
     if outcome.result == WAITING and not held:

@@ -11,7 +11,7 @@ from fund.adapters.repository import Books
 from fund.audit_trail import audit
 from fund.queries import find_account, now
 from fund.schemas import new_event, proposal_payload
-from sanbao_common.context import Caller
+from sanbao_common.context import Caller, on_behalf_of
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
 from sanbao_common.seal_book import apply_seal_event
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def _acting_on(event, county: str) -> Caller:
     """The fund acting because of an event: as itself, on behalf of the event's actor, within
     the request the event belongs to (what its audit records and events say)."""
-    return Caller(county, f"system:fund for {event.actor}", event.correlation_id)
+    return on_behalf_of("fund", county, event.actor, event.correlation_id)
 
 
 def apply_seals(uow: UnitOfWork, events, county: str, registrar_keys: dict) -> None:

@@ -363,3 +363,22 @@ def test_resync_republishes_every_sealed_version_in_order_as_the_event_carried_i
         original = published[(event["record_id"], event["version"])]
         assert event["payload"] == original["payload"] and event["event_id"] != original["event_id"]
         assert parse_envelope(event, COUNTY).type == "agreement_sealed"
+
+
+@pytest.mark.parametrize(
+    "method, args",
+    [
+        ("get_agreement", ("a\x00b",)),
+        ("list_agreements", ("\x00",)),
+        ("get_job_order", ("\x00",)),
+        ("match_order", ("\x00",)),
+        ("draft_agreement", ({"reference": "个旧\x00"}, "key-1")),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_request_is_the_callers_mistake(dispatch, method, args):
+    """PostgreSQL cannot hold a NUL character: a request carrying one is refused as invalid
+    before any query, never failing as a bug."""
+    before = written(dispatch)
+    with pytest.raises(InvalidInput, match="NUL"):
+        getattr(dispatch.as_(["county_admin"]), method)(*args)
+    assert written(dispatch) == before

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from fund.adapters.tables import held_agreements, joint_accounts
 from fund.exceptions import AccountFrozen, AccountNotFound, AgreementRefused, SealSignatureRejected
 from fund_support import AGREEMENT_REF, COUNTY_ORG, HR_ORG, in_a_day, key
-from sanbao_common.crypto import new_signing_key, public_key_text, sign
+from sanbao_common.crypto import fingerprint, new_signing_key, public_key_text, sign
 from sanbao_common.crypto import statement_bytes as canonical
 from sanbao_common.messaging.tables import OUTBOX
 from sanbao_common.seals import SealNotEffective
@@ -230,6 +230,22 @@ def test_an_amendment_cannot_change_a_fixed_term_even_sealed_by_both(fund, chang
     assert view["agreement_version"] == 1 and view["terms"] == fund.agreements[account]
 
 
+@pytest.mark.parametrize("reaching_back", ["in force", "before"])
+def test_an_amendment_cannot_reach_back_over_the_version_in_force_even_sealed_by_both(
+    fund, reaching_back
+):
+    """Dispatch refuses to seal an amendment whose date has passed; an event carrying one anyway
+    (both genuine seals' signatures, relayed by whoever holds the broker) changes nothing."""
+    account = fund.open_account()
+    in_force = fund.agreements[account]["effective_from"]
+    year = int(in_force[:4]) - (1 if reaching_back == "before" else 0)
+    terms = fund.amendment(fund.agreements[account], effective_from=f"{year}{in_force[4:]}")
+    with pytest.raises(AgreementRefused, match="after the version in force"):
+        fund.seal_agreement(terms)
+    view = admin(fund).get_joint_account(account)
+    assert view["agreement_version"] == 1 and view["terms"] == fund.agreements[account]
+
+
 def test_an_amendment_of_a_fixed_term_is_refused_at_once_whatever_seal_it_names(fund):
     account = fund.open_account()
     fund.hr.seal = new_signing_key()  # a seal no registrar confirmed, that it could wait for
@@ -353,6 +369,29 @@ def test_a_waiting_agreement_with_a_forged_signature_is_refused_when_the_seals_c
     assert held(fund) == [] and no_account(fund, terms["agreement_id"])
     (record,) = audited(fund, "refuse_agreement")
     assert record.detail["code"] == "SEAL_SIGNATURE_REJECTED"
+
+
+def test_a_held_agreement_with_the_longest_actor_cannot_keep_a_seal_from_the_fund(fund):
+    """A crafted agreement waiting for the HR company's next seal, with an envelope actor as long
+    as envelopes allow: when the genuine confirmation comes, the fund's own record of refusing it
+    must still fit, or the confirmation would roll back (and be retried, then parked) for good."""
+    account = funded(fund)
+    upcoming = new_signing_key()
+    terms = fund.amendment(fund.agreements[account], hr_company_seal=fingerprint(upcoming))
+    forged = {COUNTY_ORG: sign(fund.county.seal, canonical(terms)), HR_ORG: "AAAA"}
+    event = fund.sealed_event(terms, forged)
+    event.actor = "user:" + "x" * 195  # 200 characters: the most an envelope carries
+    (outcome,) = fund.deliver(event)
+    assert outcome.result == "waiting"
+    old, fund.hr.seal = fund.hr.seal_fingerprint, upcoming
+    fund.relay(fund.seal_event(fund.hr, replaces=old))
+    with fund.db.reader() as uow:
+        from fund.adapters.repository import Books
+
+        assert Books(uow.connection).effective_seal(HR_ORG).fingerprint == fingerprint(upcoming)
+    assert held(fund) == []
+    (record,) = audited(fund, "refuse_agreement")
+    assert len(record.actor) == 200 and record.actor.startswith("system:fund for user:xxx")
 
 
 def test_a_reseal_that_overtakes_the_seal_confirmation_waits_for_it(fund):

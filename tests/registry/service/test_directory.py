@@ -609,6 +609,22 @@ def revoked_for(db, user_id) -> list[str]:
     return reasons
 
 
+def test_a_seal_signature_over_anything_but_a_key_revocation_revokes_no_key(tree, as_, token_keys):
+    """A seal signs whatever it is handed: terms shaped to carry a revocation's fields besides an
+    agreement's (what a tampered reply could put before the seal) revoke nobody's key."""
+    hr_seal = confirmed_seal(as_, tree, token_keys, tree.hr)
+    hr_signatory(tree, hr_seal)
+    fingerprint_ = tree.admin.list_signing_keys(tree.hr["org_id"])[0]["fingerprint"]
+    statement, signature = seal_statement(
+        tree.hr["org_id"], hr_seal, "revoke", key_fingerprint=fingerprint_, reason="离职",
+        revoked_at="2026-11-29T00:00:00+00:00", hr_company=tree.hr["org_id"],
+        hr_company_seal=fingerprint(hr_seal),
+    )  # fmt: skip
+    with pytest.raises(SealRejected, match="not a key revocation"):
+        tree.admin.revoke_signing_key(statement, signature, key())
+    assert tree.admin.list_signing_keys(tree.hr["org_id"])[0]["revoked_at"] is None
+
+
 def test_a_signatory_who_loses_a_key_loses_the_token_that_carried_it(tree, as_, token_keys, db):
     from sanbao_common.revocations import RevocationList
 

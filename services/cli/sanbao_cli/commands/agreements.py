@@ -16,6 +16,7 @@ import re
 
 import click
 
+from dispatch_contract.agreements import PURPOSE, TERMS_FIELDS
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.keys import PASSPHRASE, load_key
@@ -160,6 +161,35 @@ def _version_of(view: dict, version: int | None) -> dict:
     raise CliError("AGREEMENT_NOT_FOUND", f"the agreement has no version {number}")
 
 
+def sealable_terms(terms, agreement_id: str, version: int) -> dict:
+    """The terms a seal may sign: a cooperation agreement's, exactly the contract's fields, of
+    the agreement and version asked for, an amendment not dated in the past. A seal signs
+    whatever bytes it is given, so a reply shaped as anything else (a revocation, another
+    agreement's terms, an amendment reaching back) is refused before the seal is even read."""
+    problems = []
+    if not isinstance(terms, dict) or set(terms) != set(TERMS_FIELDS):
+        problems.append("they are not a cooperation agreement's terms (fields differ)")
+    elif terms["purpose"] != PURPOSE:
+        problems.append(f"their purpose is {terms['purpose']!r}, not {PURPOSE!r}")
+    elif (terms["agreement_id"], terms["version"]) != (agreement_id, version):
+        problems.append("they are another agreement's or another version's")
+    elif version > 1 and str(terms["effective_from"]) < _today_in_china():
+        problems.append(f"the amendment would take effect in the past ({terms['effective_from']})")
+    if problems:
+        raise CliError(
+            "TERMS_REFUSED",
+            f"not signing: {problems[0]} / 拒绝用印：返回的条款不是所请求协议版本的条款",
+        )
+    return terms
+
+
+def _today_in_china() -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
 def show_agreement(session: Session, view: dict, version: int | None = None) -> None:
     names = OrgNames(session)
     output.record(
@@ -293,7 +323,7 @@ def agreement_seal(
 ):  # fmt: skip
     """Sign the version's exact terms (shown first, to read) with your organisation's seal."""
     view = session.stack.call("dispatch", "get_agreement", agreement_id)
-    terms = _version_of(view, version)["terms"]
+    terms = sealable_terms(_version_of(view, version)["terms"], agreement_id, version)
     if not as_json:
         output.record(f"the rules you are agreeing to (version {version})", rules_shown(terms))
         output.record(f"the terms you are signing (version {version})", _terms_shown(terms))

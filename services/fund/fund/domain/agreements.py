@@ -133,6 +133,23 @@ def check_amendment(account: a.JointAccount, terms: dict) -> None:
             "协议变更不得改变固定条款（新的合作金须另签协议）",
             fields=",".join(changed),
         )
+    in_force = sealed.get("effective_from")
+    if in_force is not None and not _later(terms.get("effective_from"), in_force):
+        # Versions never overlap, and a later one never reaches back over the one in force
+        # (dispatch refuses to seal such an amendment; a forged event must not do it here).
+        raise _refuse(
+            "an amendment takes effect after the version in force",
+            "协议变更的生效日须晚于现行版本的生效日",
+            effective_from=str(terms.get("effective_from")),
+            in_force_from=in_force,
+        )
+
+
+def _later(text, than: str) -> bool:
+    try:
+        return date.fromisoformat(text) > date.fromisoformat(than)
+    except (TypeError, ValueError):
+        return False
 
 
 def amended(

@@ -335,6 +335,12 @@ def revoke_signing_key(
     uow, caller: Caller, statement: dict, signature: str, registrar_keys: dict
 ) -> dict:
     repo = DirectoryRepository(uow.connection)
+    if not isinstance(statement, dict) or set(statement) != set(seals.KEY_REVOCATION_FIELDS):
+        raise SealRejected(
+            message_en="not a key revocation: its fields are "
+            + ", ".join(seals.KEY_REVOCATION_FIELDS),
+            message_zh="不是密钥撤销声明：字段不符",
+        )
     org, seal = _seal_verified(repo, statement, signature, "revoke", caller.county, registrar_keys)
     key = repo.signing_key(statement.get("key_fingerprint", ""))
     if key is None or key.org_id != org.org_id:

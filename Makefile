@@ -47,9 +47,10 @@ run: $(STAMP)
 PREREQUISITES := AMQP_TEST_URI=$(AMQP_TEST_URI) RABBITMQ_API_URI=$(RABBIT_API_URI) \
   $(BIN)/python deploy/local/prerequisites.py
 
+# --durations: the CI log names the slowest tests, where the next minutes are to be won.
 test: $(STAMP)
 	$(PREREQUISITES) --postgres
-	$(NAMEKO_TEST) tests
+	$(NAMEKO_TEST) tests --durations=25
 
 test-sqlite: $(STAMP)
 	$(PREREQUISITES)

@@ -173,7 +173,12 @@ def test_only_the_parties_signatures_are_read_and_anything_but_text_is_none():
 
 def test_an_amendment_changes_the_rules_and_seals_never_a_fixed_term():
     account = opened()
-    later = sealed_terms(version=2, revenue={"per_month_fen": 50_00}, hr_company_seal="fp-hr-2")
+    later = sealed_terms(
+        version=2,
+        effective_from="2027-01-01",
+        revenue={"per_month_fen": 50_00},
+        hr_company_seal="fp-hr-2",
+    )
     g.check_amendment(account, later)
     amended = g.amended(account, later, {"org-hr": "key-2"}, {"org-hr": "sig"})
     assert (amended.agreement_version, amended.version, amended.hr_seal) == (2, 2, "fp-hr-2")

@@ -18,6 +18,7 @@ from sqlalchemy import (
 
 from sanbao_common.messaging.tables import Position, idempotency_table, inbox_table, outbox_table
 from sanbao_common.revocations import token_revocations_table
+from sanbao_common.seal_book import seals_table
 
 
 def aware(moment):
@@ -77,20 +78,9 @@ held_agreements = Table(
 )
 
 # The seals the fund relies on, as registry relays them: each with its registrar's confirmation
-# (and revocation), which the fund verifies itself against the pinned registrar keys.
-seals = Table(
-    "seals",
-    metadata,
-    Column("fingerprint", String(80), primary_key=True),
-    Column("org_id", String(36), nullable=False, index=True),
-    Column("org_kind", String(20), nullable=False),
-    Column("public_key", String(64), nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("confirmation", Text, nullable=False),
-    Column("confirmation_signature", String(100), nullable=False),
-    Column("revocation", Text),
-    Column("revocation_signature", String(100)),
-)
+# (and revocation), which the fund verifies itself against the pinned registrar keys (the kit's
+# one seal table, as dispatch keeps it too).
+seals = seals_table(metadata)
 
 # Keys an organisation's seal certified (from registry's events), each with its certificate.
 signatories = Table(

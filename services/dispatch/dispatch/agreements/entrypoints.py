@@ -13,18 +13,12 @@ from nameko import config
 from dispatch.agreements import use_cases as agreements
 from dispatch.agreements.seal_events import apply_seal_events
 from dispatch.agreements.terms import AmendmentSchema, DraftSchema
-from dispatch.parts import DispatchPart
+from dispatch.parts import DispatchPart, text_argument
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
 from sanbao_common.rpc import load, rpc
 
 STATUSES = ("draft", "sealed", "withdrawn")
-
-
-def _text(value, field: str, most: int = 100) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= most:
-        raise InvalidInput({field: [f"a text of 1 to {most} characters"]})
-    return value
 
 
 def _version(value) -> int:
@@ -53,7 +47,7 @@ class AgreementEntrypoints(DispatchPart):
         """The next version, a draft from `effective_from`: new (or the same) revenue and
         subsidy rules, naming both parties' seals in effect now (how an agreement is re-sealed
         after a party's seal changed)."""
-        _text(agreement_id, "agreement_id", 36)
+        text_argument(agreement_id, "agreement_id", 36)
         data, caller = load(AmendmentSchema(), amendment), self.context.caller()
         principal = self.access.principal
         return self._command(
@@ -70,7 +64,7 @@ class AgreementEntrypoints(DispatchPart):
         self, agreement_id: str, version: int, idempotency_key: str
     ) -> dict:
         """A draft no one will seal, withdrawn (kept, never sealed)."""
-        _text(agreement_id, "agreement_id", 36)
+        text_argument(agreement_id, "agreement_id", 36)
         _version(version)
         caller, principal = self.context.caller(), self.access.principal
         return self._command(
@@ -89,10 +83,10 @@ class AgreementEntrypoints(DispatchPart):
         """`org_id`'s seal's signature over the draft's exact terms; with both parties', the
         version takes effect (`agreement_sealed`)."""
         request = {
-            "agreement_id": _text(agreement_id, "agreement_id", 36),
+            "agreement_id": text_argument(agreement_id, "agreement_id", 36),
             "version": _version(version),
-            "org_id": _text(org_id, "org_id", 36),
-            "signature": _text(signature, "signature", 200),
+            "org_id": text_argument(org_id, "org_id", 36),
+            "signature": text_argument(signature, "signature", 200),
         }
         caller, principal = self.context.caller(), self.access.principal
         return self._command(
@@ -106,14 +100,14 @@ class AgreementEntrypoints(DispatchPart):
 
     @rpc(permission="agreements.read")
     def get_agreement(self, agreement_id: str) -> dict:
-        _text(agreement_id, "agreement_id", 36)
+        text_argument(agreement_id, "agreement_id", 36)
         with self.db.reader() as uow:
             return agreements.get_agreement(uow, self.access.principal, agreement_id)
 
     @rpc(permission="agreements.read")
     def list_agreements(self, hr_company: str | None = None, status: str | None = None) -> dict:
         if hr_company is not None:
-            _text(hr_company, "hr_company", 36)
+            text_argument(hr_company, "hr_company", 36)
         if status is not None and status not in STATUSES:
             raise InvalidInput({"status": [f"one of {', '.join(STATUSES)}"]})
         with self.db.reader() as uow:

@@ -7,21 +7,10 @@ from __future__ import annotations
 
 from dispatch.orders import use_cases as orders
 from dispatch.orders.schemas import CloseSchema, EmployerSchema, OrderSchema, StationSchema
-from dispatch.parts import DispatchPart
+from dispatch.parts import DispatchPart, optional_argument
 from dispatch_contract.vocabularies import ORDER_ENDINGS, ORDER_OPEN, PLACE_SCOPES
 from sanbao_common.errors import InvalidInput
 from sanbao_common.rpc import load, rpc
-
-
-def _optional(value, field: str, allowed=None, most: int = 36):
-    """A filter: None, or a text (one of `allowed` when given)."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not 1 <= len(value) <= most:
-        raise InvalidInput({field: [f"a text of 1 to {most} characters"]})
-    if allowed is not None and value not in allowed:
-        raise InvalidInput({field: [f"one of {', '.join(allowed)}"]})
-    return value
 
 
 class OrderEntrypoints(DispatchPart):
@@ -39,8 +28,8 @@ class OrderEntrypoints(DispatchPart):
 
     @rpc(permission="orders.read")
     def list_employers(self, industry: str | None = None, place_scope: str | None = None) -> dict:
-        industry = _optional(industry, "industry", most=32)
-        place_scope = _optional(place_scope, "place_scope", PLACE_SCOPES)
+        industry = optional_argument(industry, "industry", most=32)
+        place_scope = optional_argument(place_scope, "place_scope", PLACE_SCOPES)
         with self.db.reader() as uow:
             return orders.list_employers(uow, industry, place_scope)
 
@@ -59,7 +48,7 @@ class OrderEntrypoints(DispatchPart):
 
     @rpc(permission="orders.read")
     def list_service_stations(self, hr_company: str | None = None) -> dict:
-        hr_company = _optional(hr_company, "hr_company")
+        hr_company = optional_argument(hr_company, "hr_company")
         with self.db.reader() as uow:
             return orders.list_stations(uow, hr_company)
 
@@ -93,7 +82,7 @@ class OrderEntrypoints(DispatchPart):
 
     @rpc(permission="orders.read")
     def get_job_order(self, order_id: str) -> dict:
-        order_id = _optional(order_id, "order_id")
+        order_id = optional_argument(order_id, "order_id")
         if order_id is None:
             raise InvalidInput({"order_id": ["required"]})
         with self.db.reader() as uow:
@@ -101,7 +90,7 @@ class OrderEntrypoints(DispatchPart):
 
     @rpc(permission="orders.read")
     def list_job_orders(self, status: str | None = None, agreement_id: str | None = None) -> dict:
-        status = _optional(status, "status", (ORDER_OPEN, *ORDER_ENDINGS))
-        agreement_id = _optional(agreement_id, "agreement_id")
+        status = optional_argument(status, "status", (ORDER_OPEN, *ORDER_ENDINGS))
+        agreement_id = optional_argument(agreement_id, "agreement_id")
         with self.db.reader() as uow:
             return orders.list_orders(uow, self.access.principal, status, agreement_id)

@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "account.manage_own": EVERYONE,
     "directory.read": EVERYONE,
     "directory.manage": frozenset({COUNTY_ADMIN}),
+    # Where an organisation's money goes: a county administrator sets any organisation's bank
+    # account, a finance person only their own organisation's (checked by registry).
+    "directory.bank_accounts": frozenset({COUNTY_ADMIN, FINANCE}),
     "users.read": frozenset({COUNTY_ADMIN, AUDITOR}),
     "users.manage": frozenset({COUNTY_ADMIN}),
     # The seal's own signature is the authority, not the role; a seal is submitted by a member of

@@ -120,6 +120,12 @@ class OrganisationInactive(DomainError):
     message_zh = "该组织已停用"
 
 
+class ConcurrentBankAccountChange(DomainError):
+    code = "CONCURRENT_BANK_ACCOUNT_CHANGE"
+    message_en = "the bank account was being changed at the same moment elsewhere; send again"
+    message_zh = "该组织的银行账户正在别处同时修改，请重新提交"
+
+
 class VillageGroupNotFound(NotFound):
     code = "VILLAGE_GROUP_NOT_FOUND"
     message_en = "no such village group"

@@ -18,6 +18,9 @@ the current state of its records, as the ordinary events carry it, one source pe
   with the statement that revoked it (a consumer keeps a revoked key revoked whatever arrives).
 - `vocabulary_changed`: each vocabulary (industries, skills) whole at its current version, the
   seeded version 1 too, in one page (registry.directory.vocabulary_use_cases).
+- `organisation_bank_account_changed`: each organisation's current bank account (the highest
+  version; organisations without one have none to send), 500 to a page in org id order
+  (registry.directory.bank_account_use_cases).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 from sqlalchemy import select, true
 
 from registry.adapters.tables import labourers, seals, signing_keys
+from registry.directory.bank_account_use_cases import bank_accounts_changed
 from registry.directory.repository import DirectoryRepository
 from registry.directory.seal_use_cases import EFFECTIVE, REVOKED, seal_view
 from registry.directory.vocabulary_use_cases import load_lexicon, vocabularies_changed
@@ -192,12 +196,13 @@ def keys_revoked(uow: UnitOfWork, caller: Caller, after: str | None, limit: int)
 
 
 # In the order a resync publishes them: the words and the seals others' records are checked
-# against first, the people (the most) last.
+# against first, then where organisations' money goes, the people (the most) last.
 RESYNC_SOURCES = {
     "vocabulary_changed": vocabularies_changed,
     "seal_confirmed": seals_confirmed,
     "seal_revoked": seals_revoked,
     "signing_key_enrolled": keys_enrolled,
     "signing_key_revoked": keys_revoked,
+    "organisation_bank_account_changed": bank_accounts_changed,
     "labourer_updated": labourers_updated,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from registry import __version__, metrics
 from registry.adapters.data_key import DataKeyProvider
 from registry.adapters.token_signer import TokenSigner
+from registry.directory.bank_account_entrypoints import BankAccountEntrypoints
 from registry.directory.entrypoints import DirectoryEntrypoints
 from registry.directory.repository import DirectoryRepository
 from registry.directory.village_entrypoints import VillageEntrypoints
@@ -29,6 +30,7 @@ from sanbao_common.seals import RegistrarKeys
 
 class RegistryService(
     DirectoryEntrypoints,
+    BankAccountEntrypoints,
     VillageEntrypoints,
     VocabularyEntrypoints,
     PeopleEntrypoints,

@@ -83,7 +83,9 @@ def org_show(session: Session, org_id, as_json):
     found = session.stack.call("registry", "get_organisation", org_id)
 
     def table():
-        output.record("organisation", {k: v for k, v in found.items() if k != "history"})
+        shown = {k: v for k, v in found.items() if k not in _ORG_PARTS}
+        output.record("organisation", shown)
+        _show_bank_account(found)
         output.rows(
             "history",
             ["at", "by", "action", "reason"],
@@ -91,6 +93,53 @@ def org_show(session: Session, org_id, as_json):
         )
 
     output.emit(found, as_json, table)
+
+
+# What `org show` prints in tables of their own, not in the organisation's record.
+_ORG_PARTS = ("history", "bank_account", "bank_account_history")
+_ACCOUNT_COLUMNS = ["version", "bank", "account name", "account number", "at", "by", "reason"]
+
+
+def _show_bank_account(found: dict) -> None:
+    """The current account (everyone sees it) and, for those registry shows them to, the ones
+    before: who set each, when and why."""
+    current = found.get("bank_account")
+    if current is None:
+        output.note("no bank account / 未登记银行账户")
+    else:
+        output.record("bank account / 银行账户", current)
+    if "bank_account_history" in found:
+        output.rows("bank account history / 银行账户变更记录", _ACCOUNT_COLUMNS, [
+            [a["version"], a["bank_name"], a["account_name"], a["account_number"],
+             a["changed_at"], a["changed_by"], a["reason"]]
+            for a in found["bank_account_history"]
+        ])  # fmt: skip
+
+
+@org.command("bank-account")
+@click.argument("org_id")
+@click.option("--bank-name", required=True, help="The bank and branch (开户行).")
+@click.option("--account-name", required=True, help="The account's name (户名).")
+@click.option("--account-number", required=True, help="The account number, digits only (账号).")
+@click.option("--reason", required=True)
+@KEY_OPTION
+@JSON_OPTION
+@click.pass_obj
+def org_bank_account(
+    session: Session, org_id, bank_name, account_name, account_number, reason, idempotency_key,
+    as_json,
+):  # fmt: skip
+    """Set where an organisation's money goes (county administrators: any organisation's; a
+    finance person: their own). The accounts before stay on record with who changed them."""
+    account = {
+        "bank_name": bank_name,
+        "account_name": account_name,
+        "account_number": account_number,
+    }
+    result = call_command(
+        session, "registry", "set_bank_account", org_id, account, reason, key=idempotency_key
+    )
+    output.emit(result, as_json, title=f"bank account, version {result['version']}")
 
 
 @org.command("deactivate")

@@ -283,6 +283,21 @@ directory_history = Table(
     Column("by", String(200), nullable=False),
 )
 
+# Organisations' bank accounts (registry.directory.bank_accounts): every version of each, added
+# and never changed, with who set it, when and why; the current one is the highest version.
+organisation_bank_accounts = Table(
+    "organisation_bank_accounts",
+    metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("bank_name", String(100), nullable=False),
+    Column("account_name", String(100), nullable=False),
+    Column("account_number", String(32), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False),
+)
+
 village_groups = Table(
     "village_groups",
     metadata,

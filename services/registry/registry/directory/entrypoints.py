@@ -14,6 +14,7 @@ from registry.directory import domain as d
 from registry.directory import seal_use_cases as seals
 from registry.directory import sign_in as account
 from registry.directory import use_cases as directory
+from registry.directory.bank_account_use_cases import organisation_view
 from registry.directory.repository import DirectoryRepository
 from registry.directory.revocation import revoke_tokens
 from registry.exceptions import OrganisationNotFound, UserNotFound
@@ -187,12 +188,14 @@ class DirectoryEntrypoints(RegistryPart):
 
     @rpc(permission="directory.read")
     def get_organisation(self, org_id: str) -> dict:
+        """With its bank account (and the ones before: registry.directory.bank_accounts)."""
         with self.db.reader() as uow:
             repo = DirectoryRepository(uow.connection)
             org = repo.organisation(org_id)
             if org is None:
                 raise OrganisationNotFound(org_id=org_id)
-            return dict(_org.dump(org), history=repo.history(org_id))
+            history, principal = repo.history(org_id), self.access.principal
+            return organisation_view(uow.connection, org, history, principal)
 
     @rpc(permission="directory.read")
     def list_organisations(self, kind: str | None = None, under: str | None = None) -> list:

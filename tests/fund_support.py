@@ -14,6 +14,7 @@ from nameko.testing.services import worker_factory
 from dispatch_contract.agreements import PURPOSE, TERMS_FIELDS
 from fund.agreements import REFUSED, WAITING, apply_agreements, retry_held
 from fund.events import apply_seals, apply_signing_keys
+from fund.payees import apply_bank_accounts
 from fund.service import FundService
 from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
 from sanbao_common.context import Caller
@@ -30,6 +31,29 @@ from testkit import Registrar, fake_access, principal
 
 COUNTY = "532501"
 COUNTY_ORG, HR_ORG = "org-county-coop", "org-hr-company"
+VILLAGE_ORG = "org-village-coop"
+# The directory's organisations with their bank accounts (registry's
+# organisation_bank_account_changed): whom outflow lines may pay.
+PAYEES = {
+    COUNTY_ORG: (
+        "county_coop",
+        "个旧市劳务合作联社",
+        "中国农业银行个旧支行",
+        "6228480318052312345",
+    ),
+    HR_ORG: (
+        "hr_company",
+        "红河人力资源服务有限公司",
+        "中国建设银行蒙自支行",
+        "53050163754100000123",
+    ),
+    VILLAGE_ORG: (
+        "village_coop",
+        "卡房镇新寨村劳务合作社",
+        "个旧农村商业银行卡房支行",
+        "2220105001234567",
+    ),
+}
 AGREEMENT_REF = "个旧人社劳务〔2026〕1号"
 # One registrar for every Fund on a database (property tests open many on one).
 REGISTRAR = Registrar(COUNTY)
@@ -105,6 +129,35 @@ class Fund:
                 }
                 for b in bodies
             ]
+
+    def bank_event(self, org_id: str, *, version: int = 1, number: str | None = None, **changes):
+        """registry's `organisation_bank_account_changed` for one of `PAYEES`."""
+        kind, name, bank, known_number = PAYEES[org_id]
+        payload = {
+            "org_id": org_id,
+            "org_kind": kind,
+            "org_name": name,
+            "bank_name": bank,
+            "account_name": name,
+            "account_number": number or known_number,
+            "version": version,
+            "changed_at": datetime.now(UTC).isoformat(),
+            "changed_by": "user:county.admin",
+            "reason": "开户",
+        }
+        return SimpleNamespace(
+            type="organisation_bank_account_changed",
+            event_id=uuid.uuid4(),
+            actor="user:county.admin",
+            correlation_id="corr",
+            payload=dict(payload, **changes),
+        )
+
+    def register_payees(self, *events) -> None:
+        """The directory's bank accounts reaching the fund (all of `PAYEES`, or `events`)."""
+        with self.db.unit_of_work() as uow:
+            apply_bank_accounts(uow, list(events) or [self.bank_event(o) for o in PAYEES], COUNTY)
+            uow.commit()
 
     def seal_event(self, party: Party, *, replaces: str | None = None, key=None):
         """registry's `seal_confirmed` for the party's seal, as the registrar (or `key`) signed."""

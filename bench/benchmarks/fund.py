@@ -170,6 +170,7 @@ class Desk:
         from fund.agreements import apply_agreements
 
         self.confirm_seals()
+        self.register_payee()
         terms = _agreement_terms(self.seals)
         sealed = SimpleNamespace(
             type="agreement_sealed",
@@ -224,6 +225,31 @@ class Desk:
         )
         return account_id
 
+    def register_payee(self) -> None:
+        """registry's bank account of the HR company, whom the advances pay."""
+        from fund.payees import apply_bank_accounts
+
+        event = SimpleNamespace(
+            type="organisation_bank_account_changed",
+            event_id=uuid.uuid4(),
+            actor="user:bench",
+            correlation_id="bench",
+            payload={
+                "org_id": HR_ORG,
+                "org_kind": "hr_company",
+                "org_name": "红河人力服务有限公司",
+                "bank_name": "中国建设银行蒙自支行",
+                "account_name": "红河人力服务有限公司",
+                "account_number": "530501637541000123",
+                "version": 1,
+                "changed_at": "2026-01-01T00:00:00+00:00",
+                "changed_by": "user:bench",
+            },
+        )
+        with self.db.unit_of_work() as uow:
+            apply_bank_accounts(uow, [event], COUNTY)
+            uow.commit()
+
     def pay_advance(self, account_id: str, reference: str) -> None:
         finance = self.as_("fin", COUNTY_ORG, ["finance"])
         proposal = finance.propose_outflow(
@@ -233,7 +259,7 @@ class Desk:
                 "expires_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
                 "lines": [
                     {
-                        "payee": "客运站",
+                        "payee": HR_ORG,
                         "amount": "120.00",
                         "purpose": "车票",
                         "reference": reference,

@@ -54,6 +54,7 @@ def test_cells_are_never_python_notation():
 def fund(databases):
     engine = create_database_engine(databases["fund"])
     fund = Fund(engine)
+    fund.register_payees()
     fund.account = fund.open_account("100000.00")
     yield fund
     engine.dispose()
@@ -77,8 +78,9 @@ def test_who_signed_is_shown_by_name_and_the_reply_as_json(fund, cli, tmp_path):
     inflow = {"kind": "principal_deposit", "amount": "100000.00", "bank_ref": "ICBC-1",
               "reference": None}  # fmt: skip
     finance.record_inflow(fund.account, inflow, key())
-    proposed = cli(Workers(fund=finance), "fund", "propose", fund.account, "--kind", "advance",
-                   "--line", "红河客运站:3600.00:包车:batch-001", "--json")  # fmt: skip
+    proposed = cli(Workers(fund=finance, registry=registry_directory()), "fund", "propose",
+                   fund.account, "--kind", "advance", "--line",
+                   "红河人力资源有限公司:3600.00:包车:batch-001", "--json")  # fmt: skip
     proposal = json.loads(proposed.stdout)["proposal_id"]
     fund.certify(fund.county, "chen.sign")
     key_file = tmp_path / "chen.pem"

@@ -23,6 +23,7 @@ from sanbao_cli.session import Session
 from sanbao_common.context import Caller
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.messaging.resync import Resyncer
+from settlement.service import SettlementService
 from testkit import TEST_COUNTY, fake_access, principal
 
 
@@ -32,7 +33,7 @@ def handles(stack_config):
         service: DatabaseHandle(
             create_database_engine(stack_config[service]["DATABASE_URL"]), threading.Lock()
         )
-        for service in ("registry", "dispatch")
+        for service in ("registry", "dispatch", "settlement")
     }
     yield made
     for handle in made.values():
@@ -41,14 +42,19 @@ def handles(stack_config):
 
 @pytest.fixture
 def stack(handles, stack_config, token_keys):
-    """`stack(roles)`: registry and dispatch as one caller with `roles` reaches them."""
-    sources = {"registry": REGISTRY_SOURCES, "dispatch": DISPATCH_SOURCES}
+    """`stack(roles)`: registry, dispatch and settlement as one caller with `roles` reaches
+    them."""
+    sources = {"registry": REGISTRY_SOURCES, "dispatch": DISPATCH_SOURCES, "settlement": {}}
 
     def make(roles=("county_admin",)):
         context = SimpleNamespace(caller=lambda: Caller(TEST_COUNTY, "cli:admin", "corr-cli"))
-        common = {"context": context, "access": fake_access(principal(roles)),
-                  "registrar_keys": token_keys.registrar.keys}  # fmt: skip
-        own = {"registry": {"data_key": token_keys.data_key, "token_key": token_keys.private_key}}
+        common = {"context": context, "access": fake_access(principal(roles))}
+        registrar = {"registrar_keys": token_keys.registrar.keys}
+        own = {
+            "registry": {"data_key": token_keys.data_key, "token_key": token_keys.private_key,
+                         **registrar},
+            "dispatch": registrar,
+        }  # fmt: skip
         workers = {
             service: worker_factory(
                 cls,
@@ -59,7 +65,11 @@ def stack(handles, stack_config, token_keys):
                     handles[service], service, stack_config["AMQP_URI"], sources[service]
                 ),
             )  # fmt: skip
-            for service, cls in (("registry", RegistryService), ("dispatch", DispatchService))
+            for service, cls in (
+                ("registry", RegistryService),
+                ("dispatch", DispatchService),
+                ("settlement", SettlementService),
+            )
         }
         return Workers(**workers)
 
@@ -105,17 +115,24 @@ def test_one_event_type_and_json_for_scripts(cli, stack, people, stack_config):
     ]  # fmt: skip
 
 
-def test_a_consumer_of_two_publishers_asks_registry_first(cli, stack):
-    """The fund relies on registry's seals to check dispatch's agreements: seals go first."""
+def test_a_consumer_of_several_publishers_asks_registry_first(cli, stack):
+    """The fund relies on registry's seals to check dispatch's agreements: seals go first; the
+    requests settlement will send have no source, and say so."""
     workers = stack()
     result = cli(workers, "events", "resync", "fund", "--json")
     assert result.exit_code == 0, result.output
-    assert workers.calls == [("registry", "resync_events"), ("dispatch", "resync_events")]
+    assert workers.calls == [
+        ("registry", "resync_events"), ("dispatch", "resync_events"),
+        ("settlement", "resync_events"),
+    ]  # fmt: skip
     replies = json.loads(result.stdout)
-    assert [r["source"] for r in replies] == ["registry", "dispatch"]
+    assert [r["source"] for r in replies] == ["registry", "dispatch", "settlement"]
     assert {q["queue"] for r in replies for q in r["queues"]} >= {
         "fund.handle_seal_confirmed", "fund.handle_agreement_sealed",
+        "fund.handle_bank_account_changed",
     }  # fmt: skip
+    (settlement,) = [r for r in replies if r["source"] == "settlement"]
+    assert {q["status"] for q in settlement["queues"]} == {"no_source"}
 
 
 @pytest.mark.parametrize(

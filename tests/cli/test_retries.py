@@ -5,11 +5,12 @@ why it is kept."""
 
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from cli_support import PASSPHRASE, LosesAnswers, SignedOut, Workers, key
-from fund_support import Fund
+from fund_support import HR_ORG, Fund
 from sanbao_cli.params import pasteable
 from sanbao_common.crypto import (
     fingerprint,
@@ -22,13 +23,24 @@ from sanbao_common.crypto import (
 from sanbao_common.db import create_database_engine
 from testkit import TEST_COUNTY
 
-ADVANCE = "红河客运站:3600.00:包车:batch-001"
+ADVANCE = f"{HR_ORG}:3600.00:包车:batch-001"
+
+
+def finance_desk(fund) -> Workers:
+    """li.fin of the county cooperative at the CLI; registry answers who the payees are."""
+    directory = [{"org_id": HR_ORG, "name": "红河人力服务有限公司", "active": True}]
+    return Workers(
+        fund=fund.as_(["finance"], user="li.fin"),
+        registry=SimpleNamespace(list_organisations=lambda kind=None, under=None: directory),
+    )
 
 
 @pytest.fixture
 def fund(databases):
     engine = create_database_engine(databases["fund"])
-    yield Fund(engine)
+    fund = Fund(engine)
+    fund.register_payees()
+    yield fund
     engine.dispose()
 
 
@@ -50,7 +62,7 @@ def pending(fund, account) -> list:
 def test_a_retried_proposal_is_the_same_proposal(fund, open_account, cli, first):
     """The first attempt reached the fund; its answer (or the terminal showing it) did not. The
     retry, seconds later, carries the same expiry and is answered with the same proposal."""
-    stack = Workers(fund=fund.as_(["finance"], user="li.fin"))
+    stack = finance_desk(fund)
     args = ("fund", "propose", open_account, "--kind", "advance", "--line", ADVANCE,
             "--expires-in", "30m", "--idempotency-key", "propose-batch-001")  # fmt: skip
     before = datetime.now(UTC)
@@ -78,7 +90,7 @@ def test_a_retry_refused_for_an_expired_sign_in_still_resends_the_first_request(
 ):
     """Answer lost, then the sign-in expires before the retry: signing in again and retrying
     sends the first request still (a sign-in refusal says nothing about the request)."""
-    stack = Workers(fund=fund.as_(["finance"], user="li.fin"))
+    stack = finance_desk(fund)
     args = ("fund", "propose", open_account, "--kind", "advance", "--line", ADVANCE,
             "--expires-in", "30m", "--idempotency-key", "propose-batch-004")  # fmt: skip
     assert cli(LosesAnswers(stack), *args).exit_code == 1
@@ -93,7 +105,7 @@ def test_a_retry_refused_for_an_expired_sign_in_still_resends_the_first_request(
 def test_without_the_kept_request_the_recomputed_retry_is_refused(fund, open_account, cli):
     """What the kept request prevents: on another machine (nothing kept), the retry computes a
     new expiry, and the fund refuses a different request under a used key."""
-    stack = Workers(fund=fund.as_(["finance"], user="li.fin"))
+    stack = finance_desk(fund)
     args = ("fund", "propose", open_account, "--kind", "advance", "--line", ADVANCE,
             "--idempotency-key", "propose-batch-002")  # fmt: skip
     assert cli(LosesAnswers(stack), *args).exit_code == 1
@@ -105,10 +117,10 @@ def test_without_the_kept_request_the_recomputed_retry_is_refused(fund, open_acc
 
 def test_a_refused_request_is_not_kept_and_can_be_corrected(fund, open_account, cli):
     """The fund stores nothing for a refusal: the same key, corrected, goes through."""
-    stack = Workers(fund=fund.as_(["finance"], user="li.fin"))
+    stack = finance_desk(fund)
     key_args = ("--idempotency-key", "propose-batch-003")
     too_much = cli(stack, "fund", "propose", open_account, "--kind", "advance", "--line",
-                   "红河客运站:200000.00:包车:batch-001", *key_args)  # fmt: skip
+                   f"{HR_ORG}:200000.00:包车:batch-001", *key_args)  # fmt: skip
     assert too_much.exit_code == 1 and "[INSUFFICIENT_FUNDS]" in too_much.stderr
     corrected = cli(stack, "fund", "propose", open_account, "--kind", "advance", "--line",
                     ADVANCE, *key_args)  # fmt: skip
@@ -121,7 +133,7 @@ def test_a_refused_request_is_not_kept_and_can_be_corrected(fund, open_account, 
     [("30m", timedelta(minutes=30)), ("2h", timedelta(hours=2)), ("1d", timedelta(days=1))],
 )
 def test_an_expiry_in_minutes_hours_or_days(fund, open_account, cli, written, meaning):
-    stack = Workers(fund=fund.as_(["finance"], user="li.fin"))
+    stack = finance_desk(fund)
     before = datetime.now(UTC)
     result = cli(stack, "fund", "propose", open_account, "--kind", "advance", "--line", ADVANCE,
                  "--expires-in", written)  # fmt: skip

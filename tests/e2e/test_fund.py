@@ -2,11 +2,14 @@
 stack: seals submitted by their own organisations and confirmed by the finance bureau's seal
 registrar (a key the county pinned), signatories, a cooperation agreement drafted by the county
 and sealed by both organisations' seals, the joint account the fund opens from it, principal
-in, an advance proposed and approved by one signatory of each organisation, the books verified
-against the checkpoints registry keeps, a statement exported. And the attacker's path: no one
-person makes a seal count."""
+in, an advance proposed to the HR company (paid to the bank account the county's administrator
+set in the directory, which the signatories see before signing) and approved by one signatory of
+each organisation, the HR company's service revenue owed and paid in two bank credits, the books
+verified against the checkpoints registry keeps, a statement exported. And the attacker's path:
+no one person makes a seal count, and the HR company does not write down what it owes."""
 
 import csv
+import json
 import time
 
 import pytest
@@ -57,6 +60,12 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
     person("chen.sign", county_org, "coop_operator")
     person("hr.fin", hr_org, "finance")
     person("zhou.sign", hr_org, "hr_operator")
+    # Where the HR company's money goes: set in the directory by the county's administrator; the
+    # fund learns of it from registry's event, and pays the HR company nowhere else.
+    hr_bank_number = "53050163754100000123"
+    ok("org", "bank-account", hr_org, "--bank-name", "中国建设银行蒙自支行", "--account-name",
+       "红河人力资源有限公司", "--account-number", hr_bank_number, "--reason",
+       "合作协议约定的收款账户")  # fmt: skip
 
     # The county administrator alone cannot make the HR company a seal: it is not theirs.
     squatted = stack.cli("seal", "new", "--org", hr_org, "--out", str(tmp_path / "squat.pem"))
@@ -146,15 +155,22 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
     ok("fund", "inflow", account, "--kind", "principal_deposit", "--amount", "200000.00",
        "--bank-ref", "ICBC-20260105-001", home=homes["li.fin"][0])  # fmt: skip
     open_an_order_and_match_it(stack, ok, account, homes["zhou.sign"][0], sample)
-    proposed = ok("fund", "propose", account, "--kind", "advance", "--line",
-                  "红河客运站:3600.00:包车:batch-001", home=homes["li.fin"][0])  # fmt: skip
-    proposal = value(proposed, "proposal")
+    # The advance pays the HR company (named by its name) at the bank account the directory
+    # gives it; the fund learns of that account from registry's event: wait until it has.
+    proposing = retried(lambda: stack.cli("fund", "propose", account, "--kind", "advance",
+                                          "--line", "红河人力资源有限公司:3600.00:包车:batch-001",
+                                          "--idempotency-key", "advance-batch-001",
+                                          home=homes["li.fin"][0]))  # fmt: skip
+    assert proposing.returncode == 0, proposing.stderr
+    assert hr_bank_number in proposing.stdout and "中国建设银行蒙自支行" in proposing.stdout
+    proposal = value(proposing.stdout, "proposal")
 
     # The fund learns of the signatories from registry's events; wait until it has.
     signed = retried(lambda: stack.cli("fund", "sign", proposal, "--key",
                                        str(tmp_path / "chen.sign.pem"),
                                        home=homes["chen.sign"][0]))  # fmt: skip
     assert signed.returncode == 0, signed.stderr
+    assert hr_bank_number in signed.stdout  # chen saw where the money goes before signing
     refused = stack.cli("fund", "sign", proposal, "--key", str(tmp_path / "chen.sign.pem"))
     assert refused.returncode == 1  # the administrator's token is not chen's: not a signatory
     paid = ok("fund", "sign", proposal, "--key", str(tmp_path / "zhou.sign.pem"),
@@ -163,6 +179,7 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
 
     shown = ok("fund", "show", account)
     assert "196,400.00" in shown  # available principal-funded cash after the advance
+    receivable = the_hr_company_pays_its_service_revenue(stack, ok, account, homes)
     verified = ok("fund", "verify")
     assert value(verified, "result") == "intact"
     out = tmp_path / "statement.csv"
@@ -179,6 +196,9 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
     )
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert any("advances_outstanding" in row and "3600.00" in row for row in rows)
+    assert any(hr_bank_number in row and "3600.00" in row for row in rows)  # where it went
+    owed = next(row for row in rows if row[:1] == [receivable])
+    assert owed[1:3] == ["service_revenue", "2026-11"] and owed[-1] == "paid"
     assert rows[-1][0] == "audit checkpoint" and rows[-1][1]
     workbook = tmp_path / "statement.xlsx"
     ok(
@@ -196,6 +216,31 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
 
     sheet = load_workbook(workbook).active
     assert [list(r) for r in sheet.iter_rows(values_only=True)][-1][0] == "audit checkpoint"
+
+
+def the_hr_company_pays_its_service_revenue(stack, ok, account, homes) -> str:
+    """The county cooperative's finance person records the HR company's service revenue for
+    2026-11 (the HR company cannot write down what it owes); a first bank credit pays part of it
+    (oldest first), a second the rest. Returns the receivable's id."""
+    li, hr = homes["li.fin"][0], homes["hr.fin"][0]
+    record = ("fund", "receivable", "record", account, "--kind", "service_revenue", "--period",
+              "2026-11", "--counterparty", "红河人力资源有限公司", "--statement", "JS-2026-11",
+              "--amount", "1500.00")  # fmt: skip
+    refused = stack.cli(*record, home=hr)
+    assert refused.returncode == 1 and "[RECEIVABLE_REJECTED]" in refused.stderr, refused.stderr
+    receivable = json.loads(ok(*record, "--json", home=li))["receivable_id"]
+
+    paid = ok("fund", "inflow", account, "--kind", "service_revenue", "--amount", "1000.00",
+              "--bank-ref", "CCB-20261205-001", "--pays", "oldest", home=li)  # fmt: skip
+    assert receivable in paid and "1,000.00" in paid
+    listed = ok("fund", "receivables", account, home=hr)  # the HR company sees what it owes
+    row = next(line for line in listed.splitlines() if receivable in line)
+    assert "1,500.00" in row and "500.00" in row and "open" in row
+
+    ok("fund", "inflow", account, "--kind", "service_revenue", "--amount", "500.00",
+       "--bank-ref", "CCB-20261220-002", "--pays", receivable, home=li)  # fmt: skip
+    assert "receivables (0)" in ok("fund", "receivables", account, "--open", home=li)
+    return receivable
 
 
 def open_an_order_and_match_it(stack, ok, agreement_id, hr_home, sample) -> str:

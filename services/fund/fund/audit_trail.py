@@ -10,8 +10,9 @@ from fund.adapters.repository import Books
 from fund.domain import accounts as a
 from fund.domain.agreements import unsigned_changes
 from fund.domain.audit import AuditRecord, chain_hash, first_break, journal_break
-from fund.domain.ledger import CASH_ACCOUNTS, CHART
+from fund.domain.ledger import CASH_ACCOUNTS, CHART, RECEIVABLE_ACCOUNTS
 from fund.domain.posting_rules import follows_a_rule, outflow_entry
+from fund.domain.receivables import ON_RECEIPT
 from fund.queries import now
 from fund.schemas import native, new_event
 from sanbao_common import seals
@@ -88,6 +89,7 @@ def verify(
     ]
     for account in books.accounts():
         problems += _balance_problems(books, account)
+        problems += _receivable_problems(books, account)
         problems += _seal_problems(books, account, county, registrar_keys or {})
         problems += _entry_problems(
             books, account, [e for e in journal if e["account_id"] == account.account_id]
@@ -146,6 +148,41 @@ def _balance_problems(books: Books, account: a.JointAccount) -> list[str]:
             problems.append(
                 f"account {account.account_id}: advance {reference} outstanding below zero"
             )
+    return problems
+
+
+def _receivable_problems(books: Books, account: a.JointAccount) -> list[str]:
+    """The receivables beside the books are what the books say: each paid exactly the sum of its
+    matches, never more than it is; each kind's receivable account holds their open total, and
+    its account of income not yet received the open total of those earned on receipt; no payer's
+    credit below zero, and the cash held for credits equal to them."""
+    problems, prefix = [], f"account {account.account_id}"
+    totals = books.balances(account.account_id)
+    rows = books.receivables(account.account_id)
+    matched: dict[str, int] = {}
+    for match in books.matches(account.account_id):
+        matched[match["receivable_id"]] = (
+            matched.get(match["receivable_id"], 0) + match["amount_fen"]
+        )
+    for receivable in rows:
+        if not 0 <= receivable.paid_fen <= receivable.amount_fen or receivable.paid_fen != (
+            matched.get(receivable.receivable_id, 0)
+        ):
+            problems.append(
+                f"{prefix}: receivable {receivable.receivable_id} is not paid what its matches say"
+            )
+    for kind, (receivable_account, uncollected, _) in RECEIVABLE_ACCOUNTS.items():
+        of_kind = [x for x in rows if x.kind == kind]
+        if totals.get(receivable_account, 0) != sum(x.open_fen for x in of_kind):
+            problems.append(f"{prefix}: {receivable_account} is not the open receivables' total")
+        waiting = sum(x.open_fen for x in of_kind if x.basis == ON_RECEIPT)
+        if -totals.get(uncollected, 0) != waiting:
+            problems.append(f"{prefix}: {uncollected} is not the income still to be received")
+    credits = books.credits(account.account_id)
+    if any(amount < 0 for amount in credits.values()):
+        problems.append(f"{prefix}: a payer's credit is below zero")
+    if totals.get("cash_held", 0) != sum(credits.values()):
+        problems.append(f"{prefix}: the cash held is not the payers' credits")
     return problems
 
 

@@ -98,3 +98,33 @@ class ReturnBlocked(DomainError):
     code = "RETURN_BLOCKED"
     message_en = "the principal cannot be returned yet"
     message_zh = "暂不能返还劳务合作金本金"
+
+
+class ReceivableRejected(DomainError):
+    code = "RECEIVABLE_REJECTED"
+    message_en = "the receivable or what the credit pays is not acceptable"
+    message_zh = "应收款或冲抵内容不合规"
+
+
+class ReceivableNotFound(NotFound):
+    code = "RECEIVABLE_NOT_FOUND"
+    message_en = "no such receivable"
+    message_zh = "未找到该应收款"
+
+
+class ReceivablesOpen(DomainError):
+    code = "RECEIVABLES_OPEN"
+    message_en = (
+        "receivables of this kind are open on the account: say what the credit pays "
+        "(pays: oldest_first, the receivable ids, or nothing for income nothing was owed for)"
+    )
+    message_zh = "本账户尚有同类未结应收款：请注明冲抵内容（oldest_first、应收款编号，或 nothing）"
+
+
+class PayeeRejected(DomainError):
+    code = "PAYEE_REJECTED"
+    message_en = (
+        "a line's payee is an organisation of the directory with a bank account the fund knows "
+        "(sanbao directory org bank-account), or a labourer on a reimbursement line"
+    )
+    message_zh = "收款方须为名录中已登记银行账户的组织，或报销行中的劳动力"

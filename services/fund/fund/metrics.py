@@ -25,6 +25,22 @@ next_expiry_seconds = Gauge(
     "Seconds until the first waiting proposal expires unsigned (absent when none waits)",
     _ACCOUNT,
 )
+receivables_open_fen = Gauge(
+    "sanbao_fund_receivables_open_fen",
+    "What counterparties still owe an open joint account, by kind of income, in fen",
+    [*_ACCOUNT, "kind"],
+)
+payer_credits_fen = Gauge(
+    "sanbao_fund_payer_credits_fen",
+    "Overpayments held for their payers on an open joint account (not income), in fen",
+    _ACCOUNT,
+)
+requests_refused = Gauge(
+    "sanbao_fund_requests_refused",
+    "Requests other services sent by event that the fund refused and nobody has asked for "
+    "again successfully (sanbao fund requests ACCOUNT says why)",
+    _ACCOUNT,
+)
 frozen = Gauge(
     "sanbao_fund_account_frozen",
     "1 while a party's seal changed since the terms were sealed: no outflow until both parties' "
@@ -47,6 +63,9 @@ checkpoint_age_seconds = Gauge(
 
 _PER_ACCOUNT = (
     available_fen,
+    receivables_open_fen,
+    payer_credits_fen,
+    requests_refused,
     advances_outstanding_fen,
     pending_outflows,
     next_expiry_seconds,
@@ -63,6 +82,10 @@ def show(figures: dict) -> None:
         for cash, amount in account["available_fen"].items():
             available_fen.labels(*labels, cash).set(amount)
         advances_outstanding_fen.labels(*labels).set(account["advances_outstanding_fen"])
+        for kind, amount in account["receivables_open_fen"].items():
+            receivables_open_fen.labels(*labels, kind).set(amount)
+        payer_credits_fen.labels(*labels).set(account["payer_credits_fen"])
+        requests_refused.labels(*labels).set(account["requests_refused"])
         pending_outflows.labels(*labels).set(account["pending_outflows"])
         frozen.labels(*labels).set(1 if account["frozen_for"] else 0)
         if account["next_expiry_seconds"] is not None:

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from fund.adapters.repository import Books
 from fund.domain import accounts as a
+from fund.domain import receivables as r
+from fund.domain.ledger import RECEIVABLE_ACCOUNTS
 from fund.exceptions import AccountNotFound, ProposalNotFound
 from sanbao_common.ledger import balances
 
@@ -120,6 +122,7 @@ def statement(books: Books, account: a.JointAccount, start: date, end: date) -> 
     for account_name, amount in opening.items():
         closing[account_name] = closing.get(account_name, 0) + amount
     last = books.last_checkpoint()
+    paid = {p.proposal_id: p for p in books.proposals(account.account_id, account.county, a.PAID)}
     return {
         "account": account_summary(account),
         "status": account.status,
@@ -135,12 +138,91 @@ def statement(books: Books, account: a.JointAccount, start: date, end: date) -> 
                 "source": entry["source"],
                 "by": entry["created_by"],
                 "postings": [p.__dict__ for p in entry["postings"]],
+                # A payment's lines: who was paid, and the bank account the money went to.
+                "lines": [line.statement() for line in paid[entry["source"]].lines]
+                if entry["kind"].startswith("outflow:") and entry["source"] in paid
+                else None,
             }
             for day, entry in during
         ],
+        "receivables": receivables_at(books, account.account_id, start, end),
         "checkpoint": None
         if last is None
         else {"seq": last.seq, "hash": last.hash, "at": last.at, "signature": last.signature},
+    }
+
+
+def receivable_view(receivable: r.Receivable) -> dict:
+    """A receivable's whole state (its RPC view and the payload of its events)."""
+    return {
+        "receivable_id": receivable.receivable_id,
+        "account_id": receivable.account_id,
+        "kind": receivable.kind,
+        "period": receivable.period,
+        "counterparty_id": receivable.counterparty_id,
+        "counterparty_kind": receivable.counterparty_kind,
+        "counterparty_name": receivable.counterparty_name,
+        "statement_ref": receivable.statement_ref,
+        "amount_fen": receivable.amount_fen,
+        "paid_fen": receivable.paid_fen,
+        "open_fen": receivable.open_fen,
+        "status": receivable.status,
+        "basis": receivable.basis,
+        "requested_by": receivable.requested_by,
+        "recorded_at": receivable.recorded_at.isoformat(),
+        "recorded_by": receivable.recorded_by,
+        "version": receivable.version,
+    }
+
+
+def receivables_at(books: Books, account_id: str, start: date, end: date) -> list[dict]:
+    """The receivables recorded by the end of a statement's period (Asia/Shanghai days), each
+    with what was paid of it by then, and the matches within the period."""
+    found = []
+    for receivable in books.receivables(account_id):
+        if receivable.recorded_at.astimezone(CHINA).date() > end:
+            continue
+        matches = [
+            (m, m["matched_at"].astimezone(CHINA).date())
+            for m in books.matches(account_id, receivable.receivable_id)
+        ]
+        paid = sum(m["amount_fen"] for m, day in matches if day <= end)
+        view = receivable_view(receivable)
+        view.update(
+            paid_fen=paid,
+            open_fen=receivable.amount_fen - paid,
+            status=r.PAID if paid == receivable.amount_fen else r.OPEN,
+            matches=[
+                {
+                    "date": day.isoformat(),
+                    "amount_fen": m["amount_fen"],
+                    "source": m["source"],
+                    "bank_ref": m["bank_ref"],
+                    "entry_id": m["entry_id"],
+                }
+                for m, day in matches
+                if start <= day <= end
+            ],
+        )
+        found.append(view)
+    return found
+
+
+def receivables_report(books: Books, account_id: str, **filters) -> dict:
+    """The account's receivables (filtered by period, counterparty, kind or open only), oldest
+    first, with the totals by kind and the payers' credits held."""
+    found = books.receivables(account_id, **filters)
+    totals: dict[str, dict[str, int]] = {}
+    for receivable in found:
+        kind = totals.setdefault(receivable.kind, {"amount_fen": 0, "paid_fen": 0, "open_fen": 0})
+        kind["amount_fen"] += receivable.amount_fen
+        kind["paid_fen"] += receivable.paid_fen
+        kind["open_fen"] += receivable.open_fen
+    return {
+        "account_id": account_id,
+        "receivables": [receivable_view(x) for x in found],
+        "totals_by_kind": totals,
+        "credits_fen": books.credits(account_id),
     }
 
 
@@ -177,6 +259,16 @@ def gauge_figures(books: Books, at: datetime | None = None) -> dict:
                 "agreement_ref": account.agreement_ref,
                 "available_fen": view["available_fen"],
                 "advances_outstanding_fen": view["balances_fen"].get("advances_outstanding", 0),
+                "receivables_open_fen": {
+                    kind: view["balances_fen"].get(receivable_account, 0)
+                    for kind, (receivable_account, _, _) in RECEIVABLE_ACCOUNTS.items()
+                },
+                "payer_credits_fen": view["balances_fen"].get("cash_held", 0),
+                "requests_refused": sum(
+                    1
+                    for row in books.fund_requests(account.account_id)
+                    if row["state"] == "refused"
+                ),
                 "pending_outflows": len(waiting),
                 "frozen_for": view["frozen_for"],
                 "next_expiry_seconds": min(

@@ -4,16 +4,27 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from fund.domain.accounts import JointAccount, Proposal
+from fund_contract.requests import (
+    COUNTERPARTY_KINDS,
+    PAYEE_LABOURER,
+    PAYEE_ORGANISATION,
+    PAYS_NOTHING,
+    PAYS_OLDEST_FIRST,
+    RECEIVABLE_KINDS,
+)
 from fund_contract.vocabularies import VOUCHER_KINDS
 from sanbao_common.context import Caller
 from sanbao_common.envelope import new_envelope
 from sanbao_common.money import InvalidAmount, parse_yuan
 
 SOURCE = "fund"
+_RECORD_IDS = uuid.UUID("5a3b0b1e-0f1d-5c6e-9a41-2019d0c0ffee")  # the fund's namespace of ids
+PAYEE_KINDS = (PAYEE_ORGANISATION, PAYEE_LABOURER)
 
 # How long a command's lists may be: set from the fund's work, each well above what a real
 # command carries, so that no request can hold the fund-wide lock for long (docs/api.md,
@@ -21,6 +32,7 @@ SOURCE = "fund"
 MAX_INFLOWS = 5000  # credits of one bank statement recorded together
 MAX_LINES = 500  # lines of one outflow: one per person of a batch of at most a few hundred
 MAX_VOUCHERS = 1000  # vouchers settling one advance: a batch's tickets, medical exams, meals
+MAX_PAID_RECEIVABLES = 500  # receivables one credit names: a year of months for many bodies
 
 
 def native(value):
@@ -42,6 +54,13 @@ def new_event(
         record_id=record_id,
         version=version,
     )
+
+
+def derived_id(*parts: str) -> str:
+    """A record id for a record named by several parts (a payer's credit on an account, a
+    request by its source and key): the same parts, the same id, as short as every id (a UUID,
+    version 5, of the parts joined by "|")."""
+    return str(uuid.uuid5(_RECORD_IDS, "|".join(parts)))
 
 
 def account_payload(account: JointAccount) -> dict:
@@ -69,15 +88,30 @@ def proposal_reply(proposal: Proposal) -> dict:
 
 
 def proposal_payload(account: JointAccount, proposal: Proposal) -> dict:
-    """A proposal's state in the `outflow_*` events."""
+    """A proposal's state in the `outflow_*` events (a labourer's bank account number masked),
+    with the request it was made for, if another service asked for it."""
+    statement = proposal.statement()
     return dict(
-        proposal.statement(),
+        statement,
+        lines=[masked_line(line) for line in statement["lines"]],
         status=proposal.status,
         proposed_by=proposal.proposed_by,
         signed_by=sorted(proposal.signed_by()),
         waiting_for=proposal.waiting_for(account),
         reason=proposal.reason,
+        request=None
+        if proposal.request is None
+        else {"source": proposal.request[0], "request_key": proposal.request[1]},
     )
+
+
+def masked_line(line: dict) -> dict:
+    """A line as events carry it: a labourer's bank account number masked (its last four digits
+    kept); an organisation's shown whole."""
+    if line.get("payee_kind") != PAYEE_LABOURER or not line.get("bank_account"):
+        return line
+    number = line["bank_account"]
+    return dict(line, bank_account="*" * (len(number) - 4) + number[-4:])
 
 
 class Yuan(fields.String):
@@ -93,6 +127,24 @@ class Yuan(fields.String):
         return fen
 
 
+class Pays(fields.Field):
+    """What an income credit pays: "oldest_first", "nothing", or a list of receivable ids."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in (PAYS_OLDEST_FIRST, PAYS_NOTHING):
+            return value
+        if (
+            isinstance(value, list)
+            and 1 <= len(value) <= MAX_PAID_RECEIVABLES
+            and all(isinstance(x, str) and 1 <= len(x) <= 36 for x in value)
+        ):
+            return value
+        raise ValidationError(
+            f"{PAYS_OLDEST_FIRST!r}, {PAYS_NOTHING!r}, or a list of 1 to "
+            f"{MAX_PAID_RECEIVABLES} receivable ids"
+        )
+
+
 class InflowSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -101,6 +153,25 @@ class InflowSchema(Schema):
     amount = Yuan(required=True)
     bank_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
     reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    # An income credit's payer (an organisation or employer id) and what it pays.
+    payer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    pays = Pays(load_default=None, allow_none=True)
+
+
+class ReceivableSchema(Schema):
+    """A receivable a party's finance person records (`fund.domain.receivables` checks the
+    rest: who owes which kind)."""
+
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(RECEIVABLE_KINDS))
+    period = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    counterparty_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    counterparty_kind = fields.String(required=True, validate=validate.OneOf(COUNTERPARTY_KINDS))
+    counterparty_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    statement_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    amount = Yuan(required=True)
 
 
 class InflowsSchema(Schema):
@@ -119,6 +190,14 @@ class LineSchema(Schema):
     amount = Yuan(required=True)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=500))
     reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    # A directory organisation (its bank details are the directory's), or a labourer on a
+    # reimbursement line, paid to the bank account given here.
+    payee_kind = fields.String(
+        load_default=PAYEE_ORGANISATION, validate=validate.OneOf(PAYEE_KINDS)
+    )
+    bank_name = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+    account_name = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+    bank_account = fields.String(load_default=None, validate=validate.Regexp(r"[0-9]{8,32}\Z"))
 
 
 class ProposalSchema(Schema):

@@ -13,13 +13,15 @@ from fund.adapters.checkpoints import CheckpointKey, CheckpointTimer
 from fund.adapters.repository import Books
 from fund.agreements import apply_agreements, retry_held
 from fund.audit_trail import take_checkpoint, verify
-from fund.commands import advances, closing, money_in, money_out
+from fund.commands import advances, closing, money_in, money_out, receivables
 from fund.domain.accounts import Line
 from fund.events import apply_seals, apply_signing_keys
+from fund.payees import apply_bank_accounts
+from fund.requests import apply_outflow_requests, apply_receivable_requests
 from fund.schemas import (
-    InflowSchema,
     InflowsSchema,
     ProposalSchema,
+    ReceivableSchema,
     SettlementSchema,
     proposal_reply,
 )
@@ -33,6 +35,23 @@ from sanbao_common.messaging.outbox import OutboxRelay
 from sanbao_common.messaging.resync import Resync
 from sanbao_common.rpc import call_service, load, rpc
 from sanbao_common.seals import RegistrarKeys
+
+
+def _inflows(inflows) -> list[dict]:
+    """Bank credits as the commands take them (amounts in fen)."""
+    loaded = load(InflowsSchema(), {"inflows": inflows})["inflows"]
+    for data in loaded:
+        data["amount_fen"] = data.pop("amount")
+    return loaded
+
+
+def _check_filters(filters: dict) -> None:
+    for field in ("period", "counterparty_id"):
+        value = filters[field]
+        if value is not None and (not isinstance(value, str) or len(value) > 100):
+            raise InvalidInput({field: ["text of at most 100 characters"]})
+    if not isinstance(filters["open_only"], bool):
+        raise InvalidInput({"open_only": ["true or false"]})
 
 
 def _date(text: str, field: str):
@@ -80,33 +99,20 @@ class FundService(ServiceBase):
 
     @rpc(permission="fund.record")
     def record_inflow(self, account_id: str, inflow: dict, idempotency_key: str) -> dict:
-        data, caller, principal = (
-            load(InflowSchema(), inflow),
-            self.context.caller(),
-            self.access.principal,
-        )
+        """One bank credit; an income credit says what it pays (docs/api.md)."""
+        (data,) = _inflows([inflow])
+        caller, principal = self.context.caller(), self.access.principal
         return self._command(
             "record_inflow",
             idempotency_key,
             [account_id, inflow],
-            lambda uow: money_in.record_inflow(
-                uow,
-                caller,
-                principal,
-                account_id,
-                data["kind"],
-                data["amount"],
-                data["bank_ref"],
-                data["reference"],
-            ),
+            lambda uow: money_in.record_inflow(uow, caller, principal, account_id, data),
         )
 
     @rpc(permission="fund.record")
     def record_inflows(self, account_id: str, inflows: list, idempotency_key: str) -> list:
         """A bank statement's credits in one transaction: all recorded, or none."""
-        loaded = load(InflowsSchema(), {"inflows": inflows})["inflows"]
-        for data in loaded:
-            data["amount_fen"] = data.pop("amount")
+        loaded = _inflows(inflows)
         caller, principal = self.context.caller(), self.access.principal
         return self._command(
             "record_inflows",
@@ -116,16 +122,19 @@ class FundService(ServiceBase):
         )
 
     @rpc(permission="fund.record")
-    def record_receivable(self, account_id: str, period: str, amount: str, idempotency_key: str):
-        fen = load(InflowSchema(only=("amount",)), {"amount": amount})["amount"]
-        caller, principal = self.context.caller(), self.access.principal
+    def record_receivable(self, account_id: str, receivable: dict, idempotency_key: str) -> dict:
+        """What a counterparty owes the account, recorded by a party's finance person; once per
+        business key (kind, period, counterparty, statement)."""
+        data = load(ReceivableSchema(), receivable)
+        data["amount_fen"] = data.pop("amount")
+        caller, party = self.context.caller(), self.access.principal.organisation_id
+
+        def execute(uow):
+            recorded, _ = receivables.record_receivable(uow, caller, account_id, data, party=party)
+            return queries.receivable_view(recorded)
+
         return self._command(
-            "record_receivable",
-            idempotency_key,
-            [account_id, period, amount],
-            lambda uow: money_in.record_receivable(
-                uow, caller, principal, account_id, str(period), fen
-            ),
+            "record_receivable", idempotency_key, [account_id, receivable], execute
         )
 
     @rpc(permission="fund.propose")
@@ -135,14 +144,22 @@ class FundService(ServiceBase):
             self.context.caller(),
             self.access.principal,
         )
-        lines = [Line(x["payee"], x["amount"], x["purpose"], x["reference"]) for x in data["lines"]]
+        lines = [
+            Line(
+                x["payee"], x["amount"], x["purpose"], x["reference"], payee_kind=x["payee_kind"],
+                bank_name=x["bank_name"], account_name=x["account_name"],
+                bank_account=x["bank_account"],
+            )
+            for x in data["lines"]
+        ]  # fmt: skip
+        proposer = (principal.user_id, principal.organisation_id)
         return self._command(
             "propose_outflow",
             idempotency_key,
             [account_id, proposal],
             lambda uow: proposal_reply(
                 money_out.propose_outflow(
-                    uow, caller, principal, account_id, data["kind"], lines, data["expires_at"]
+                    uow, caller, proposer, account_id, data["kind"], lines, data["expires_at"]
                 )
             ),
         )
@@ -248,6 +265,35 @@ class FundService(ServiceBase):
             return found
 
     @rpc(permission="fund.read")
+    def list_receivables(
+        self,
+        account_id: str,
+        period: str | None = None,
+        counterparty_id: str | None = None,
+        open_only: bool = False,
+    ) -> dict:
+        """The account's receivables, oldest first (by period, counterparty, open only), with
+        totals by kind and the payers' credits held."""
+        filters = {"period": period, "counterparty_id": counterparty_id, "open_only": open_only}
+        _check_filters(filters)
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            self._visible(queries.find_account(books, account_id))
+            return queries.receivables_report(books, account_id, **filters)
+
+    @rpc(permission="fund.read")
+    def list_fund_requests(self, account_id: str) -> list:
+        """What other services asked of the fund for this account by event: each request's key,
+        what it made (a proposal, a receivable) or why it was refused."""
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            self._visible(queries.find_account(books, account_id))
+            return [
+                dict(row, updated_at=row["updated_at"].isoformat())
+                for row in books.fund_requests(account_id)
+            ]
+
+    @rpc(permission="fund.read")
     def aging_report(self, account_id: str) -> list:
         with self.db.reader() as uow:
             books = Books(uow.connection)
@@ -284,6 +330,25 @@ class FundService(ServiceBase):
     def handle_seal_revoked(self, uow, events) -> None:
         apply_seals(uow, events, config["COUNTY"], self.registrar_keys)
         retry_held(uow, config["COUNTY"], self.registrar_keys)
+
+    @consume("registry", "organisation_bank_account_changed")
+    def handle_bank_account_changed(self, uow, events) -> None:
+        """Payees' bank details, as the directory keeps them."""
+        apply_bank_accounts(uow, events, config["COUNTY"])
+
+    # -- requests by event (fund_contract.requests) --------------------------------------------
+
+    @consume("settlement", "receivable_requested")
+    def handle_receivable_requested(self, uow, events) -> None:
+        apply_receivable_requests(uow, events, config["COUNTY"], "settlement")
+
+    @consume("dispatch", "advance_requested")
+    def handle_advance_requested(self, uow, events) -> None:
+        apply_outflow_requests(uow, events, config["COUNTY"], "dispatch")
+
+    @consume("settlement", "distribution_requested")
+    def handle_distribution_requested(self, uow, events) -> None:
+        apply_outflow_requests(uow, events, config["COUNTY"], "settlement")
 
     @consume("registry", "signing_key_enrolled")
     def handle_signing_key_enrolled(self, uow, events) -> None:

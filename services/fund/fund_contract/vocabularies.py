@@ -9,7 +9,7 @@ INFLOW_KINDS: tuple[str, ...] = (
     "advance_recovery", "shortfall_deposit",
 )  # fmt: skip
 OUTFLOW_KINDS: tuple[str, ...] = (
-    "advance", "reimbursement", "distribution", "return_principal", "write_off",
+    "advance", "reimbursement", "distribution", "return_principal", "write_off", "credit_refund",
 )  # fmt: skip
 # What a voucher settling an advance may be for (reimbursement accounting, 报账制).
 VOUCHER_KINDS: tuple[str, ...] = ("transport", "medical_exam", "training", "meals", "other")

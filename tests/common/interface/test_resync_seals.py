@@ -163,11 +163,12 @@ def test_seals_and_keys_resynced_are_what_each_consumer_needs(directory, resynce
     counts = {q["event_type"]: (q["status"], q["records"], q["events"]) for q in reply["queues"]}
     assert [q["event_type"] for q in reply["queues"]] == [  # seals first, as registry lists them
         "seal_confirmed", "seal_revoked", "signing_key_enrolled", "signing_key_revoked",
-        "user_tokens_revoked",
+        "organisation_bank_account_changed", "user_tokens_revoked",
     ]  # fmt: skip
     assert counts == {
         "seal_confirmed": ("resynced", 4, 5), "seal_revoked": ("resynced", 2, 2),
         "signing_key_enrolled": ("resynced", 1, 1), "signing_key_revoked": ("resynced", 2, 2),
+        "organisation_bank_account_changed": ("resynced", 0, 0),  # none has an account here
         "user_tokens_revoked": ("no_source", 0, 0),
     }  # fmt: skip
     uri = stack_config["AMQP_URI"]

@@ -9,5 +9,7 @@ from sanbao_common.db import create_database_engine
 @pytest.fixture
 def fund(databases):
     engine = create_database_engine(databases["fund"])
-    yield Fund(engine)
+    fund = Fund(engine)
+    fund.register_payees()
+    yield fund
     engine.dispose()

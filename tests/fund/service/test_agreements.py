@@ -74,7 +74,7 @@ def advance(fund, account):
         {
             "kind": "advance",
             "expires_at": in_a_day(),
-            "lines": [{"payee": "客运站", "amount": "90.00", "purpose": "车票", "reference": "b1"}],
+            "lines": [{"payee": HR_ORG, "amount": "90.00", "purpose": "车票", "reference": "b1"}],
         },
         key(),
     )
@@ -320,7 +320,7 @@ def test_a_closed_account_takes_no_amendment(fund):
         {
             "kind": "return_principal",
             "expires_at": in_a_day(),
-            "lines": [{"payee": "个旧市劳务合作联社", "amount": "10.00", "purpose": "返还本金"}],
+            "lines": [{"payee": COUNTY_ORG, "amount": "10.00", "purpose": "返还本金"}],
         },
         key(),
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 from fund.adapters.repository import Books
 from fund.adapters.tables import audit_log, ledger_balances, postings
 from fund.domain.audit import chain_hash
-from fund_support import in_a_day, key
+from fund_support import HR_ORG, in_a_day, key
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def history(fund):
                 "expires_at": in_a_day(),
                 "lines": [
                     {
-                        "payee": "客运站",
+                        "payee": HR_ORG,
                         "amount": "1000.00",
                         "purpose": "车票",
                         "reference": f"b{n}",
@@ -47,9 +47,7 @@ def history(fund):
         {
             "kind": "advance",
             "expires_at": in_a_day(),
-            "lines": [
-                {"payee": "体检中心", "amount": "10.00", "purpose": "体检", "reference": "b9"}
-            ],
+            "lines": [{"payee": HR_ORG, "amount": "10.00", "purpose": "体检", "reference": "b9"}],
         },
         key(),
     )
@@ -63,9 +61,9 @@ def verify(fund):
 def test_untouched_books_verify(fund, history):
     report = verify(fund)
     assert report["ok"], report
-    # 2 seal confirmations, the opening from the sealed agreement, the deposit, 2 advances proposed
-    # and signed twice, 1 pending
-    assert report["checkpoints"] == 2 and report["records"] == 11
+    # 3 payees' bank accounts, 2 seal confirmations, the opening from the sealed agreement, the
+    # deposit, 2 advances proposed and signed twice, 1 pending
+    assert report["checkpoints"] == 2 and report["records"] == 14
 
 
 def recompute_chain(engine):

@@ -12,7 +12,7 @@ from fund.adapters.repository import Books
 from fund.adapters.tables import audit_log, proposals, signatories
 from fund.audit_trail import audit
 from fund.exceptions import AdvanceRejected, SignatureRejected
-from fund_support import COUNTY, in_a_day, key
+from fund_support import COUNTY, HR_ORG, in_a_day, key
 from sanbao_common import ledger
 from sanbao_common.context import Caller
 from sanbao_common.crypto import fingerprint
@@ -36,7 +36,7 @@ def account(fund):
 
 
 def propose(fund, account_id, kind, amount, reference="b1"):
-    line = {"payee": "客运站", "amount": amount, "purpose": "车票", "reference": reference}
+    line = {"payee": HR_ORG, "amount": amount, "purpose": "车票", "reference": reference}
     return fund.as_(["finance"], user="li.fin").propose_outflow(
         account_id, {"kind": kind, "expires_at": in_a_day(), "lines": [line]}, key()
     )

@@ -6,7 +6,7 @@ checks and is applied."""
 import pytest
 
 from fund.schemas import MAX_INFLOWS, MAX_LINES, MAX_VOUCHERS
-from fund_support import in_a_day, key
+from fund_support import HR_ORG, in_a_day, key
 from sanbao_common.errors import InvalidInput
 
 
@@ -35,7 +35,7 @@ def paid_advance(fund, account_id, amount: str, reference: str) -> None:
             "kind": "advance",
             "expires_at": in_a_day(),
             "lines": [
-                {"payee": "红河客运站", "amount": amount, "purpose": "车票", "reference": reference}
+                {"payee": HR_ORG, "amount": amount, "purpose": "车票", "reference": reference}
             ],
         },
         key(),
@@ -60,7 +60,7 @@ def inflows(count: int) -> list[dict]:
 
 def lines(count: int) -> list[dict]:
     return [
-        {"payee": f"劳动者{n}", "amount": "1.00", "purpose": "交通补助", "reference": "batch-1"}
+        {"payee": HR_ORG, "amount": "1.00", "purpose": "交通补助", "reference": "batch-1"}
         for n in range(count)
     ]
 

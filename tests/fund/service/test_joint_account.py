@@ -19,7 +19,7 @@ from fund.exceptions import (
     SignatureRejected,
 )
 from fund_contract.signing import PROPOSAL_FIELDS as PROPOSAL
-from fund_support import in_a_day, key
+from fund_support import COUNTY_ORG, HR_ORG, VILLAGE_ORG, in_a_day, key
 from sanbao_common.access import Forbidden
 from sanbao_common.crypto import new_signing_key, sign, statement_bytes
 
@@ -44,7 +44,7 @@ def advance(fund, account_id, amount="3000.00", reference="batch-2026-001", by="
             "kind": "advance",
             "expires_at": in_a_day(),
             "lines": [
-                {"payee": "红河客运站", "amount": amount, "purpose": "车票", "reference": reference}
+                {"payee": HR_ORG, "amount": amount, "purpose": "车票", "reference": reference}
             ],
         },
         key(),
@@ -245,7 +245,7 @@ def test_vouchers_write_offs_the_shortfall_and_the_return_of_the_principal(fund,
     returning = {
         "kind": "return_principal",
         "expires_at": in_a_day(),
-        "lines": [{"payee": "个旧市劳务合作联社", "amount": "100000.00", "purpose": "返还本金"}],
+        "lines": [{"payee": COUNTY_ORG, "amount": "100000.00", "purpose": "返还本金"}],
     }
     with pytest.raises(ReturnBlocked, match="advances are still outstanding"):
         finance.propose_outflow(account, returning, key())
@@ -296,16 +296,33 @@ def test_vouchers_write_offs_the_shortfall_and_the_return_of_the_principal(fund,
 
 def test_income_is_distributed_only_from_cash_received(fund, account):
     hr_finance = fund.as_(["finance"], fund.hr, user="hr.fin")
-    hr_finance.record_receivable(account, "2026-Q1", "20000.00", key())
+    receivable = {
+        "kind": "service_revenue",
+        "period": "2026-03",
+        "counterparty_id": HR_ORG,
+        "counterparty_kind": "hr_company",
+        "counterparty_name": "红河人力服务有限公司",
+        "statement_ref": "ST-2026-03",
+        "amount": "20000.00",
+    }
+    county_finance = fund.as_(["finance"], user="li.fin")
+    county_finance.record_receivable(account, receivable, key())
     distribution = {
         "kind": "distribution",
         "expires_at": in_a_day(),
-        "lines": [{"payee": "某村劳务合作社", "amount": "1000.00", "purpose": "劳务经济收益金"}],
+        "lines": [{"payee": VILLAGE_ORG, "amount": "1000.00", "purpose": "劳务经济收益金"}],
     }
     with pytest.raises(InsufficientFunds):  # the receivable is a claim, not cash
         hr_finance.propose_outflow(account, distribution, key())
     hr_finance.record_inflow(
-        account, {"kind": "service_revenue", "amount": "20000.00", "bank_ref": "ICBC-0200"}, key()
+        account,
+        {
+            "kind": "service_revenue",
+            "amount": "20000.00",
+            "bank_ref": "ICBC-0200",
+            "pays": "oldest_first",
+        },
+        key(),
     )
     balances = fund.as_(["auditor"]).get_joint_account(account)["balances_fen"]
     assert balances["revenue_receivable"] == 0 and balances["cash_income"] == 2_000_000

@@ -80,7 +80,7 @@ def advance(fund, account, amount="900.00"):
         {
             "kind": "advance",
             "expires_at": in_a_day(),
-            "lines": [{"payee": "客运站", "amount": amount, "purpose": "车票", "reference": "b1"}],
+            "lines": [{"payee": HR_ORG, "amount": amount, "purpose": "车票", "reference": "b1"}],
         },
         key(),
     )

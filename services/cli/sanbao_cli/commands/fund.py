@@ -1,5 +1,6 @@
 """The fund from the command line: joint accounts (shown, listed, closed), statements and
-verification; money in and out is in `fund_flows`. Accounts open, and re-seal after a party's
+verification; money in and out is in `fund_flows`, receivables and the requests other services
+made in `fund_income`. Accounts open, and re-seal after a party's
 seal changed, from cooperation agreements both seals sealed (`sanbao agreement`)."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import click
 
 from sanbao_cli import output
 from sanbao_cli.client import CliError
-from sanbao_cli.commands import fund_flows
+from sanbao_cli.commands import fund_flows, fund_income
+from sanbao_cli.commands.fund_income import payments_table
 from sanbao_cli.names import OrgNames
 from sanbao_cli.output import JSON_OPTION
 from sanbao_cli.params import KEY_OPTION, pasteable
@@ -79,6 +81,21 @@ def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
             for p in view["pending_outflows"]
         ],
     )
+    _pending_payments(session, view["pending_outflows"], names)
+
+
+def _pending_payments(session: Session, pending: list[dict], names: OrgNames) -> None:
+    """Who the proposals waiting for signatures pay, and to which bank accounts: what a
+    signatory reads before signing (sanbao fund sign shows it again)."""
+    lines = []
+    for p in pending:
+        try:
+            proposal = session.stack.call("fund", "get_outflow", p["proposal_id"])
+        except CliError:  # gone since (paid, rejected): the table above still says it waited
+            continue
+        lines += [dict(line, proposal_id=p["proposal_id"]) for line in proposal["lines"]]
+    if lines:
+        payments_table("payments waiting for signatures", lines, names)
 
 
 @click.group()
@@ -199,6 +216,8 @@ def _statement_rows(account_id: str, data: dict) -> list[list]:
                     posting["reference"] or "",
                 ]
             )
+    rows += _payment_rows(data["entries"])
+    rows += _receivable_rows(data.get("receivables") or [], data["to"])
     rows += [[], ["ledger account", "opening", "closing"]]
     for name in sorted(set(data["opening_fen"]) | set(data["closing_fen"])):
         rows.append(
@@ -222,7 +241,74 @@ def _statement_rows(account_id: str, data: dict) -> list[list]:
     return rows
 
 
-for _command in fund_flows.COMMANDS:
+def _payment_rows(entries: list[dict]) -> list[list]:
+    """Each payment's lines: who was paid, and the bank account the money went to (as the
+    signatories signed them)."""
+    rows = [
+        [],
+        ["payments"],
+        ["date", "entry", "payee", "payee name", "bank", "account name", "account number",
+         "amount", "purpose", "reference"],
+    ]  # fmt: skip
+    for entry in entries:
+        for line in entry.get("lines") or []:
+            rows.append(
+                [
+                    entry["date"],
+                    entry["entry_id"],
+                    line["payee"],
+                    line.get("payee_name") or "",
+                    line.get("bank_name") or "",
+                    line.get("account_name") or "",
+                    line.get("bank_account") or "",
+                    format_yuan(line["amount_fen"]),
+                    line["purpose"],
+                    line.get("reference") or "",
+                ]
+            )
+    return rows
+
+
+def _receivable_rows(receivables: list[dict], end: str) -> list[list]:
+    """The receivables recorded by the period's end, with what was paid of them by then, and
+    the payments matched to them within the period."""
+    rows = [
+        [],
+        [f"receivables as of {end}"],
+        ["receivable", "kind", "period", "counterparty", "counterparty name", "statement",
+         "recorded", "amount", "paid", "open", "status"],
+    ]  # fmt: skip
+    matches = []
+    for r in receivables:
+        rows.append(
+            [
+                r["receivable_id"],
+                r["kind"],
+                r["period"],
+                r["counterparty_id"],
+                r["counterparty_name"],
+                r["statement_ref"],
+                r["recorded_at"],
+                format_yuan(r["amount_fen"]),
+                format_yuan(r["paid_fen"]),
+                format_yuan(r["open_fen"]),
+                r["status"],
+            ]
+        )
+        matches += [
+            [m["date"], r["receivable_id"], format_yuan(m["amount_fen"]), m["source"],
+             m.get("bank_ref") or "", m["entry_id"]]
+            for m in r.get("matches") or []
+        ]  # fmt: skip
+    rows += [
+        [],
+        ["receivable payments in the period"],
+        ["date", "receivable", "amount", "source", "bank ref", "entry"],
+    ]
+    return rows + sorted(matches)
+
+
+for _command in (*fund_flows.COMMANDS, *fund_income.COMMANDS):
     fund.add_command(_command)
 
 COMMANDS = (fund,)

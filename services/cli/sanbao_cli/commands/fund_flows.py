@@ -1,5 +1,6 @@
-"""Money in and out of a joint account, as `sanbao fund` subcommands: inflows, outflow proposals
-and their signatures, and advances settled against vouchers."""
+"""Money in and out of a joint account, as `sanbao fund` subcommands: inflows (an income credit
+paying receivables, `fund_income`), outflow proposals paying directory organisations at the bank
+accounts the directory gives them, their signatures, and advances settled against vouchers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 
 from fund_contract.signing import PROPOSAL_FIELDS
 from sanbao_cli import output
+from sanbao_cli.commands.fund_income import Directory, parse_pays, payments_table
 from sanbao_cli.keys import PASSPHRASE, load_key
 from sanbao_cli.names import OrgNames
 from sanbao_cli.output import JSON_OPTION
@@ -39,19 +41,42 @@ EXPIRES_IN = duration(timedelta(minutes=1), timedelta(days=30))
 @click.option("--amount", required=True, help="In yuan.")
 @click.option("--bank-ref", required=True, help="The bank's reference of the credit.")
 @click.option("--reference", help="For a recovery: the batch or labourer of the advance.")
+@click.option(
+    "--payer",
+    help="Who paid an income credit: an organisation (id or name) or an employer's id "
+    "(default for service revenue: the account's HR company).",
+)
+@click.option(
+    "--pays",
+    callback=parse_pays,
+    metavar="oldest|nothing|ID,ID…",
+    help="What an income credit pays: the payer's open receivables of its kind oldest first, "
+    "nothing (income with nothing owed), or receivable ids. What is left is held as the "
+    "payer's credit. Needed when receivables of the kind are open.",
+)
 @KEY_OPTION
 @JSON_OPTION
 @click.pass_obj
 def fund_inflow(
-    session: Session, account_id, kind, amount, bank_ref, reference, idempotency_key, as_json
-):
-    """Record money that reached the joint account."""
+    session: Session, account_id, kind, amount, bank_ref, reference, payer, pays,
+    idempotency_key, as_json,
+):  # fmt: skip
+    """Record money that reached the joint account; an income credit pays receivables."""
+    directory = Directory(session)
     inflow = {"kind": kind, "amount": amount, "bank_ref": bank_ref, "reference": reference}
-    reply = call_command(session, "fund", "record_inflow", account_id, inflow, key=idempotency_key)
-    output.emit(reply, as_json, lambda: _show_inflow(reply))
+    if payer is not None:
+        inflow["payer"] = directory.org_id(payer, "--payer")
+    if pays is not None:
+        inflow["pays"] = pays
+    reply = call_command(
+        session, "fund", "record_inflow", account_id, inflow, key=idempotency_key,
+        intent=None if payer is None else dict(inflow, payer=payer),
+    )  # fmt: skip
+    output.emit(reply, as_json, lambda: _show_inflow(reply, directory))
 
 
-def _show_inflow(reply: dict) -> None:
+def _show_inflow(reply: dict, directory: Directory) -> None:
+    payer = reply.get("payer")
     shown = {
         "kind": reply.get("kind"),
         "amount": format_yuan(reply["amount_fen"], grouping=True)
@@ -59,9 +84,20 @@ def _show_inflow(reply: dict) -> None:
         else None,
         "bank ref": reply.get("bank_ref"),
         "reference": reply.get("reference"),
+        "payer": f"{directory(payer)} ({payer})" if directory.find(payer) else payer,
+        "credit held": format_yuan(reply["credit_fen"], grouping=True)
+        if reply.get("credit_fen")
+        else None,
         "entry": reply.get("entry_id"),
     }
     output.record("recorded", {k: v for k, v in shown.items() if v is not None})
+    if reply.get("matches"):
+        output.rows(
+            "receivables paid",
+            ["receivable", "yuan"],
+            [[m["receivable_id"], format_yuan(m["amount_fen"], grouping=True)]
+             for m in reply["matches"]],
+        )  # fmt: skip
     postings = reply.get("postings") or []
     if postings:
         output.rows(
@@ -85,7 +121,14 @@ def _show_inflow(reply: dict) -> None:
     "--kind",
     required=True,
     type=click.Choice(
-        ["advance", "reimbursement", "distribution", "return_principal", "write_off"]
+        [
+            "advance",
+            "reimbursement",
+            "distribution",
+            "return_principal",
+            "write_off",
+            "credit_refund",
+        ]
     ),
 )
 @click.option(
@@ -94,8 +137,9 @@ def _show_inflow(reply: dict) -> None:
     multiple=True,
     required=True,
     metavar="PAYEE:AMOUNT:PURPOSE[:REF]",
-    help="One payment (repeatable): payee, yuan, purpose and, for advances and "
-    "write-offs, the batch or labourer.",
+    help="One payment (repeatable): the payee (an organisation of the directory, by id or "
+    "name, paid to the bank account the directory gives it; for a write-off, who owed the "
+    "advance), yuan, purpose and, for advances and write-offs, the batch or labourer.",
 )
 @click.option(
     "--expires-in",
@@ -109,9 +153,11 @@ def _show_inflow(reply: dict) -> None:
 @JSON_OPTION
 @click.pass_obj
 def fund_propose(session: Session, account_id, kind, lines, expires_in, idempotency_key, as_json):
-    """Propose an outflow; it reserves its cash until paid, rejected or expired. Repeated with
-    the same --idempotency-key (after a timeout, say), it sends the proposal it sent first, with
-    the same expiry."""
+    """Propose an outflow; it reserves its cash until paid, rejected or expired. Each line pays an
+    organisation to the bank account the directory gives it, which the proposal shows and the
+    signatories sign. Repeated with the same --idempotency-key (after a timeout, say), it sends
+    the proposal it sent first, with the same expiry."""
+    directory = Directory(session)
     parsed = []
     for line in lines:
         parts = line.split(":")
@@ -119,13 +165,14 @@ def fund_propose(session: Session, account_id, kind, lines, expires_in, idempote
             raise click.BadParameter("PAYEE:AMOUNT:PURPOSE[:REFERENCE]", param_hint="--line")
         parsed.append(
             {
-                "payee": parts[0],
+                # A write-off pays no one: its "payee" is who owed the advance, as typed.
+                "payee": parts[0] if kind == "write_off" else directory.org_id(parts[0], "--line"),
                 "amount": parts[1],
                 "purpose": parts[2],
                 "reference": parts[3] if len(parts) == 4 else None,
             }
         )
-    asked = {"kind": kind, "lines": parsed, "expires_in_seconds": expires_in.total_seconds()}
+    asked = {"kind": kind, "lines": lines, "expires_in_seconds": expires_in.total_seconds()}
     proposal = {
         "kind": kind,
         "lines": parsed,
@@ -135,15 +182,20 @@ def fund_propose(session: Session, account_id, kind, lines, expires_in, idempote
         session, "fund", "propose_outflow", account_id, proposal, key=idempotency_key,
         intent=asked,
     )  # fmt: skip
-    output.emit(reply, as_json, lambda: output.record(
-        "proposed",
-        {
-            "proposal": reply["proposal_id"],
-            "status": reply["status"],
-            "amount": format_yuan(reply["amount_fen"], grouping=True),
-            "expires": reply["expires_at"],
-        },
-    ))  # fmt: skip
+
+    def table():
+        output.record(
+            "proposed",
+            {
+                "proposal": reply["proposal_id"],
+                "status": reply["status"],
+                "amount": format_yuan(reply["amount_fen"], grouping=True),
+                "expires": reply["expires_at"],
+            },
+        )
+        payments_table("pays", reply["lines"], directory)
+
+    output.emit(reply, as_json, table)
 
 
 @click.command("sign")
@@ -168,17 +220,17 @@ def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_k
         output.record(
             "you are approving",
             {
+                "proposal": statement["proposal_id"],
                 "kind": statement["kind"],
                 "account": statement["account_id"],
                 "amount": format_yuan(statement["amount_fen"], grouping=True),
-                "lines": "; ".join(
-                    f"{x['payee']} {format_yuan(x['amount_fen'])} {x['purpose']}"
-                    for x in statement["lines"]
-                ),
+                "expires": statement["expires_at"],
                 "signed by": names.all(proposal.get("signed_by")) or "nobody yet",
                 "waiting for": names.all(proposal.get("waiting_for")),
             },
         )
+        payments_table("it pays (payee, and the bank account the money goes to)",
+                       statement["lines"], names)  # fmt: skip
     personal = load_key(key_file, passphrase)
     reply = call_command(
         session,

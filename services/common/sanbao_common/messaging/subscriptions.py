@@ -30,10 +30,17 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_seal_revoked", "registry", "seal_revoked"),
     Subscription("dispatch", "handle_vocabulary_changed", "registry", "vocabulary_changed"),
     Subscription("fund", "handle_agreement_sealed", "dispatch", "agreement_sealed"),
+    # Requests to the fund (fund_contract.requests).
+    Subscription("fund", "handle_advance_requested", "dispatch", "advance_requested"),
+    Subscription("fund", "handle_distribution_requested", "settlement", "distribution_requested"),
+    Subscription("fund", "handle_receivable_requested", "settlement", "receivable_requested"),
     Subscription("fund", "handle_signing_key_enrolled", "registry", "signing_key_enrolled"),
     Subscription("fund", "handle_signing_key_revoked", "registry", "signing_key_revoked"),
     Subscription("fund", "handle_seal_confirmed", "registry", "seal_confirmed"),
     Subscription("fund", "handle_seal_revoked", "registry", "seal_revoked"),
+    Subscription(
+        "fund", "handle_bank_account_changed", "registry", "organisation_bank_account_changed"
+    ),
     Subscription("registry", "handle_audit_checkpoint", "fund", "audit_checkpoint"),
     # Every service: tokens withdrawn by registry (ServiceBase's consumer).
     *(

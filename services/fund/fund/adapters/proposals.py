@@ -31,6 +31,8 @@ class ProposalRows:
             "reason": proposal.reason,
             "version": proposal.version,
             "entry_id": entry_id,
+            "request_source": proposal.request[0] if proposal.request else None,
+            "request_key": proposal.request[1] if proposal.request else None,
         }
         if new:
             self.connection.execute(insert(proposals).values(**row))
@@ -62,6 +64,7 @@ class ProposalRows:
             signatures=tuple(tuple(s) for s in json.loads(row.signatures)),
             reason=row.reason,
             version=row.version,
+            request=(row.request_source, row.request_key) if row.request_source else None,
         )
 
     def proposals(self, account_id: str, county: str, status: str | None = None) -> list[Proposal]:
@@ -70,14 +73,17 @@ class ProposalRows:
             query = query.where(proposals.c.status == status)
         return [self._proposal(row, county) for row in self.connection.execute(query)]
 
-    def reserved_claims(self, account_id: str, now: datetime) -> dict[str, int]:
-        """What pending, unexpired write-offs claim of each advance, by reference: like reserved
-        cash, a claim is spent once, so a second write-off, a settlement or a recovery may take
-        only what is outstanding beyond it."""
+    def reserved_claims(
+        self, account_id: str, now: datetime, kind: str = "write_off"
+    ) -> dict[str, int]:
+        """What pending, unexpired write-offs claim of each advance (or credit refunds of each
+        payer's credit), by reference: like reserved cash, a claim is spent once, so a second
+        write-off, a settlement or a recovery may take only what is outstanding beyond it (a
+        second refund, or a new receivable, only what is held beyond it)."""
         rows = self.connection.execute(
             select(proposals.c.lines)
             .where(proposals.c.account_id == account_id, proposals.c.status == "pending")
-            .where(proposals.c.expires_at > now, proposals.c.kind == "write_off")
+            .where(proposals.c.expires_at > now, proposals.c.kind == kind)
         ).scalars()
         claims: dict[str, int] = {}
         for lines in rows:

@@ -163,6 +163,9 @@ proposals = Table(
     Column("reason", String(500)),
     Column("version", Integer, nullable=False),
     Column("entry_id", String(36)),
+    # A proposal another service asked for by event (fund_contract.requests): which, and its key.
+    Column("request_source", String(32)),
+    Column("request_key", String(200)),
 )
 
 vouchers = Table(
@@ -201,4 +204,94 @@ checkpoints = Table(
     Column("hash", String(64), nullable=False),
     Column("at", String(40), nullable=False),
     Column("signature", String(100), nullable=False),
+)
+
+# What counterparties owe the joint account, one row per business key (the agreement's account,
+# kind, period, counterparty and the statement it comes from), with what has been paid of it.
+# The receivable accounts of the books hold the open total of these rows (verify checks).
+receivables = Table(
+    "receivables",
+    metadata,
+    Column("receivable_id", String(36), primary_key=True),
+    Column("seq", Integer, nullable=False),  # the order recorded in, per account ("oldest first")
+    Column("account_id", String(36), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("counterparty_id", String(100), nullable=False),
+    Column("counterparty_kind", String(20), nullable=False),
+    Column("counterparty_name", String(200), nullable=False),
+    Column("statement_ref", String(100), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("paid_fen", BigInteger, nullable=False),
+    # "on_receipt": income earned as it is paid; "accrued": recorded before fund migration 0010,
+    # its income earned when it was recorded.
+    Column("basis", String(12), nullable=False),
+    Column("entry_id", String(36)),  # the entry that recorded it
+    Column("requested_by", String(32), nullable=False),  # "rpc", or the service that asked
+    Column("event_id", String(36)),  # the request event, when asked for by event
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint(
+        *("account_id", "kind", "period", "counterparty_id", "statement_ref"),
+        name="uq_receivables_key",
+    ),
+    UniqueConstraint("account_id", "seq", name="uq_receivables_seq"),
+)
+
+# Cash matched to receivables: each match names the receivable, the amount, the entry that posted
+# it and where the cash came from (a bank credit's reference, or the payer's held credit).
+receivable_matches = Table(
+    "receivable_matches",
+    metadata,
+    Column("match_id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False),
+    Column("receivable_id", String(36), nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("source", String(10), nullable=False),  # "inflow", "credit" or "legacy"
+    Column("bank_ref", String(100)),
+    Column("entry_id", String(36)),  # NULL only for what migration 0010 carried over
+    Column("matched_at", DateTime(timezone=True), nullable=False),
+)
+
+# The version of each payer's credit on an account (its balance is in the books).
+payer_credits = Table(
+    "payer_credits",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("payer_id", String(100), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+# The directory's organisations with their bank details, as registry's
+# organisation_bank_account_changed carries them: who outflow lines may pay, and where to.
+payees = Table(
+    "payees",
+    metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("org_kind", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("bank_name", String(200), nullable=False),
+    Column("account_name", String(200), nullable=False),
+    Column("account_number", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", String(40), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+)
+
+# What other services asked of the fund by event, by their key: the proposal or receivable it
+# made, or why it was refused (a refused request can be asked for again).
+fund_requests = Table(
+    "fund_requests",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("request_key", String(400), primary_key=True),
+    Column("kind", String(12), nullable=False),  # "outflow" or "receivable"
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("state", String(12), nullable=False),  # "made" or "refused"
+    Column("record_id", String(36)),  # the proposal or receivable
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False),  # the last request event applied
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

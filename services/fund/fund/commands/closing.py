@@ -29,6 +29,12 @@ def close_account(uow: UnitOfWork, caller: Caller, account_id: str) -> a.JointAc
         raise TermsRejected(
             message_en="proposals are still pending", message_zh="仍有待签批的付款申请"
         )
+    if books.receivables(account_id, open_only=True) or books.credits(account_id):
+        raise TermsRejected(
+            message_en="receivables are still open, or payers' credits held (refund them: "
+            "credit_refund)",
+            message_zh="仍有未结应收款或未退还的付款方余款",
+        )
     closed = replace(account, status=a.CLOSED, version=account.version + 1)
     books.save_account(closed)
     audit(books, caller, "close_joint_account", account_id, {"balances_fen": totals})

@@ -11,6 +11,7 @@ from fund.adapters.repository import Books
 from fund.audit_trail import audit
 from fund.commands import locked_books
 from fund.commands.advances import claims, unclaimed
+from fund.commands.receivables import credit_event
 from fund.domain import accounts as a
 from fund.domain.posting_rules import POSTING_RULES, outflow_entry
 from fund.exceptions import (
@@ -20,6 +21,7 @@ from fund.exceptions import (
     ReturnBlocked,
     SignatureRejected,
 )
+from fund.payees import resolve_lines
 from fund.queries import changed_seals, find_account, find_proposal, now
 from fund.schemas import new_event, proposal_payload
 from fund_contract.vocabularies import OUTFLOW_KINDS
@@ -33,12 +35,17 @@ from sanbao_common.messaging.outbox import write_events
 def propose_outflow(
     uow: UnitOfWork,
     caller: Caller,
-    principal: Principal,
+    proposer: tuple[str, str],
     account_id: str,
     kind: str,
     lines: list[a.Line],
     expires_at: datetime,
+    request: tuple[str, str] | None = None,
 ) -> a.Proposal:
+    """A proposal by `proposer` (user id, organisation id), who cannot sign it; `request`: the
+    service and key it was asked for by (`fund.requests`). Its lines carry their payees' bank
+    details (`fund.payees`)."""
+    proposer_id, proposer_org = proposer
     books = locked_books(uow)
     account = find_account(books, account_id)
     a.check_not_frozen(account, changed_seals(books, account))
@@ -58,22 +65,22 @@ def propose_outflow(
                 )
     if kind == "return_principal":
         _check_return(books, account, sum(line.amount_fen for line in lines))
+    if kind == "credit_refund":
+        _check_refund(books, account_id, lines, at)
     draws_on = POSTING_RULES[kind].draws_on if kind in OUTFLOW_KINDS else None
-    available = (
-        a.available_cash(books.balances(account_id), books.reserved(account_id, at))[draws_on]
-        if draws_on
-        else 0
-    )
+    reserved = books.reserved(account_id, at)
+    available = books.balances(account_id).get(draws_on, 0) - reserved.get(draws_on, 0)
     proposal = a.new_proposal(
         account,
         str(uuid.uuid4()),
         kind,
-        lines,
-        principal.user_id,
-        principal.organisation_id,
+        resolve_lines(books, kind, lines) if kind in OUTFLOW_KINDS else lines,
+        proposer_id,
+        proposer_org,
         expires_at,
         at,
         available,
+        request,
     )
     books.save_proposal(proposal, new=True)
     audit(
@@ -81,7 +88,7 @@ def propose_outflow(
         caller,
         "propose_outflow",
         account_id,
-        {"proposal": proposal.statement(), "proposed_by": principal.user_id},
+        {"proposal": proposal.statement(), "proposed_by": proposer_id, "request": request},
     )
     write_events(
         uow,
@@ -96,6 +103,27 @@ def propose_outflow(
         ],
     )
     return proposal
+
+
+def _check_refund(books: Books, account_id: str, lines: list[a.Line], at: datetime) -> None:
+    """A credit goes back to the payer holding it (each line's payee and reference), at most what
+    it holds beyond what pending refunds claim."""
+    if any(not line.reference or line.payee != line.reference for line in lines):
+        raise ProposalRejected(
+            message_en="a credit goes back to its payer: each line's payee and reference are it",
+            message_zh="退还余款须退给付款方本身（收款方与关联编号均为付款方）",
+        )
+    held = books.credits(account_id)
+    claimed = books.reserved_claims(account_id, at, "credit_refund")
+    for payer, amount_fen in claims(lines).items():
+        if amount_fen > held.get(payer, 0) - claimed.get(payer, 0):
+            raise ProposalRejected(
+                message_en="more than the payer's credit beyond pending refunds",
+                message_zh="超过该付款方未被待签批退款占用的余款",
+                payer=payer,
+                held_fen=held.get(payer, 0),
+                claimed_fen=claimed.get(payer, 0),
+            )
 
 
 def _check_return(books: Books, account: a.JointAccount, amount_fen: int) -> None:
@@ -152,6 +180,12 @@ def sign_outflow(
         entry_id, entry = _pay(books, account, signed, caller)
         signed = replace(signed, status=a.PAID, version=signed.version + 1)
         events += _payment_events(caller, account, signed, entry_id, entry)
+        if signed.kind == "credit_refund":
+            held = books.credits(account.account_id)
+            events += [
+                credit_event(books, caller, account.account_id, payer, -amount, held.get(payer, 0))
+                for payer, amount in claims(signed.lines).items()
+            ]
     books.save_proposal(signed, entry_id, new=False)
     audit(
         books,
@@ -202,6 +236,16 @@ def _pay(
                     message_zh="该垫支未核销金额少于核销金额",
                     reference=reference,
                     outstanding_fen=outstanding.get(reference, 0),
+                )
+    if proposal.kind == "credit_refund":  # the credit is still there to pay back
+        held = books.credits(account.account_id)
+        for payer, amount_fen in claims(proposal.lines).items():
+            if amount_fen > held.get(payer, 0):
+                raise ProposalRejected(
+                    message_en="the payer holds less credit than the refund pays back",
+                    message_zh="付款方余款少于退款金额",
+                    payer=payer,
+                    held_fen=held.get(payer, 0),
                 )
     if proposal.draws_on and totals.get(proposal.draws_on, 0) < proposal.amount_fen:
         raise InsufficientFunds(

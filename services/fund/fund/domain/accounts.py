@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from fund.domain.ledger import CASH_ACCOUNTS
+from fund.domain.ledger import SPENDABLE_CASH
 from fund.domain.posting_rules import POSTING_RULES
 from fund.exceptions import (
     AccountFrozen,
@@ -114,7 +114,7 @@ def check_party(account: JointAccount, org_id: str) -> None:
 
 def available_cash(balances: dict[str, int], reserved: dict[str, int]) -> dict[str, int]:
     """What each cash account can still spend: its balance less what pending proposals reserve."""
-    return {cash: balances.get(cash, 0) - reserved.get(cash, 0) for cash in CASH_ACCOUNTS}
+    return {cash: balances.get(cash, 0) - reserved.get(cash, 0) for cash in SPENDABLE_CASH}
 
 
 # -- signatories --------------------------------------------------------------------------------
@@ -185,11 +185,35 @@ def check_not_frozen(account: JointAccount, changed_seals: list[str]) -> None:
 
 @dataclass(frozen=True)
 class Line:
-    payee: str
+    payee: str  # a directory organisation's id, a labourer's id, or (a write-off) who owed it
     amount_fen: int
     purpose: str
     reference: str | None = None  # the batch or labourer an advance is for, the advance a
     # write-off gives up
+    # Who is paid and where the money goes, as the signatories sign it (fund.payees). None on a
+    # line proposed before fund migration 0010, whose payee was free text.
+    payee_kind: str | None = None  # "organisation", "labourer", or "none" (a write-off)
+    payee_name: str | None = None
+    bank_name: str | None = None
+    account_name: str | None = None
+    bank_account: str | None = None
+
+    def statement(self) -> dict:
+        signed = {
+            "payee": self.payee,
+            "amount_fen": self.amount_fen,
+            "purpose": self.purpose,
+            "reference": self.reference,
+        }
+        if self.payee_kind is not None:
+            signed.update(
+                payee_kind=self.payee_kind,
+                payee_name=self.payee_name,
+                bank_name=self.bank_name,
+                account_name=self.account_name,
+                bank_account=self.bank_account,
+            )
+        return signed
 
 
 @dataclass(frozen=True)
@@ -206,6 +230,8 @@ class Proposal:
     signatures: tuple = ()  # (org_id, user_id, key fingerprint, signature)
     reason: str | None = None
     version: int = 1
+    # Asked for by another service (fund_contract.requests): (its name, the request's key).
+    request: tuple[str, str] | None = None
 
     @property
     def amount_fen(self) -> int:
@@ -225,15 +251,7 @@ class Proposal:
             "county": self.county,
             "kind": self.kind,
             "amount_fen": self.amount_fen,
-            "lines": [
-                {
-                    "payee": line.payee,
-                    "amount_fen": line.amount_fen,
-                    "purpose": line.purpose,
-                    "reference": line.reference,
-                }
-                for line in self.lines
-            ],
+            "lines": [line.statement() for line in self.lines],
             "expires_at": self.expires_at.isoformat(),
         }
 
@@ -254,6 +272,7 @@ def new_proposal(
     expires_at: datetime,
     now: datetime,
     available_fen: int,
+    request: tuple[str, str] | None = None,
 ) -> Proposal:
     check_open(account)
     check_party(account, proposer_org)
@@ -267,10 +286,12 @@ def new_proposal(
         raise ProposalRejected(
             message_en="it must expire in the future", message_zh="有效期须晚于当前时间"
         )
-    if kind in ("advance", "write_off") and any(not line.reference for line in lines):
+    if kind in ("advance", "write_off", "credit_refund") and any(
+        not line.reference for line in lines
+    ):
         raise ProposalRejected(
-            message_en="an advance or write-off names its batch or labourer",
-            message_zh="垫支或核销须注明批次或劳动力",
+            message_en="an advance or write-off names its batch or labourer, a refund its payer",
+            message_zh="垫支或核销须注明批次或劳动力，退款须注明付款方",
         )
     proposal = Proposal(
         proposal_id,
@@ -281,6 +302,7 @@ def new_proposal(
         proposer,
         proposer_org,
         expires_at,
+        request=request,
     )
     if proposal.draws_on and proposal.amount_fen > available_fen:
         raise InsufficientFunds(available_fen=available_fen, requested_fen=proposal.amount_fen)

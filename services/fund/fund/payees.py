@@ -1,13 +1,13 @@
 """Who an outflow pays and where the money goes: directory organisations with the bank details
 registry's `organisation_bank_account_changed` gives (kept in `payees`, newest version wins), or
 a labourer on a reimbursement line (a per-person refund) with the bank details the proposer
-gives. The details are written into the proposal's lines, which the signatories sign: a bank
-account changed after a proposal does not change where that proposal pays."""
+gives, checked by the directory's own rules (`registry_contract.bank_accounts`). The details are
+written into the proposal's lines, which the signatories sign: a bank account changed after a
+proposal does not change where that proposal pays."""
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 
 from fund.adapters.repository import Books
@@ -15,12 +15,12 @@ from fund.audit_trail import audit
 from fund.domain.accounts import Line
 from fund.exceptions import PayeeRejected
 from fund_contract.requests import PAYEE_LABOURER, PAYEE_ORGANISATION
+from registry_contract.bank_accounts import clean_bank_account
 from sanbao_common.context import on_behalf_of
 from sanbao_common.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_NUMBER = re.compile(r"[0-9]{8,32}")  # ASCII digits only, whole (fullmatch)
 # Kinds whose lines move no money to anyone: a write-off names who owed the advance it gives up.
 NOTHING_PAID = frozenset({"write_off"})
 
@@ -47,8 +47,8 @@ def apply_bank_accounts(uow: UnitOfWork, events, county: str) -> None:
         except (KeyError, TypeError, ValueError):
             log.warning("organisation_bank_account_changed %s ignored: malformed", event.event_id)
             continue
-        if not ACCOUNT_NUMBER.fullmatch(payee["account_number"]):
-            log.warning("bank account of %s ignored: not 8 to 32 digits", payee["org_id"])
+        if _problems(payee["bank_name"], payee["account_name"], payee["account_number"]):
+            log.warning("bank account of %s ignored: not a bank account", payee["org_id"])
             continue
         if books.save_payee(payee):
             caller = on_behalf_of("fund", county, event.actor, event.correlation_id)
@@ -67,14 +67,27 @@ def resolve_lines(books: Books, kind: str, lines: list[Line]) -> list[Line]:
                         account_name="", bank_account="")
             )  # fmt: skip
         elif line.payee_kind == PAYEE_LABOURER:
-            if kind != "reimbursement" or not _bank_given(line):
+            details, problems = clean_bank_account(
+                {"bank_name": line.bank_name or "", "account_name": line.account_name or "",
+                 "account_number": line.bank_account or ""}
+            )  # fmt: skip
+            if kind != "reimbursement" or problems:
                 raise PayeeRejected(
                     message_en="a labourer is paid only a reimbursement, to the bank account "
                     "the line gives (bank name, account name, 8 to 32 digits)",
                     message_zh="劳动力只能作为报销行的收款人，并须填写开户行、户名和账号",
                     payee=line.payee,
+                    problems=problems,
                 )
-            resolved.append(replace(line, payee_name=line.account_name))
+            resolved.append(
+                replace(
+                    line,
+                    payee_name=details["account_name"],
+                    bank_name=details["bank_name"],
+                    account_name=details["account_name"],
+                    bank_account=details["account_number"],
+                )
+            )
         else:
             payee = books.payee(line.payee)
             if payee is None:
@@ -92,9 +105,12 @@ def resolve_lines(books: Books, kind: str, lines: list[Line]) -> list[Line]:
     return resolved
 
 
-def _bank_given(line: Line) -> bool:
-    return bool(
-        (line.bank_name or "").strip()
-        and (line.account_name or "").strip()
-        and ACCOUNT_NUMBER.fullmatch(line.bank_account or "")
-    )
+def _problems(bank_name: str, account_name: str, account_number: str) -> dict:
+    """What is wrong with a bank account the directory published (none: an empty dict): it must
+    be one by the directory's rules, written as the directory writes it (folded: full-width
+    digits as plain ones), since that is what the signatories will read and sign."""
+    given = {"bank_name": bank_name, "account_name": account_name, "account_number": account_number}
+    details, problems = clean_bank_account(given)
+    if not problems and details != given:
+        return {"account": ["not written as the directory writes it"]}
+    return problems

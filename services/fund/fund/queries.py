@@ -178,14 +178,15 @@ def receivable_view(receivable: r.Receivable) -> dict:
 def receivables_at(books: Books, account_id: str, start: date, end: date) -> list[dict]:
     """The receivables recorded by the end of a statement's period (Asia/Shanghai days), each
     with what was paid of it by then, and the matches within the period."""
+    by_receivable: dict[str, list] = {}
+    for match in books.matches(account_id):  # read once for the account, oldest first
+        day = match["matched_at"].astimezone(CHINA).date()
+        by_receivable.setdefault(match["receivable_id"], []).append((match, day))
     found = []
     for receivable in books.receivables(account_id):
         if receivable.recorded_at.astimezone(CHINA).date() > end:
             continue
-        matches = [
-            (m, m["matched_at"].astimezone(CHINA).date())
-            for m in books.matches(account_id, receivable.receivable_id)
-        ]
+        matches = by_receivable.get(receivable.receivable_id, [])
         paid = sum(m["amount_fen"] for m, day in matches if day <= end)
         view = receivable_view(receivable)
         view.update(

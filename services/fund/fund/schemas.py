@@ -195,9 +195,10 @@ class LineSchema(Schema):
     payee_kind = fields.String(
         load_default=PAYEE_ORGANISATION, validate=validate.OneOf(PAYEE_KINDS)
     )
-    bank_name = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
-    account_name = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
-    bank_account = fields.String(load_default=None, validate=validate.Regexp(r"[0-9]{8,32}\Z"))
+    # (their rules are the directory's: fund.payees checks them)
+    bank_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    account_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    bank_account = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
 class ProposalSchema(Schema):

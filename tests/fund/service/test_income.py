@@ -830,3 +830,33 @@ def test_a_credit_goes_back_only_to_its_payer_once_and_the_account_closes_only_w
     finance.record_inflow(account, rest, key())
     assert admin.close_joint_account(account, key())["status"] == "closed"
     assert made["receivable_id"] != later["receivable_id"] and verify(fund)["ok"]
+
+
+FULL_WIDTH = "６２１７００００１２３４５６７８"  # registry folds these to plain digits
+
+
+@pytest.mark.parametrize(
+    "number", [FULL_WIDTH, "6217-0000-1234-5678", "62170000 12345678", "1234567"]
+)
+def test_a_crafted_bank_account_changes_no_payee_and_pays_no_labourer(fund, account, number):
+    """Bank details are checked by the directory's own rules wherever they come from: an event
+    carrying a number registry would never publish (not 8 to 32 plain digits) leaves the known
+    account in place, and a labourer's line carrying one is refused (nothing proposed) or, with
+    full-width digits, written with plain ones as registry writes them."""
+    fund.register_payees(fund.bank_event(HR_ORG, version=9, number=number))
+    line = {"payee": HR_ORG, "amount": "10.00", "purpose": "车票", "reference": "b1"}
+    proposal = county_finance(fund).propose_outflow(
+        account, {"kind": "advance", "expires_at": in_a_day(), "lines": [line]}, key()
+    )
+    assert proposal["lines"][0]["bank_account"] == PAYEES[HR_ORG][3]
+    labourer = {"payee": "lab-5325011990", "payee_kind": "labourer", "amount": "10.00",
+                "purpose": "体检费报销", "bank_name": "中国农业银行个旧支行",
+                "account_name": "李四", "bank_account": number}  # fmt: skip
+    reimbursement = {"kind": "reimbursement", "expires_at": in_a_day(), "lines": [labourer]}
+    if number == FULL_WIDTH:
+        made = county_finance(fund).propose_outflow(account, reimbursement, key())
+        assert made["lines"][0]["bank_account"] == "6217000012345678"
+        return
+    with pytest.raises(PayeeRejected):
+        county_finance(fund).propose_outflow(account, reimbursement, key())
+    assert len(auditor(fund).get_joint_account(account)["pending_outflows"]) == 1

@@ -117,10 +117,9 @@ class IncomeRows:
             )
         )
 
-    def matches(self, account_id: str, receivable_id: str | None = None) -> list[dict]:
+    def matches(self, account_id: str) -> list[dict]:
+        """Every match of the account's receivables, oldest first."""
         query = select(receivable_matches).where(receivable_matches.c.account_id == account_id)
-        if receivable_id is not None:
-            query = query.where(receivable_matches.c.receivable_id == receivable_id)
         rows = self.connection.execute(query.order_by(receivable_matches.c.matched_at))
         return [
             dict(row._mapping, amount_fen=int(row.amount_fen), matched_at=aware(row.matched_at))

@@ -14,6 +14,7 @@ from fund.domain.posting_rules import movement_entry
 from fund.exceptions import ReceivableRejected
 from fund.queries import find_account, now, receivable_view
 from fund.schemas import derived_id, new_event
+from fund_contract.requests import RECEIVABLE_KEY_FIELDS
 from sanbao_common.context import Caller
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
@@ -45,8 +46,7 @@ def record_receivable(
         )
     data = dict(data, account_id=account_id)
     r.check_receivable(data, account.parties)
-    key = tuple(data[field] for field in ("account_id", "kind", "period", "counterparty_id"))
-    known = books.receivable_by_key((*key, data["statement_ref"]))
+    known = books.receivable_by_key(tuple(data[field] for field in RECEIVABLE_KEY_FIELDS))
     if known is not None:
         if r.same_request(known, data):
             return known, False

@@ -21,6 +21,7 @@ from fund_contract.requests import (
     COUNTERPARTY_KINDS,
     PAYS_NOTHING,
     PAYS_OLDEST_FIRST,
+    RECEIVABLE_KEY_FIELDS,
     RECEIVABLE_KINDS,
 )
 
@@ -66,7 +67,8 @@ class Receivable:
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
-        return (self.account_id, self.kind, self.period, self.counterparty_id, self.statement_ref)
+        """Its business key (`fund_contract.requests.RECEIVABLE_KEY_FIELDS`)."""
+        return tuple(getattr(self, field) for field in RECEIVABLE_KEY_FIELDS)
 
     def paid(self, amount_fen: int) -> Receivable:
         return replace(self, paid_fen=self.paid_fen + amount_fen, version=self.version + 1)

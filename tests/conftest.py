@@ -194,3 +194,13 @@ def stack_config(rabbit_config, topology, databases, token_keys):
 def sample(request) -> SampleData:
     """Generated people, different for each test but the same on every run."""
     return SampleData(zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture(autouse=True)
+def business_clock():
+    """The kit's business clock (sanbao_common.clock): a test that moves it (`clock.set`,
+    `clock.advance`) leaves the wall clock behind it for the next test."""
+    from sanbao_common import clock
+
+    yield clock
+    clock.reset()

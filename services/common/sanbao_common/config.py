@@ -222,6 +222,9 @@ class BaseConfigSchema(Schema):
     # finance bureau's paper filing: a seal counts only with a confirmation one of them signed.
     # Empty: no seal takes effect, so no joint account opens (docs/access.md, "Trust roots").
     SEAL_REGISTRAR_KEYS = fields.String(load_default="", validate=_registrar_keys)
+    # A file holding the business clock's instant (sanbao_common.clock), for tests and workloads
+    # that move time; empty (production): the wall clock.
+    CLOCK_FILE = fields.String(load_default="")
 
     @validates_schema
     def _inbox_outlives_outbox(self, data, **_):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -31,17 +30,18 @@ from dispatch.orders.schemas import employer_state, order_state, station_state
 from dispatch.vocabulary.queries import known_codes
 from dispatch_contract.vocabularies import ORDER_OPEN
 from registry_contract.industries_and_skills import INDUSTRY, SKILL
+from sanbao_common import clock
 from sanbao_common.access import COUNTY_ADMIN, OutOfScope, Principal
 from sanbao_common.context import Caller
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
 
-COUNTY_TIME = ZoneInfo("Asia/Shanghai")  # business dates are the county's
 HR_COMPANY = "hr_company"  # the organisation kind whose people are HR operators
 
 
 def county_today() -> date:
-    return datetime.now(COUNTY_TIME).date()
+    """The county's business date (the kit's clock, which tests and workloads move)."""
+    return clock.today()
 
 
 def acting_company(principal: Principal) -> str | None:

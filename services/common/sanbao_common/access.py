@@ -82,6 +82,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A ranked list of candidates for an order: the HR company (its own orders) and the
     # cooperatives that organise the move; candidates are shown masked.
     "orders.match": frozenset({COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR, AUDITOR}),
+    # A person's exact age against an order's limits, asked of registry when a batch is approved
+    # or a substitute joins it: the answer is in or out, never the birth date.
+    "labourers.check_age": frozenset({COUNTY_ADMIN, COOP_OPERATOR, HR_OPERATOR}),
+    # Batches (输送批次): the HR company forms its own and records invitations, departure,
+    # arrival and substitutions; the people's agents and cooperatives record each labourer's
+    # answer (within their area); the county cooperative approves (a county cooperative's
+    # operator, or the county's administrator). HR companies read only their own.
+    "batches.form": frozenset({COUNTY_ADMIN, HR_OPERATOR}),
+    "batches.respond": frozenset({COUNTY_ADMIN, COOP_OPERATOR, AGENT}),
+    "batches.approve": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
+    "batches.read": EVERYONE,
+    # Placements and their follow-up (后续跟踪): the HR company records them; a return may also
+    # be recorded by the labourer's agent or cooperative (within their area).
+    "placements.manage": frozenset({COUNTY_ADMIN, HR_OPERATOR}),
+    "placements.end": frozenset({COUNTY_ADMIN, HR_OPERATOR, COOP_OPERATOR, AGENT}),
+    "placements.read": EVERYONE,
+    # The degree of organisation (组织化程度): counts, no one's personal data.
+    "organisation_degree.read": EVERYONE,
     "events.replay": frozenset({COUNTY_ADMIN}),
     "fund.record": frozenset({FINANCE}),
     "fund.propose": frozenset({FINANCE, COUNTY_ADMIN, HR_OPERATOR}),

@@ -1,16 +1,24 @@
 """The dispatch service: entrypoints only, one part per sub-domain (the candidate pool here;
-agreements, orders and matching in `dispatch/<sub-domain>/entrypoints.py`). The class adds the
-dependencies every part uses, the outbox's replay, and the business gauges."""
+agreements, orders, matching, batches, placements and the degree of organisation in
+`dispatch/<sub-domain>/entrypoints.py`). The class adds the dependencies every part uses, the
+outbox's replay, and the business gauges."""
 
 from __future__ import annotations
 
+from nameko import config as nameko_config
+
 from dispatch import __version__, handlers, metrics
 from dispatch.agreements.entrypoints import AgreementEntrypoints
+from dispatch.batches.entrypoints import BatchEntrypoints
+from dispatch.degree import gauges as degree_gauges
+from dispatch.degree.entrypoints import DegreeEntrypoints
 from dispatch.matching.entrypoints import MatchingEntrypoints
 from dispatch.orders.entrypoints import OrderEntrypoints
 from dispatch.parts import DispatchPart
+from dispatch.placements.entrypoints import PlacementEntrypoints, grace_days
 from dispatch.resync import RESYNC_SOURCES
 from dispatch.vocabulary import handlers as vocabulary
+from sanbao_common import clock
 from sanbao_common.base import ServiceBase
 from sanbao_common.messaging.consumer import consume
 from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
@@ -20,7 +28,14 @@ from sanbao_common.seals import RegistrarKeys
 
 
 class DispatchService(
-    AgreementEntrypoints, OrderEntrypoints, MatchingEntrypoints, DispatchPart, ServiceBase
+    AgreementEntrypoints,
+    OrderEntrypoints,
+    MatchingEntrypoints,
+    BatchEntrypoints,
+    PlacementEntrypoints,
+    DegreeEntrypoints,
+    DispatchPart,
+    ServiceBase,
 ):
     name = "dispatch"
     version = __version__
@@ -64,3 +79,4 @@ class DispatchService(
     def refresh_gauges(self) -> None:
         with self.db.reader() as uow:
             metrics.candidates_in_pool.set(handlers.count_candidates(uow))
+            degree_gauges.refresh(uow, nameko_config["COUNTY"], clock.today(), grace_days())

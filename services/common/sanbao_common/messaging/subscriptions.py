@@ -22,6 +22,11 @@ class Subscription:
         return f"{self.consumer}.{self.handler}"
 
 
+REGISTRY_FROM_DISPATCH = (
+    "batch_formed", "batch_updated", "batch_approved", "batch_departed", "batch_arrived",
+    "batch_cancelled", "placement_started", "placement_followed_up", "placement_ended",
+)  # fmt: skip
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_labourer_registered", "registry", "labourer_registered"),
     Subscription("dispatch", "handle_labourer_updated", "registry", "labourer_updated"),
@@ -30,8 +35,20 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_seal_revoked", "registry", "seal_revoked"),
     Subscription("dispatch", "handle_vocabulary_changed", "registry", "vocabulary_changed"),
     Subscription("fund", "handle_agreement_sealed", "dispatch", "agreement_sealed"),
+    # What the fund did with a batch's advance (dispatch_contract.batches).
+    *(
+        Subscription("dispatch", f"handle_{event_type}", "fund", event_type)
+        for event_type in (
+            "outflow_proposed",
+            "outflow_paid",
+            "outflow_rejected",
+            "fund_request_refused",
+        )
+    ),
     # Requests to the fund (fund_contract.requests).
     Subscription("fund", "handle_advance_requested", "dispatch", "advance_requested"),
+    # A batch's no-shows leave claims on their advances (fund.claims).
+    Subscription("fund", "handle_batch_departed", "dispatch", "batch_departed"),
     Subscription("fund", "handle_distribution_requested", "settlement", "distribution_requested"),
     Subscription("fund", "handle_receivable_requested", "settlement", "receivable_requested"),
     Subscription("fund", "handle_signing_key_enrolled", "registry", "signing_key_enrolled"),
@@ -42,6 +59,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         "fund", "handle_bank_account_changed", "registry", "organisation_bank_account_changed"
     ),
     Subscription("registry", "handle_audit_checkpoint", "fund", "audit_checkpoint"),
+    # Registry learns from dispatch's batches and placements who an HR company may see unmasked,
+    # and what a placement makes of a person's four clears (registry.hiring).
+    *(
+        Subscription("registry", f"handle_{event_type}", "dispatch", event_type)
+        for event_type in REGISTRY_FROM_DISPATCH
+    ),
     # Every service: tokens withdrawn by registry (ServiceBase's consumer).
     *(
         Subscription(service, "handle_user_tokens_revoked", "registry", "user_tokens_revoked")

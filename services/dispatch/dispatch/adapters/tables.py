@@ -4,7 +4,13 @@ migrations in services/dispatch/alembic/ create them."""
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, String, Table
 
-from dispatch.adapters import agreement_tables, order_tables, vocabulary_tables  # noqa: F401
+from dispatch.adapters import (  # noqa: F401
+    agreement_tables,
+    batch_tables,
+    order_tables,
+    placement_tables,
+    vocabulary_tables,
+)
 from dispatch.adapters.metadata import metadata
 from sanbao_common.messaging.tables import idempotency_table, inbox_table, outbox_table
 from sanbao_common.revocations import token_revocations_table
@@ -41,6 +47,10 @@ candidates = Table(
     Column("agent_id", String(36)),
     # The batch holding this person (part 2): dispatch's own, never from an event.
     Column("booked_by", String(36)),
+    # The record this one was merged into (a tombstone's kept record, the last of a chain of
+    # merges): dispatch's own, set when it applies labourer_merged. A person held under a
+    # merged record is held: the kept record is not booked again (dispatch.batches).
+    Column("merged_into", String(36), index=True),
 )
 
 # Events dispatch has applied, one row per handler and event (the kit's inbox); events it

@@ -34,6 +34,9 @@ class Candidate:
     # dispatch's own, never from an event: the batch holding this person (part 2). A booked
     # person is no candidate; a newer state from registry keeps the booking.
     booked_by: str | None = None
+    # dispatch's own too: the record this one was merged into (set on a tombstone when dispatch
+    # applies labourer_merged; the last record of a chain of merges). Not from a labourer state.
+    merged_into: str | None = None
 
 
 def apply_state(current: Candidate | None, incoming: Candidate) -> Candidate:
@@ -43,16 +46,23 @@ def apply_state(current: Candidate | None, incoming: Candidate) -> Candidate:
     arrives late cannot roll the record back. The same version does: it is the same state, and
     one resynced later (sanbao_common.messaging.resync) carries the fields added since. Every
     applied event is counted either way, and a booking (dispatch's own, no event carries it)
-    stays whatever registry sends."""
+    stays whatever registry sends, as does the link of a merged record to the one it was merged
+    into."""
     if current is None:
         return replace(incoming, events_applied=1)
     newest = incoming if incoming.version >= current.version else current
-    return replace(newest, events_applied=current.events_applied + 1, booked_by=current.booked_by)
+    return replace(
+        newest,
+        events_applied=current.events_applied + 1,
+        booked_by=current.booked_by,
+        merged_into=newest.merged_into or current.merged_into,
+    )
 
 
 def merged_tombstone(kept: dict, merged_id: str, merged_version: int) -> Candidate:
-    """What the pool keeps of a record merged into `kept`: nothing a match could use."""
+    """What the pool keeps of a record merged into `kept`: nothing a match could use, and the
+    link to the kept record."""
     return Candidate(
         **dict(kept, person_id=merged_id, version=merged_version, status="merged",
-               willing_to_go=False),
+               willing_to_go=False, merged_into=kept["person_id"]),
     )  # fmt: skip

@@ -77,12 +77,17 @@ def _decode(result) -> list[PoolRow]:
 
 
 def available_filter() -> ColumnElement:
-    """`scoring.available` in SQL."""
-    c = candidates.c
+    """`scoring.available` in SQL, and not held under a record merged into theirs (a batch or
+    placement holds the person: dispatch.batches)."""
+    c, merged = candidates.c, candidates.alias("merged").c
+    held_under_merged = select(merged.merged_into).where(
+        merged.merged_into.is_not(None), merged.booked_by.is_not(None)
+    )
     return and_(
         c.status == "active",
         c.willing_to_go.is_(True),
         c.booked_by.is_(None),
+        c.person_id.not_in(held_under_merged),
         or_(c.employment_status.is_(None), c.employment_status.not_in(sorted(NOT_AVAILABLE))),
         or_(c.intention_scope.is_(None), c.intention_scope != NO_INTENTION),
     )

@@ -15,6 +15,12 @@ advances_outstanding_fen = Gauge(
     "Advances paid and not yet settled by vouchers, recovered or written off, in fen",
     _ACCOUNT,
 )
+advance_claims_open_fen = Gauge(
+    "sanbao_fund_advance_claims_open_fen",
+    "What is still outstanding on the claims batches' no-shows left on advances (not yet "
+    "recovered, settled or written off), in fen (sanbao fund claims ACCOUNT --open)",
+    _ACCOUNT,
+)
 pending_outflows = Gauge(
     "sanbao_fund_pending_outflows",
     "Outflow proposals waiting for signatures and not expired",
@@ -67,6 +73,7 @@ _PER_ACCOUNT = (
     payer_credits_fen,
     requests_refused,
     advances_outstanding_fen,
+    advance_claims_open_fen,
     pending_outflows,
     next_expiry_seconds,
     frozen,
@@ -82,6 +89,7 @@ def show(figures: dict) -> None:
         for cash, amount in account["available_fen"].items():
             available_fen.labels(*labels, cash).set(amount)
         advances_outstanding_fen.labels(*labels).set(account["advances_outstanding_fen"])
+        advance_claims_open_fen.labels(*labels).set(account["advance_claims_open_fen"])
         for kind, amount in account["receivables_open_fen"].items():
             receivables_open_fen.labels(*labels, kind).set(amount)
         payer_credits_fen.labels(*labels).set(account["payer_credits_fen"])

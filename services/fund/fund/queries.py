@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fund.adapters.repository import Books
 from fund.domain import accounts as a
 from fund.domain import receivables as r
+from fund.domain.claims import OPEN, claim_state
 from fund.domain.ledger import RECEIVABLE_ACCOUNTS
 from fund.exceptions import AccountNotFound, ProposalNotFound
 from sanbao_common.ledger import balances
@@ -146,6 +147,7 @@ def statement(books: Books, account: a.JointAccount, start: date, end: date) -> 
             for day, entry in during
         ],
         "receivables": receivables_at(books, account.account_id, start, end),
+        "advance_claims": advance_claims(books, account.account_id, until=end)["claims"],
         "checkpoint": None
         if last is None
         else {"seq": last.seq, "hash": last.hash, "at": last.at, "signature": last.signature},
@@ -227,6 +229,51 @@ def receivables_report(books: Books, account_id: str, **filters) -> dict:
     }
 
 
+def advance_claims(
+    books: Books, account_id: str, open_only: bool = False, until: date | None = None
+) -> dict:
+    """The claims no-shows left on the account's advances, oldest first, each with what was
+    recovered, settled and written off of it since, and what is outstanding: now, or at the end
+    of `until` (an Asia/Shanghai day: the claims recorded by then, the movements by then)."""
+
+    def by_then(moment: datetime) -> bool:
+        return until is None or moment.astimezone(CHINA).date() <= until
+
+    moved: dict[str, list[tuple[str, int]]] = {}
+    for movement in books.claim_movements(account_id):
+        if by_then(movement["created_at"]):
+            moved.setdefault(movement["reference"], []).append(
+                (movement["kind"], movement["amount_fen"])
+            )
+    pending = books.reserved_claims(account_id, now()) if until is None else {}
+    found = []
+    for claim in books.advance_claims(account_id):
+        if not by_then(claim["recorded_at"]):
+            continue
+        state = claim_state(claim["claimed_fen"], moved.get(claim["reference"], []))
+        if open_only and state.status != OPEN:
+            continue
+        found.append(
+            {
+                **{k: claim[k] for k in ("reference", "batch_id", "seat", "person_id", "name")},
+                **state.__dict__,
+                # what pending write-offs already claim of it (none in a statement)
+                "pending_write_off_fen": min(
+                    pending.get(claim["reference"], 0), state.outstanding_fen
+                ),
+                "batch_version": claim["batch_version"],
+                "recorded_at": claim["recorded_at"].isoformat(),
+                "recorded_by": claim["recorded_by"],
+            }
+        )
+    return {
+        "account_id": account_id,
+        "claims": found,
+        "claimed_fen": sum(c["claimed_fen"] for c in found),
+        "open_fen": sum(c["outstanding_fen"] for c in found),
+    }
+
+
 def aging(books: Books, account_id: str, today: date) -> list[dict]:
     """Outstanding advances by reference, oldest first, with their age in days."""
     paid_at = books.advance_paid_at(account_id)
@@ -265,6 +312,9 @@ def gauge_figures(books: Books, at: datetime | None = None) -> dict:
                     for kind, (receivable_account, _, _) in RECEIVABLE_ACCOUNTS.items()
                 },
                 "payer_credits_fen": view["balances_fen"].get("cash_held", 0),
+                "advance_claims_open_fen": advance_claims(books, account.account_id, True)[
+                    "open_fen"
+                ],
                 "requests_refused": sum(
                     1
                     for row in books.fund_requests(account.account_id)

@@ -13,6 +13,7 @@ from fund.adapters.checkpoints import CheckpointKey, CheckpointTimer
 from fund.adapters.repository import Books
 from fund.agreements import apply_agreements, retry_held
 from fund.audit_trail import take_checkpoint, verify
+from fund.claims import apply_departures
 from fund.commands import advances, closing, money_in, money_out, receivables
 from fund.domain.accounts import Line
 from fund.events import apply_seals, apply_signing_keys
@@ -294,6 +295,16 @@ class FundService(ServiceBase):
             ]
 
     @rpc(permission="fund.read")
+    def list_advance_claims(self, account_id: str, open_only: bool = False) -> dict:
+        """The claims batches' no-shows left on the account's advances, oldest first, each with
+        what is outstanding of it now and what recovered, settled or wrote off the rest."""
+        _check_filters({"period": None, "counterparty_id": None, "open_only": open_only})
+        with self.db.reader() as uow:
+            books = Books(uow.connection)
+            self._visible(queries.find_account(books, account_id))
+            return queries.advance_claims(books, account_id, open_only)
+
+    @rpc(permission="fund.read")
     def aging_report(self, account_id: str) -> list:
         with self.db.reader() as uow:
             books = Books(uow.connection)
@@ -345,6 +356,11 @@ class FundService(ServiceBase):
     @consume("dispatch", "advance_requested")
     def handle_advance_requested(self, uow, events) -> None:
         apply_outflow_requests(uow, events, config["COUNTY"], "dispatch")
+
+    @consume("dispatch", "batch_departed")
+    def handle_batch_departed(self, uow, events) -> None:
+        """A batch's no-shows: a claim on each one's advance (fund.claims)."""
+        apply_departures(uow, events, config["COUNTY"])
 
     @consume("settlement", "distribution_requested")
     def handle_distribution_requested(self, uow, events) -> None:

@@ -1,7 +1,7 @@
 """The fund's books in a unit of work's connection: one repository assembled from one part per
 kind of record (joint accounts, the parties' seals and signatories, the journal, proposals, the
-income side's receivables, credits, payees and requests, the audit log), all sharing the
-connection and the books' lock."""
+income side's receivables, credits, payees and requests, claims on advances, the audit log),
+all sharing the connection and the books' lock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from fund.adapters.audit_log import AuditLog
+from fund.adapters.claims import ClaimRows
 from fund.adapters.income import IncomeRows
 from fund.adapters.joint_accounts import JointAccountRows
 from fund.adapters.journal import Journal
@@ -21,7 +22,7 @@ from fund.adapters.proposals import ProposalRows
 _BOOKS_LOCK = 7262_2019
 
 
-class Books(JointAccountRows, PartyRows, Journal, ProposalRows, IncomeRows, AuditLog):
+class Books(JointAccountRows, PartyRows, Journal, ProposalRows, IncomeRows, ClaimRows, AuditLog):
     def __init__(self, connection: Connection):
         self.connection = connection
         # The entries posted in this unit of work, as the audit chain binds them: the command's

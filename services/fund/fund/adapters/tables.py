@@ -295,3 +295,25 @@ fund_requests = Table(
     Column("event_id", String(36), nullable=False),  # the last request event applied
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Claims on the advance of a labourer who did not show up for a batch's departure (dispatch's
+# batch_departed): one per advance reference ("<batch_id>/<seat>"), for what was outstanding on
+# it then. What is recovered, settled or written off of it since is read from the journal
+# (entries after `journal_seq`).
+advance_claims = Table(
+    "advance_claims",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("reference", String(100), primary_key=True),
+    Column("batch_id", String(36), nullable=False),
+    Column("seat", Integer, nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("claimed_fen", BigInteger, nullable=False),
+    Column("journal_seq", BigInteger, nullable=False),  # the journal's last entry when claimed
+    Column("batch_version", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+)
+Index("ix_advance_claims_batch", advance_claims.c.batch_id)

@@ -1,5 +1,6 @@
 """The registry service: entrypoints only, one part per sub-domain (directory, people, measures,
-rosters, witness: `registry/<sub-domain>/entrypoints.py`). Each entrypoint checks the caller,
+rosters, witness, and hiring: what dispatch's batches and placements tell registry;
+`registry/<sub-domain>/entrypoints.py`). Each entrypoint checks the caller,
 validates, runs a use case in one unit of work, and dumps a reply. The class below adds the
 dependencies every part uses, the outbox's replay, and the business gauges."""
 
@@ -13,6 +14,7 @@ from registry.directory.entrypoints import DirectoryEntrypoints
 from registry.directory.repository import DirectoryRepository
 from registry.directory.village_entrypoints import VillageEntrypoints
 from registry.directory.vocabulary_entrypoints import VocabularyEntrypoints
+from registry.hiring.entrypoints import HiringEntrypoints
 from registry.measures.entrypoints import MeasureEntrypoints
 from registry.people import use_cases as people
 from registry.people.entrypoints import PeopleEntrypoints
@@ -34,6 +36,7 @@ class RegistryService(
     VillageEntrypoints,
     VocabularyEntrypoints,
     PeopleEntrypoints,
+    HiringEntrypoints,
     MeasureEntrypoints,
     RosterEntrypoints,
     WitnessEntrypoints,

@@ -329,8 +329,8 @@ def test_a_crafted_request_is_refused_and_publishes_nothing(registry, stack_conf
 def test_a_consumer_of_nothing_of_this_publisher_is_refused(container_factory, stack_config, admin):
     container_factory(DispatchService).start()
     with client(admin) as rpc, pytest.raises(RemoteError) as refused:
-        rpc.dispatch.resync_events({"consumer": "registry"})
-    assert "registry consumes none of dispatch's events" in refused.value.value
+        rpc.dispatch.resync_events({"consumer": "notify"})
+    assert "notify consumes none of dispatch's events" in refused.value.value
 
 
 # -- the kit's own guards ----------------------------------------------------------------------

@@ -75,6 +75,9 @@ labourers = Table(
     Column("employment_place", String(100)),
     Column("employment_at", DateTime(timezone=True)),
     Column("employment_by", String(200)),
+    # The placement the employment aspect comes from (dispatch's placement_started); null when
+    # it is the township's own record (registry.hiring.employment).
+    Column("employment_source", String(60)),
     Column("skills", JSON, nullable=False),
     Column("skills_at", DateTime(timezone=True)),
     Column("skills_by", String(200)),
@@ -449,6 +452,45 @@ audit_witness = Table(
     Column("signature", String(100), nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- what registry learns from dispatch's batches and placements (registry.hiring) ----------------
+# The newest version applied of each batch and placement (a late or replayed older one changes
+# nothing), its HR company and whether it is open.
+company_records = Table(
+    "company_records",
+    metadata,
+    Column("record_kind", String(10), primary_key=True),  # batch | placement
+    Column("record_id", String(36), primary_key=True),
+    Column("hr_company", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("open", Boolean, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who an open batch or placement lets its HR company's operators see unmasked (nobody else's).
+company_people = Table(
+    "company_people",
+    metadata,
+    Column("record_kind", String(10), primary_key=True),
+    Column("record_id", String(36), primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("hr_company", String(36), nullable=False),
+    Index("ix_company_people_person_company", "person_id", "hr_company"),
+)
+
+# Per placement: what the person's four clears said before it (set back when it ends), and how
+# far it got: applied | restored | superseded (changed by the township since) | ended | no_person.
+placement_employment = Table(
+    "placement_employment",
+    metadata,
+    Column("placement_id", String(36), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("state", String(12), nullable=False),
+    Column("before_status", String(20)),
+    Column("before_place", String(100)),
+    Column("before_source", String(60)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 # Events registry consumes (the kit's inbox).

@@ -203,6 +203,7 @@ class Person(_Record):
     employment_place: str | None
     employment_at: datetime | None
     employment_by: str | None
+    employment_source: str | None  # the placement it comes from; None: the township's record
     skills: list
     skills_at: datetime | None
     skills_by: str | None

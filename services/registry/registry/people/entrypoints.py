@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from nameko import config
 
 from registry.directory.vocabulary_use_cases import load_lexicon
+from registry.hiring.visibility import company_sees
 from registry.parts import RegistryPart
 from registry.people import registration
 from registry.people import use_cases as people
@@ -113,11 +114,16 @@ class PeopleEntrypoints(RegistryPart):
         reply["_sealed"] = [record.id_sealed, record.phone_sealed]
         return reply
 
-    def _reveal(self, reply: dict) -> dict:
+    def _reveal(self, reply: dict, company_people: frozenset[str] = frozenset()) -> dict:
         """A labourer reply on its way out: ID number and phone in full for a caller whose
-        role and area allow it (docs/access.md), masked for everyone else."""
+        role and area allow it, or an HR operator whose company's open batch or active
+        placement holds the person (`company_people`: registry.hiring.visibility.company_sees);
+        masked for everyone else (docs/access.md)."""
         id_sealed, phone_sealed = reply.pop("_sealed")
-        if self.access.principal.sees_unmasked(reply["village_code"]):
+        if (
+            self.access.principal.sees_unmasked(reply["village_code"])
+            or reply["person_id"] in company_people
+        ):
             reply["id_number"] = self.data_key.decrypt(id_sealed)
             reply["phone"] = self.data_key.decrypt(phone_sealed) if phone_sealed else None
         return reply
@@ -225,11 +231,11 @@ class PeopleEntrypoints(RegistryPart):
 
     @rpc(permission="labourers.read")
     def get_labourer(self, person_id: str) -> dict:
+        principal = self.access.principal
         with self.db.reader() as uow:
+            record = people.visible_labourer(uow, principal, person_id)
             return self._reveal(
-                self._labourer_reply(
-                    uow, people.visible_labourer(uow, self.access.principal, person_id)
-                )
+                self._labourer_reply(uow, record), company_sees(uow, principal, [person_id])
             )
 
     @rpc(permission="labourers.read")
@@ -240,9 +246,11 @@ class PeopleEntrypoints(RegistryPart):
         more, and only to a caller who may see this person unmasked. The birth date itself
         stays inside the sealed ID number (docs/access.md "Masked forms")."""
         day, limits = _age_check_request(on, min_age, max_age)
+        principal = self.access.principal
         with self.db.reader() as uow:
-            record = people.visible_labourer(uow, self.access.principal, person_id)
-        if not self.access.principal.sees_unmasked(record.village_code):
+            record = people.visible_labourer(uow, principal, person_id)
+            seen_by_company = company_sees(uow, principal, [person_id])
+        if not (principal.sees_unmasked(record.village_code) or seen_by_company):
             raise Forbidden(
                 message_en="only those who see this person's ID number in full may check an "
                 "exact age",
@@ -309,9 +317,10 @@ class PeopleEntrypoints(RegistryPart):
         with self.db.reader() as uow:
             rows = people.search(uow, criteria, after=after, limit=limit)
             lexicon = load_lexicon(uow.connection)
+            seen = company_sees(uow, self.access.principal, [row.person_id for row in rows])
             return {
                 "labourers": [
-                    self._reveal(self._labourer_reply(uow, row, lexicon)) for row in rows
+                    self._reveal(self._labourer_reply(uow, row, lexicon), seen) for row in rows
                 ],
                 "next": rows[-1].person_id if len(rows) == limit else None,
             }

@@ -29,6 +29,8 @@ def labourer_state(person: Person, household: Household | None, lexicon: Lexicon
         "agent_id": person.agent_id,
         "status": person.status,
         "employment_status": person.employment_status,
+        # The placement the employment comes from (dispatch's); None: the township's record.
+        "employment_source": person.employment_source,
         "skills": [skill["name"] for skill in person.skills],
         "skill_codes": lexicon.skill_codes(person.skills),
         "intention_scope": person.intention_scope,

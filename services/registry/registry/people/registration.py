@@ -274,6 +274,8 @@ class _Batch:
             aspect = people.ASPECT_OF.get(name)
             if aspect:
                 changed[f"{aspect}_at"], changed[f"{aspect}_by"] = self.now, self.actor
+            if aspect == "employment":
+                changed["employment_source"] = None  # the township's record from now on
         record = existing.with_changes(
             **changed, confirmed_at=self.now, confirmed_by=self.actor, version=existing.version + 1
         )
@@ -419,6 +421,7 @@ def _new_person(
         "merged_into": None,
         "employment_status": person.employment_status,
         "employment_place": person.employment_place,
+        "employment_source": None,
         "skills": person.skills,
         "intention_scope": person.intention_scope,
         "intention_regions": person.intention_regions,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from nameko import config
 
 from registry.exceptions import ImportNotFound
+from registry.hiring.visibility import people_of_company
 from registry.parts import RegistryPart
 from registry.people.domain import RowProblem
 from registry.people.replies import criteria_from, iso
@@ -267,9 +268,14 @@ class RosterEntrypoints(RegistryPart):
         if format not in ("csv", "xlsx"):
             raise InvalidInput({"format": ["csv or xlsx"]})
         criteria = criteria_from(filters or {}, self.access, configured()["STALE_AFTER_DAYS"])
+        principal = self.access.principal
         with self.db.reader() as uow:
             rows, count = export_rows(
-                uow, criteria, self.data_key, self.access.principal.sees_unmasked
+                uow,
+                criteria,
+                self.data_key,
+                principal.sees_unmasked,
+                people_of_company(uow, principal),
             )
             content = write_table(format, export_headers(), rows, text_columns=TEXT_COLUMNS)
         return {"rows": count, "content_base64": base64.b64encode(content).decode()}

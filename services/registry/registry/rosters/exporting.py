@@ -29,10 +29,11 @@ def export_headers() -> list[str]:
 
 
 def export_rows(
-    uow: UnitOfWork, criteria: Criteria, key: DataKey, sees_unmasked
+    uow: UnitOfWork, criteria: Criteria, key: DataKey, sees_unmasked, company_people=frozenset()
 ) -> tuple[list[list], int]:
     """The labourers matching `criteria` as rows of EXPORT_COLUMNS; ID numbers and phones in
-    full where `sees_unmasked(village_code)`, masked elsewhere."""
+    full where `sees_unmasked(village_code)` or for the people of `company_people` (an HR
+    operator's company's open batches and placements), masked elsewhere."""
     repository = PeopleRepository(uow.connection)
     usernames = repository.usernames()
     rows: list[list] = []
@@ -44,7 +45,7 @@ def export_rows(
         )
         for record in batch:
             household = households.get(record.household_id)
-            unmasked = sees_unmasked(record.village_code)
+            unmasked = sees_unmasked(record.village_code) or record.person_id in company_people
             phone = record.phone_sealed
             rows.append(
                 [

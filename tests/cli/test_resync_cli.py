@@ -15,6 +15,7 @@ from nameko.testing.services import worker_factory
 from cli_support import Workers
 from dispatch.resync import RESYNC_SOURCES as DISPATCH_SOURCES
 from dispatch.service import DispatchService
+from fund.service import FundService
 from messaging_helpers import drain
 from registry.resync import RESYNC_SOURCES as REGISTRY_SOURCES
 from registry.service import RegistryService
@@ -33,7 +34,7 @@ def handles(stack_config):
         service: DatabaseHandle(
             create_database_engine(stack_config[service]["DATABASE_URL"]), threading.Lock()
         )
-        for service in ("registry", "dispatch", "settlement")
+        for service in ("registry", "dispatch", "fund", "settlement")
     }
     yield made
     for handle in made.values():
@@ -42,9 +43,11 @@ def handles(stack_config):
 
 @pytest.fixture
 def stack(handles, stack_config, token_keys):
-    """`stack(roles)`: registry, dispatch and settlement as one caller with `roles` reaches
-    them."""
-    sources = {"registry": REGISTRY_SOURCES, "dispatch": DISPATCH_SOURCES, "settlement": {}}
+    """`stack(roles)`: registry, dispatch, the fund and settlement as one caller with `roles`
+    reaches them."""
+    sources = {
+        "registry": REGISTRY_SOURCES, "dispatch": DISPATCH_SOURCES, "fund": {}, "settlement": {}
+    }  # fmt: skip
 
     def make(roles=("county_admin",)):
         context = SimpleNamespace(caller=lambda: Caller(TEST_COUNTY, "cli:admin", "corr-cli"))
@@ -68,6 +71,7 @@ def stack(handles, stack_config, token_keys):
             for service, cls in (
                 ("registry", RegistryService),
                 ("dispatch", DispatchService),
+                ("fund", FundService),
                 ("settlement", SettlementService),
             )
         }
@@ -91,8 +95,12 @@ def test_a_resync_to_dispatch_asks_registry_and_reaches_dispatchs_queue(
     workers = stack()
     result = cli(workers, "events", "resync", "dispatch")
     assert result.exit_code == 0, result.output
-    assert workers.calls == [("registry", "resync_events")]
+    # registry first; the fund, whose news of batches' advances dispatch consumes, has no source
+    # for them (what its outbox keeps can be replayed instead).
+    assert workers.calls == [("registry", "resync_events"), ("fund", "resync_events")]
     lines = result.stdout.splitlines()
+    (paid,) = [line for line in lines if "dispatch.handle_outflow_paid" in line]
+    assert "no resync source" in paid
     (updated,) = [line for line in lines if "dispatch.handle_labourer_updated" in line]
     assert "labourer_updated" in updated and "published" in updated and " 3 " in updated
     (registered,) = [line for line in lines if "dispatch.handle_labourer_registered" in line]

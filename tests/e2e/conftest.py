@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
+from sanbao_common import clock
 from sanbao_common.crypto import public_key_text
 from sanbao_common.messaging.admin import (
     ManagementApi,
@@ -61,7 +63,11 @@ class RunningStack:
             FUND_CHECKPOINT_PUBLIC_KEYS=public_key_text(token_keys.checkpoint_key),
             PASSWORD_SCRYPT_N="1024",
             XDG_CONFIG_HOME=str(logs / "config"),
+            # The business clock (sanbao_common.clock) of every service: stopped at the stack's
+            # start; a test moves it with `set_clock`.
+            SANBAO_CLOCK_FILE=str(logs / "business-clock"),
         )
+        self.set_clock(datetime.now(UTC))
         self.env.pop("SANBAO_TOKEN", None)
         for service in SERVICES:
             upper = service.upper()
@@ -80,6 +86,11 @@ class RunningStack:
         assert made.returncode == 0, made.stderr
         self.registrar_public = table_value(made.stdout, "public key")
         self.env["SEAL_REGISTRAR_KEYS"] = self.registrar_public
+
+    def set_clock(self, instant: datetime) -> None:
+        """Move every service's business clock to `instant` (with its offset): they read it
+        from the file their CLOCK_FILE names, as soon as it changed."""
+        clock.write_file(self.env["SANBAO_CLOCK_FILE"], instant)
 
     def start(self, *services: str) -> None:
         for service in services or SERVICES:

@@ -13,59 +13,18 @@ import json
 import time
 
 import pytest
+from e2e.joint_account import HR_BANK, Parties, retried, value
 
 pytestmark = pytest.mark.e2e
 
 
-def value(text: str, label: str) -> str:
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.split("│")]
-        if len(cells) > 2 and cells[1] == label:
-            return cells[2]
-    raise AssertionError(f"{label} not shown in:\n{text}")
-
-
-def retried(attempt, within=30):
-    """dispatch and the fund learn of seals, signatories and agreements from events: retry until
-    they have."""
-    deadline = time.monotonic() + within
-    while True:
-        result = attempt()
-        if result.returncode == 0 or time.monotonic() > deadline:
-            return result
-        time.sleep(0.5)
-
-
 def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path):
     stack = signed_in_stack
-    stack.env["SANBAO_KEY_PASSPHRASE"] = "a passphrase for the test's keys"
-    admin_home = stack.env["XDG_CONFIG_HOME"]
-
-    def ok(*args, stdin=None, home=admin_home):
-        stack.env["XDG_CONFIG_HOME"] = home
-        result = stack.cli(*args, stdin=stdin)
-        stack.env["XDG_CONFIG_HOME"] = admin_home
-        assert result.returncode == 0, result.stderr + result.stdout
-        return result.stdout
-
-    county_org = value(ok("whoami"), "organisation_id")
-    hr_org = value(ok("org", "register", "--kind", "hr_company", "--name", "红河人力资源有限公司",
-                      "--credit-code", "91532501MA6K2XQ93P"), "org_id")  # fmt: skip
-    homes = stack.homes  # username -> home (their token), password, user id
-
-    def person(username, org, role):
-        stack.person(username, org, role)  # created, password changed, signed in
-
-    person("li.fin", county_org, "finance")
-    person("chen.sign", county_org, "coop_operator")
-    person("hr.fin", hr_org, "finance")
-    person("zhou.sign", hr_org, "hr_operator")
-    # Where the HR company's money goes: set in the directory by the county's administrator; the
-    # fund learns of it from registry's event, and pays the HR company nowhere else.
-    hr_bank_number = "53050163754100000123"
-    ok("org", "bank-account", hr_org, "--bank-name", "中国建设银行蒙自支行", "--account-name",
-       "红河人力资源有限公司", "--account-number", hr_bank_number, "--reason",
-       "合作协议约定的收款账户")  # fmt: skip
+    parties = Parties(stack, tmp_path)
+    ok, homes = parties.ok, parties.homes
+    parties.register_organisations()
+    hr_org = parties.orgs["hr"]
+    hr_bank_number = HR_BANK[2]
 
     # The county administrator alone cannot make the HR company a seal: it is not theirs.
     squatted = stack.cli("seal", "new", "--org", hr_org, "--out", str(tmp_path / "squat.pem"))
@@ -74,15 +33,10 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
     assert "Traceback" not in squatted.stderr
 
     # Each organisation submits its own seal, signed in as one of its people.
-    seals = {}
-    for org, name, username in ((county_org, "county", None), (hr_org, "hr", "hr.fin")):
-        shown = ok("seal", "new", "--org", org, "--out", str(tmp_path / f"{name}-seal.pem"),
-                   home=homes[username][0] if username else admin_home)  # fmt: skip
-        assert value(shown, "status") == "pending"
-        assert "registrar" in shown  # it says it waits for the registrar's confirmation
-        seals[name] = value(shown, "fingerprint")
+    parties.submit_seals()
+    seals = parties.seals
     # Not yet in effect: it certifies no one.
-    early = stack.cli("seal", "certify", "--seal", str(tmp_path / "hr-seal.pem"), "--org", hr_org,
+    early = stack.cli("seal", "certify", "--seal", parties.seal_file("hr"), "--org", hr_org,
                       "--user", homes["zhou.sign"][2], "--public-key", "x")  # fmt: skip
     assert early.returncode == 1 and early.stderr.startswith("error [SEAL_NOT_EFFECTIVE] ")
 
@@ -102,58 +56,31 @@ def test_two_organisations_run_a_joint_account(signed_in_stack, sample, tmp_path
                        seals["hr"], "--filing-ref", "个旧财金备〔2026〕7号",
                        passphrase=stack.registrar_passphrase)  # fmt: skip
     assert stolen.returncode == 1 and stolen.stderr.startswith("error [FORBIDDEN] ")
-    for name, filing in (("county", "个旧财金备〔2026〕6号"), ("hr", "个旧财金备〔2026〕7号")):
-        confirmed = stack.confirm_seal(seals[name], filing)
-        assert value(confirmed, "status") == "effective"
-        assert seals[name] in confirmed  # the registrar compares it with the paper filing
+    parties.confirm_seals()
     assert seals["hr"] not in stack.ok_as(registrar, "seal", "pending")
     listed = ok("seal", "list", "--org", hr_org)
     assert seals["hr"] in listed and "effective" in listed
-
-    for username, org, seal in (("chen.sign", county_org, "county"), ("zhou.sign", hr_org, "hr")):
-        public = value(ok("keys", "new", "--out", str(tmp_path / f"{username}.pem")), "public key")
-        ok("seal", "certify", "--seal", str(tmp_path / f"{seal}-seal.pem"), "--org", org,
-           "--user", homes[username][2], "--public-key", public, "--limit", "100000")  # fmt: skip
-    # Signing in again picks up the signatory role the certificates gave.
-    for username in homes:
-        home, password, _ = homes[username]
-        ok("login", username, "--password-stdin", stdin=password, home=home)
+    parties.certify_signatories()
 
     # The county drafts the agreement; the terms name the parties' confirmed seals (dispatch
     # fills them in from registry's events). Each organisation seals it with its own seal.
-    draft = ("agreement", "draft", "--reference", "个旧人社劳务〔2026〕7号", "--county-org",
-             county_org, "--hr-org", hr_org, "--principal", "200000.00", "--start", "2026-01-01",
-             "--end", "2028-12-31", "--bank-name", "中国工商银行个旧支行", "--bank-account",
-             "2505030109024567891", "--per-placement", "300.00", "--qualifying-days", "90",
-             "--per-month", "50.00", "--max-months", "12", "--revenue-shares", "20/30/50",
-             "--policy-split", "60/40", "--policy-shares", "30/30/40", "--employer-split",
-             "60/40", "--employer-shares", "30/30/40")  # fmt: skip
-    drafted = retried(lambda: stack.cli(*draft))
-    assert drafted.returncode == 0, drafted.stderr
-    account = value(drafted.stdout, "agreement_id")
+    account = parties.draft_agreement()
     # One organisation cannot seal for the other: the county's seal does not sign as the HR
     # company's (the terms name another seal).
     squatting = stack.cli("agreement", "seal", account, "--version", "1", "--org", hr_org,
-                          "--seal", str(tmp_path / "county-seal.pem"))  # fmt: skip
+                          "--seal", parties.seal_file("county"))  # fmt: skip
     assert squatting.returncode == 1 and "SEAL_NOT_NAMED" in squatting.stderr
-    ok("agreement", "seal", account, "--version", "1", "--org", county_org, "--seal",
-       str(tmp_path / "county-seal.pem"))  # fmt: skip
-    ok("agreement", "seal", account, "--version", "1", "--org", hr_org, "--seal",
-       str(tmp_path / "hr-seal.pem"), home=homes["zhou.sign"][0])  # fmt: skip
     # The fund opens the joint account from dispatch's agreement_sealed (account id: the
     # agreement's), checking both seal signatures itself.
-    opened = retried(lambda: stack.cli("fund", "show", account))
-    assert opened.returncode == 0, opened.stderr
-    assert value(opened.stdout, "status") == "open"
-    assert value(opened.stdout, "county_cooperative_seal") == seals["county"]
-    assert value(opened.stdout, "hr_company_seal") == seals["hr"]
-    assert value(opened.stdout, "bank") == "中国工商银行个旧支行 2505030109024567891"
+    opened = parties.seal_agreement()
+    assert value(opened, "county_cooperative_seal") == seals["county"]
+    assert value(opened, "hr_company_seal") == seals["hr"]
+    assert value(opened, "bank") == "中国工商银行个旧支行 2505030109024567891"
     # The fund no longer prepares or seals accounts itself.
     retired = stack.cli("fund", "prepare", "--agreement", "x")
     assert retired.returncode == 2
 
-    ok("fund", "inflow", account, "--kind", "principal_deposit", "--amount", "200000.00",
-       "--bank-ref", "ICBC-20260105-001", home=homes["li.fin"][0])  # fmt: skip
+    parties.deposit_principal()
     open_an_order_and_match_it(stack, ok, account, homes["zhou.sign"][0], sample)
     # The advance pays the HR company (named by its name) at the bank account the directory
     # gives it; the fund learns of that account from registry's event: wait until it has.

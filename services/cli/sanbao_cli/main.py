@@ -14,11 +14,14 @@ from sanbao_cli.client import CliError
 from sanbao_cli.commands import (
     account,
     agreements,
+    batches,
     bus,
+    degree,
     directory,
     fund,
     labourers,
     orders,
+    placements,
     rosters,
     seals,
     stack,
@@ -28,6 +31,7 @@ from sanbao_cli.session import Session
 
 COMMAND_MODULES = (
     account, stack, bus, directory, seals, labourers, rosters, fund, agreements, orders,
+    batches, placements, degree,
 )  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 """The fund's income side from the command line, as `sanbao fund` subcommands: receivables (what
 a counterparty owes a joint account, by kind and period) recorded and listed with what was paid
-of them and the payers' credits held, and what other services asked of the fund by event. The
-bank credits that pay receivables are `sanbao fund inflow --payer --pays` (`fund_flows`); who an
-outflow pays, and where, is shown by `payments_table` wherever a proposal is."""
+of them and the payers' credits held, what other services asked of the fund by event, and the
+claims batches' no-shows left on their advances. The bank credits that pay receivables are
+`sanbao fund inflow --payer --pays` (`fund_flows`); who an outflow pays, and where, is shown by
+`payments_table` wherever a proposal is."""
 
 from __future__ import annotations
 
@@ -273,4 +274,35 @@ def fund_requests(session: Session, account_id, as_json):
     ))  # fmt: skip
 
 
-COMMANDS = (fund_receivable, fund_receivables, fund_requests)
+@click.command("claims")
+@click.argument("account_id")
+@click.option("--open", "open_only", is_flag=True, help="Only claims with something outstanding.")
+@JSON_OPTION
+@click.pass_obj
+def fund_claims(session: Session, account_id, open_only, as_json):
+    """What batches' no-shows owe back of the advances paid for their seats (未出行垫支追偿):
+    each claim with what was recovered, settled against vouchers or written off since, and what
+    is still outstanding."""
+    report = session.stack.call("fund", "list_advance_claims", account_id, open_only)
+    output.emit(report, as_json, lambda: _show_claims(report))
+
+
+def _show_claims(report: dict) -> None:
+    found = report["claims"]
+    output.rows(
+        f"claims on advances ({len(found)})",
+        ["batch", "seat", "person", "name", "claimed", "recovered", "settled", "written off",
+         "outstanding", "status"],
+        [
+            [c["batch_id"], c["seat"], c["person_id"], c["name"], yuan(c["claimed_fen"]),
+             yuan(c["recovered_fen"]), yuan(c["settled_fen"]), yuan(c["written_off_fen"]),
+             yuan(c["outstanding_fen"]), c["status"]]
+            for c in found
+        ],
+    )  # fmt: skip
+    output.record(
+        "totals", {"claimed": yuan(report["claimed_fen"]), "outstanding": yuan(report["open_fen"])}
+    )
+
+
+COMMANDS = (fund_receivable, fund_receivables, fund_requests, fund_claims)

@@ -21,15 +21,22 @@ from __future__ import annotations
 import uuid
 from types import SimpleNamespace
 
+import pytest
 from matching_support import VILLAGE, feed, labourer, order_opener
 from nameko.testing.services import worker_factory
+from sqlalchemy import select
 
 from dispatch import handlers
+from dispatch.adapters.batch_tables import batch_members, batch_substitutions, batches
+from dispatch.adapters.placement_tables import placements
+from dispatch.adapters.tables import candidates
 from dispatch.batches.lifecycle import apply_fund_events
 from dispatch.service import DispatchService
 from dispatch_support import COUNTY, key, today
 from sanbao_common.context import Caller
 from sanbao_common.envelope import new_envelope, parse_envelope
+from sanbao_common.errors import DomainError
+from sanbao_common.messaging.tables import OUTBOX
 from testkit import fake_access, principal
 
 VILLAGE_COOP = "org-village-coop"
@@ -181,3 +188,32 @@ class BatchDesk:
             self.pay_advance(batch)
         self.depart(batch, no_shows=people[count - no_shows :])
         return self.arrive(batch)
+
+
+def everything(dispatch) -> tuple:
+    """What a refused batch request must leave as it was: batches, members, substitutions,
+    placements, who holds whom, and the outbox."""
+    with dispatch.db.reader() as uow:
+        c = uow.connection
+
+        def rows(query):
+            return sorted(tuple(str(v) for v in row) for row in c.execute(query))
+
+        return (
+            rows(select(batches)),
+            rows(select(batch_members)),
+            rows(select(batch_substitutions)),
+            rows(select(placements.c.placement_id)),
+            rows(select(candidates.c.person_id, candidates.c.booked_by)),
+            rows(select(OUTBOX.c.event_id)),
+        )
+
+
+def refused(dispatch, call, code: str) -> DomainError:
+    """`call()` is refused with `code` and writes nothing."""
+    before = everything(dispatch)
+    with pytest.raises(DomainError) as caught:
+        call()
+    assert caught.value.code == code, caught.value
+    assert everything(dispatch) == before
+    return caught.value

@@ -17,11 +17,6 @@ from sanbao_common.errors import DomainError
 COUNTY = "532501"
 
 
-@pytest.fixture
-def desk(dispatch):
-    return BatchDesk(dispatch)
-
-
 def booked(dispatch, people) -> list:
     ids = [p["person_id"] for p in people]
     with dispatch.db.reader() as uow:

@@ -6,47 +6,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import eventlet
-import pytest
 from sqlalchemy import select
 
-from batch_support import BatchDesk, cost, merge_records
-from dispatch.adapters.batch_tables import batch_members, batch_substitutions, batches
+from batch_support import cost, merge_records, refused
 from dispatch.adapters.repository import CandidateRepository
 from dispatch.adapters.tables import candidates
 from dispatch_support import key, today
 from sanbao_common.errors import DomainError
-from sanbao_common.messaging.tables import OUTBOX
-
-
-@pytest.fixture
-def desk(dispatch):
-    return BatchDesk(dispatch)
-
-
-def everything(dispatch) -> tuple:
-    with dispatch.db.reader() as uow:
-        c = uow.connection
-
-        def rows(query):
-            return sorted(tuple(str(v) for v in row) for row in c.execute(query))
-
-        return (
-            rows(select(batches)),
-            rows(select(batch_members)),
-            rows(select(batch_substitutions)),
-            rows(select(candidates.c.person_id, candidates.c.booked_by)),
-            rows(select(OUTBOX.c.event_id)),
-        )
-
-
-def refused(dispatch, call, code: str) -> DomainError:
-    before = everything(dispatch)
-    with pytest.raises(DomainError) as caught:
-        call()
-    assert caught.value.code == code, caught.value
-    assert everything(dispatch) == before
-    return caught.value
-
 
 TRANSPORT = (cost("transport", "person", "300.00"),)
 

@@ -2,46 +2,11 @@
 batch without a placement (`release_from_batch`), with the reason, and free for another batch;
 refused, with nothing written, for anyone else, for a placed member, and for another company."""
 
-import pytest
 from sqlalchemy import select
 
-from batch_support import BatchDesk
-from dispatch.adapters.batch_tables import batch_members, batches
-from dispatch.adapters.placement_tables import placements
+from batch_support import everything, refused
 from dispatch.adapters.tables import candidates
 from dispatch_support import key, today
-from sanbao_common.errors import DomainError
-from sanbao_common.messaging.tables import OUTBOX
-
-
-@pytest.fixture
-def desk(dispatch):
-    return BatchDesk(dispatch)
-
-
-def everything(dispatch) -> tuple:
-    with dispatch.db.reader() as uow:
-        c = uow.connection
-
-        def rows(query):
-            return sorted(tuple(str(v) for v in row) for row in c.execute(query))
-
-        return (
-            rows(select(batches)),
-            rows(select(batch_members)),
-            rows(select(placements.c.placement_id)),
-            rows(select(candidates.c.person_id, candidates.c.booked_by)),
-            rows(select(OUTBOX.c.event_id)),
-        )
-
-
-def refused(dispatch, call, code: str) -> DomainError:
-    before = everything(dispatch)
-    with pytest.raises(DomainError) as caught:
-        call()
-    assert caught.value.code == code, caught.value
-    assert everything(dispatch) == before
-    return caught.value
 
 
 def booked_by(dispatch, person_id: str) -> str | None:

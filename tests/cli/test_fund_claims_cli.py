@@ -8,7 +8,15 @@ from types import SimpleNamespace
 import pytest
 
 from cli_support import Workers, key
-from fund_claims_support import SHARES, batch_departed, deliver_departures, paid_batch_advance
+from fund_claims_support import (
+    APPROVER,
+    SHARES,
+    advance_requested,
+    batch_departed,
+    deliver_departures,
+    deliver_requests,
+    paid_batch_advance,
+)
 from fund_support import Fund, Party
 from sanbao_common.db import create_database_engine
 
@@ -68,3 +76,12 @@ def test_someone_outside_the_account_sees_no_claims(fund, cli):
     refused = cli(outsider, "fund", "claims", fund.account)
     assert refused.exit_code == 1, refused.output
     assert "李四" not in refused.stdout + refused.stderr
+
+
+def test_an_advance_dispatch_asked_for_shows_who_proposed_it_and_the_request(fund, cli):
+    deliver_requests(fund, advance_requested(fund.account, "b-2026-11-002", shares=(12_345,)))
+    shown = cli(stack(fund, ["signatory"], fund.hr, user="zhou.sign"), "fund", "show",
+                fund.account)  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    waiting = next(line for line in shown.stdout.splitlines() if "123.45" in line)
+    assert APPROVER in waiting and "asked by dispatch: batch:b-2026-11-002" in waiting, waiting

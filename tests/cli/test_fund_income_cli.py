@@ -14,12 +14,15 @@ import pytest
 
 from cli_support import PASSPHRASE, Workers, key
 from fund.requests import apply_receivable_requests
-from fund_support import COUNTY, HR_ORG, PAYEES, VILLAGE_ORG, Fund
+from fund_claims_support import batch_departed, deliver_departures, paid_batch_advance
+from fund_support import COUNTY, COUNTY_ORG, HR_ORG, PAYEES, VILLAGE_ORG, Fund
 from sanbao_cli.commands.fund_income import parse_pays
 from sanbao_common.crypto import save_private_key
 from sanbao_common.db import create_database_engine
 
 HR_NAME, HR_BANK, HR_NUMBER = PAYEES[HR_ORG][1], PAYEES[HR_ORG][2], PAYEES[HR_ORG][3]
+COUNTY_NAME = PAYEES[COUNTY_ORG][1]
+BATCH = "b-2026-11-001"
 DIRECTORY = [
     {"org_id": org_id, "kind": kind, "name": name, "active": True}
     for org_id, (kind, name, _, _) in PAYEES.items()
@@ -218,6 +221,10 @@ def test_an_outflow_pays_an_organisation_named_and_shows_its_bank_account(fund, 
     account = cli(admin, "fund", "show", fund.account)
     assert "payments waiting for signatures" in account.stdout
     assert HR_NUMBER in account.stdout and proposal in account.stdout
+    # Who proposed it, of which organisation (by name), beside what waits for signatures.
+    waiting = next(line for line in account.stdout.splitlines() if "4,000.00" in line)
+    assert proposal in waiting
+    assert f"li.fin ({COUNTY_NAME})" in waiting and "proposed by" in account.stdout
 
     fund.certify(fund.county, "chen.sign")
     key_file = tmp_path / "chen.pem"
@@ -228,6 +235,8 @@ def test_an_outflow_pays_an_organisation_named_and_shows_its_bank_account(fund, 
     approving = signed.stdout.rsplit("\nsigned", 1)[0]  # what chen read before signing
     for shown in (HR_NAME, HR_BANK, HR_NUMBER, "包车"):
         assert shown in approving
+    proposer = next(line for line in approving.splitlines() if "proposed by" in line)
+    assert f"li.fin ({COUNTY_NAME})" in proposer
 
 
 def test_a_payee_the_fund_cannot_pay_or_the_directory_cannot_tell_apart(fund, cli):
@@ -243,7 +252,8 @@ def test_a_payee_the_fund_cannot_pay_or_the_directory_cannot_tell_apart(fund, cl
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_the_statement_has_the_receivables_and_where_each_payment_went(fund, cli, tmp_path, suffix):
+def test_the_statement_has_receivables_claims_and_where_each_payment_went(fund, cli, tmp_path,
+                                                                         suffix):  # fmt: skip
     receivable = json.loads(record_receivable(cli, fund, "5000.00", "2026-11", "--json").stdout)
     li = stack(fund, ["finance"])
     paying = cli(li, "fund", "inflow", fund.account, "--kind", "service_revenue", "--amount",
@@ -255,6 +265,12 @@ def test_the_statement_has_the_receivables_and_where_each_payment_went(fund, cli
     fund.certify(fund.hr, "zhou.sign")
     for party, user in ((fund.county, "chen.sign"), (fund.hr, "zhou.sign")):
         fund.sign_as(party, user, proposed)()
+    # A batch's advance paid per seat; seats 1 and 3 did not show up, and seat 1's was recovered.
+    paid_batch_advance(fund, fund.account, BATCH)
+    deliver_departures(fund, batch_departed(fund.account, BATCH, no_shows=(1, 3)))
+    recovery = {"kind": "advance_recovery", "amount": "400.00", "bank_ref": "CCB-R1",
+                "reference": f"{BATCH}/1"}  # fmt: skip
+    fund.as_(["finance"], user="li.fin").record_inflow(fund.account, recovery, key())
 
     out = tmp_path / f"statement{suffix}"
     written = cli(li, "fund", "statement", fund.account, "--from", "2020-01-01", "--to",
@@ -265,8 +281,11 @@ def test_the_statement_has_the_receivables_and_where_each_payment_went(fund, cli
     else:
         from openpyxl import load_workbook
 
+        sheet = load_workbook(out).active
         rows = [["" if c is None else str(c) for c in r]
-                for r in load_workbook(out).active.iter_rows(values_only=True)]  # fmt: skip
+                for r in sheet.iter_rows(values_only=True)]  # fmt: skip
+        (claim_cells,) = [r for r in sheet.iter_rows() if r[0].value == BATCH and r[1].value == "3"]
+        assert {c.data_type for c in claim_cells[:10]} == {"s"}  # text cells, the seat too
     paid = next(r for r in rows if HR_NUMBER in r)
     assert paid[2:8] == [HR_ORG, HR_NAME, HR_BANK, HR_NAME, HR_NUMBER, "3600.00"]
     owed = next(r for r in rows if r[:1] == [receivable["receivable_id"]])
@@ -274,4 +293,16 @@ def test_the_statement_has_the_receivables_and_where_each_payment_went(fund, cli
     assert owed[7:11] == ["5000.00", "3000.00", "2000.00", "open"]
     assert any(r[1:5] == [receivable["receivable_id"], "3000.00", "inflow", "ICBC-20261205-001"]
                for r in rows)  # fmt: skip
+    # The advance claims, after the receivables, as they stood at the period's end.
+    titles = [r[0] if r else "" for r in rows]
+    claims_at = titles.index("advance claims as of 2099-12-31")
+    assert claims_at > titles.index("receivable payments in the period")
+    assert rows[claims_at + 1][:10] == ["batch", "seat", "person", "name", "claimed", "recovered",
+                                        "settled", "written off", "outstanding",
+                                        "status"]  # fmt: skip
+    claims = [r[:10] for r in rows[claims_at + 2 :] if r[:1] == [BATCH]]
+    assert claims == [
+        [BATCH, "1", "p-1", "李四", "400.00", "400.00", "0.00", "0.00", "0.00", "recovered"],
+        [BATCH, "3", "p-3", "赵六", "350.00", "0.00", "0.00", "0.00", "350.00", "open"],
+    ]
     assert rows[-1][0] == "audit checkpoint"

@@ -13,6 +13,7 @@ from fund.domain import receivables as r
 from fund.domain.claims import OPEN, claim_state
 from fund.domain.ledger import RECEIVABLE_ACCOUNTS
 from fund.exceptions import AccountNotFound, ProposalNotFound
+from fund.schemas import proposal_origin
 from sanbao_common.ledger import balances
 
 CHINA = ZoneInfo("Asia/Shanghai")  # statements are by business day there
@@ -104,6 +105,7 @@ def account_view(books: Books, account: a.JointAccount, at: datetime | None = No
                 "expires_at": p.expires_at.isoformat(),
                 "signed_by": sorted(p.signed_by()),
                 "waiting_for": p.waiting_for(account),
+                **proposal_origin(p),
             }
             for p in pending
             if p.expires_at > at

@@ -77,14 +77,32 @@ def account_payload(account: JointAccount) -> dict:
 
 
 def proposal_reply(proposal: Proposal) -> dict:
-    """A proposal as signatories sign it, with where it stands (the RPC replies)."""
+    """A proposal as signatories sign it, with where it stands and who proposed it (the RPC
+    replies)."""
     return dict(
         proposal.statement(),
         status=proposal.status,
         signed_by=sorted(proposal.signed_by()),
         reason=proposal.reason,
         version=proposal.version,
+        **proposal_origin(proposal),
     )
+
+
+def proposal_origin(proposal: Proposal) -> dict:
+    """Who proposed it (a user id and their organisation), and the request it was made for when
+    another service asked for it: what a signatory weighs besides the statement itself."""
+    return {
+        "proposed_by": proposal.proposed_by,
+        "proposer_org": proposal.proposer_org,
+        "request": request_view(proposal),
+    }
+
+
+def request_view(proposal: Proposal) -> dict | None:
+    if proposal.request is None:
+        return None
+    return {"source": proposal.request[0], "request_key": proposal.request[1]}
 
 
 def proposal_payload(account: JointAccount, proposal: Proposal) -> dict:
@@ -99,9 +117,7 @@ def proposal_payload(account: JointAccount, proposal: Proposal) -> dict:
         signed_by=sorted(proposal.signed_by()),
         waiting_for=proposal.waiting_for(account),
         reason=proposal.reason,
-        request=None
-        if proposal.request is None
-        else {"source": proposal.request[0], "request_key": proposal.request[1]},
+        request=request_view(proposal),
     )
 
 

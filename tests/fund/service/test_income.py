@@ -442,6 +442,13 @@ def test_a_requested_proposal_exists_once_whatever_is_redelivered(fund, account)
     assert (first.status, first.proposed_by, first.proposer_org) == (
         "pending", "wang.dispatch", COUNTY_ORG
     )  # fmt: skip
+    # What signatories read: who proposed it, and which service asked for it under which key.
+    origin = {"proposed_by": "wang.dispatch", "proposer_org": COUNTY_ORG,
+              "request": {"source": "dispatch", "request_key": KEY}}  # fmt: skip
+    shown = auditor(fund).get_outflow(first.proposal_id)
+    assert {k: shown[k] for k in origin} == origin
+    (pending,) = auditor(fund).get_joint_account(account)["pending_outflows"]
+    assert {k: pending[k] for k in origin} == origin
     reject(fund, first.proposal_id)
     deliver_outflows(fund, outflow_requested(account))  # rejected, and not asked for again
     assert [p.proposal_id for p in requested(fund, account)] == [first.proposal_id]

@@ -141,6 +141,16 @@ def test_an_advance_needs_both_organisations_and_not_the_proposer(fund, account)
     assert view["balances_fen"]["cash_principal"] == 9_700_000 and view["pending_outflows"] == []
 
 
+def test_signatories_see_who_proposed_a_payment(fund, account):
+    proposal = advance(fund, account, by="li.fin")
+    origin = {"proposed_by": "li.fin", "proposer_org": COUNTY_ORG, "request": None}
+    assert {k: proposal[k] for k in origin} == origin
+    shown = fund.as_(["signatory"], fund.hr, user="zhou.sign").get_outflow(proposal["proposal_id"])
+    assert {k: shown[k] for k in origin} == origin
+    (pending,) = fund.as_(["auditor"]).get_joint_account(account)["pending_outflows"]
+    assert {k: pending[k] for k in origin} == origin
+
+
 def test_a_signature_over_anything_else_does_not_count(fund, account):
     proposal = advance(fund, account)
     other = advance(fund, account, amount="1.00")

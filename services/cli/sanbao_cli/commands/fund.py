@@ -12,6 +12,7 @@ import click
 from sanbao_cli import output
 from sanbao_cli.client import CliError
 from sanbao_cli.commands import fund_flows, fund_income
+from sanbao_cli.commands.fund_flows import proposer_text
 from sanbao_cli.commands.fund_income import payments_table
 from sanbao_cli.names import OrgNames
 from sanbao_cli.output import JSON_OPTION
@@ -68,12 +69,13 @@ def _show_account(session: Session, view: dict, as_json: bool = False) -> None:
     _yuan_table("balances", view["balances_fen"])
     output.rows(
         "waiting for signatures",
-        ["proposal", "kind", "yuan", "signed by", "waiting for", "expires"],
+        ["proposal", "kind", "yuan", "proposed by", "signed by", "waiting for", "expires"],
         [
             [
                 p["proposal_id"],
                 p["kind"],
                 format_yuan(p["amount_fen"], grouping=True),
+                proposer_text(p, names),
                 names.all(p["signed_by"]),
                 names.all(p["waiting_for"]),
                 p["expires_at"],
@@ -218,6 +220,7 @@ def _statement_rows(account_id: str, data: dict) -> list[list]:
             )
     rows += _payment_rows(data["entries"])
     rows += _receivable_rows(data.get("receivables") or [], data["to"])
+    rows += _claim_rows(data.get("advance_claims") or [], data["to"])
     rows += [[], ["ledger account", "opening", "closing"]]
     for name in sorted(set(data["opening_fen"]) | set(data["closing_fen"])):
         rows.append(
@@ -306,6 +309,38 @@ def _receivable_rows(receivables: list[dict], end: str) -> list[list]:
         ["date", "receivable", "amount", "source", "bank ref", "entry"],
     ]
     return rows + sorted(matches)
+
+
+CLAIM_AMOUNTS = (
+    "claimed_fen",
+    "recovered_fen",
+    "settled_fen",
+    "written_off_fen",
+    "outstanding_fen",
+)
+
+
+def _claim_rows(claims: list[dict], end: str) -> list[list]:
+    """The claims no-shows left on their seats' advances, recorded by the period's end, with what
+    was recovered, settled and written off of each by then; every cell is text (the seat too)."""
+    rows = [
+        [],
+        [f"advance claims as of {end}"],
+        ["batch", "seat", "person", "name", "claimed", "recovered", "settled", "written off",
+         "outstanding", "status"],
+    ]  # fmt: skip
+    for c in claims:
+        rows.append(
+            [
+                c["batch_id"],
+                str(c["seat"]),
+                c["person_id"],
+                c["name"],
+                *(format_yuan(c[field]) for field in CLAIM_AMOUNTS),
+                c["status"],
+            ]
+        )
+    return rows
 
 
 for _command in (*fund_flows.COMMANDS, *fund_income.COMMANDS):

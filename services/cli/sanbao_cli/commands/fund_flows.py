@@ -225,6 +225,7 @@ def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_k
                 "account": statement["account_id"],
                 "amount": format_yuan(statement["amount_fen"], grouping=True),
                 "expires": statement["expires_at"],
+                "proposed by": proposer_text(proposal, names),
                 "signed by": names.all(proposal.get("signed_by")) or "nobody yet",
                 "waiting for": names.all(proposal.get("waiting_for")),
             },
@@ -244,6 +245,18 @@ def fund_sign(session: Session, proposal_id, key_file, passphrase, idempotency_k
     output.emit(reply, as_json, lambda: output.record(
         "signed", {"status": reply["status"], "signed by": names.all(reply["signed_by"])}
     ))  # fmt: skip
+
+
+def proposer_text(proposal: dict, names: OrgNames) -> str:
+    """Who proposed it (the person, of which organisation), and the service that asked for it
+    under which key, if one did."""
+    who = proposal.get("proposed_by") or "?"
+    if proposal.get("proposer_org"):
+        who += f" ({names(proposal['proposer_org'])})"
+    request = proposal.get("request")
+    if request:
+        who += f", asked by {request['source']}: {request['request_key']}"
+    return who
 
 
 @click.command("reject")

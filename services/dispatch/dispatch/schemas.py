@@ -43,6 +43,9 @@ def person_state(event: Envelope, person) -> dict:
         state["poor"] = person["poor"]
         state["willing_to_go"] = person["willing_to_go"]
         state["employment_status"] = person["employment_status"]
+        # Events registry wrote before placements reached the four clears lack it: the
+        # township's record.
+        state["employment_source"] = person.get("employment_source")
         state["skills"] = person["skills"]
         state["intention_regions"] = person["intention_regions"]
         state["status"] = person["status"]
@@ -54,6 +57,9 @@ def person_state(event: Envelope, person) -> dict:
         raise _malformed(event, "poor and willing_to_go are true or false")
     if state["status"] not in ("active", "merged"):
         raise _malformed(event, "status is active or merged")
+    source = state["employment_source"]
+    if source is not None and not (isinstance(source, str) and source and len(source) <= 60):
+        raise _malformed(event, "employment_source is a placement id or null")
     if not isinstance(state["skills"], list) or not isinstance(state["intention_regions"], list):
         raise _malformed(event, "skills and intention_regions are lists")
     state.update(_ranking_fields(event, person))

@@ -33,8 +33,9 @@ FOLLOW_UP_MONTHS: tuple[int, ...] = (1, 3, 6)
 # who left is not a follow-up outcome: end the placement (`END_REASONS`).
 EMPLOYED, NOT_REACHED = "employed", "not_reached"
 FOLLOW_UP_OUTCOMES: tuple[str, ...] = (EMPLOYED, NOT_REACHED)
-# Why a placement ended. Every ending frees the labourer for another batch; `returned` (回乡)
-# also sets registry's four clears back to what they said before the placement.
+# Why a placement ended (`returned`: 回乡, back home). Whatever the reason, when the placement
+# ends the labourer is free for another batch and registry sets the four clears back to what
+# they said before the placement (unless a township recorded the person's employment since).
 RETURNED = "returned"
 END_REASONS: tuple[str, ...] = (RETURNED, "changed_job", "contract_ended", "dismissed", "other")
 

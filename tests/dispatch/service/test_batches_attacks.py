@@ -1,4 +1,4 @@
-"""Reviewer's attacks on batches (issue 17): news of the advance that arrives late, a batch
+"""Attacks on batches (issue 17): news of the advance that arrives late, a batch
 cancelled while its advance waits for signatures, a substitute's answer dated before the batch
 existed, and one person held twice through a merge of two registry records."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from batch_support import cost, refused
 from dispatch.adapters.tables import candidates
+from dispatch.batches import domain as batch_domain
 from dispatch_support import key, today
 from sanbao_common.access import Forbidden
 from sanbao_common.errors import DomainError, InvalidInput
@@ -272,3 +273,33 @@ def test_of_two_racing_invitations_of_one_person_one_counts(
     assert held == winner
     if db_backend == "postgresql":  # both got past the read: the conditional update decided
         assert sorted(booked) == [False, True]
+
+
+def test_a_batch_holds_at_most_so_many_live_members_and_member_rows(dispatch, desk, monkeypatch):
+    """Bounded by what the fund (1,000 members read, 500 lines a proposal) takes: here at 3
+    live members and 4 rows in all, so as to reach them."""
+    monkeypatch.setattr(batch_domain, "MAX_LIVE_MEMBERS", 3)
+    monkeypatch.setattr(batch_domain, "MAX_MEMBER_ROWS", 4)
+    people = desk.people(6)
+    order_id = desk.order(head_count=6)
+    error = refused(dispatch, lambda: desk.form(order_id, people[:4]), "BATCH_TOO_LARGE")
+    assert error.details["live_members"] == 4 and error.details["most"] == 3
+    batch = desk.form(order_id, people[:3])
+    desk.answer(batch, people[:2], "declined")
+    invite = desk.hr.invite_to_batch
+    ids = [p["person_id"] for p in people]
+    error = refused(dispatch, lambda: invite(batch["batch_id"], ids[3:5], key()), "BATCH_TOO_LARGE")
+    assert error.details["member_rows"] == 5 and error.details["most"] == 4
+    # Inviting a declined member again adds no row.
+    again = invite(batch["batch_id"], [ids[0], ids[3]], key())
+    assert [m["status"] for m in again["members"]] == ["invited", "declined", "invited", "invited"]
+
+
+def test_a_batch_without_costs_has_no_advance_to_ask_again(dispatch, desk):
+    _, batch = approved(desk)
+    assert batch["advance"] is None
+    error = refused(
+        dispatch, lambda: desk.coop.request_batch_advance(batch["batch_id"], key()),
+        "ADVANCE_NOT_REPEATABLE",
+    )  # fmt: skip
+    assert "no costs" in error.message_en and error.details["advance_fen"] == 0

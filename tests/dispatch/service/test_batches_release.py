@@ -1,4 +1,4 @@
-"""An arrived member the employer turned away on arrival (issue 17, review R2): let go from the
+"""An arrived member the employer turned away on arrival: let go from the
 batch without a placement (`release_from_batch`), with the reason, and free for another batch;
 refused, with nothing written, for anyone else, for a placed member, and for another company."""
 

@@ -1,11 +1,14 @@
 """The degree of organisation through DispatchService and its gauges, checked against a count
 made by hand: organised placements away from home over everyone working away (the four clears'
 self-arranged records counted once, after organised placements), in-county placements beside,
-poor labourers apart, by village, township and county, adding up; a return counts from its day."""
+poor labourers apart, by village, township and county, adding up; a return counts from its day.
+Registry writes each placement's scope into the person's four clears when it starts (its id the
+source) and sets them back when it ends, as these scenes feed the pool."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from matching_support import feed
 from nameko import config as nameko_config
 from prometheus_client import REGISTRY
 
@@ -19,12 +22,37 @@ T1, T2 = "532501001", "532501002"
 V1, V2, V3 = T1 + "201", T1 + "202", T2 + "203"
 
 
+def registry_writes(
+    dispatch, person: dict, placement: dict | None = None, before: str = "at_home"
+) -> dict:
+    """What registry publishes when a placement starts (the four clears: its scope, its id the
+    source) or, without one, ends (set back to what the township recorded before): the person's
+    next version, as `labourer_updated`."""
+    state = dict(person, version=person["version"] + 1)
+    if placement is not None:
+        state["employment_source"] = placement["placement_id"]
+        state["employment_status"] = placement["place_scope"]
+    else:
+        state["employment_source"] = None
+        state["employment_status"] = before
+    feed(dispatch, state, event_type="labourer_updated")
+    person.update(version=state["version"])
+    return state
+
+
+def place(scene, batch_id: str, person: dict, **changes) -> dict:
+    placed = scene.start(batch_id, person, **changes)
+    registry_writes(scene.dispatch, person, placed)
+    return placed
+
+
 @pytest.fixture
 def county(dispatch):
-    """By hand, on 1 August: 甲 (V1, poor) organised outside the province; 乙 (V1) organised
-    and the four clears say 省内 too: organised, once; 丙 (V2) self-arranged 省内; 丁 (V2, poor)
-    organised in the county (县内); 戊 (V3) placed and returned on 20 March; 己 (V3, poor)
-    self-arranged 州内; 庚 (V3) at home. Away: 甲 乙 丙 己 = 4, organised away 2: 50.00%."""
+    """By hand, on 1 August: 甲 (V1, poor) organised outside the province; 乙 (V1) organised,
+    the township had recorded 省内 before the placement: organised, once; 丙 (V2) self-arranged
+    省内; 丁 (V2, poor) organised in the county (县内); 戊 (V3) placed and returned on 20 March;
+    己 (V3, poor) self-arranged 州内; 庚 (V3) at home. Away: 甲 乙 丙 己 = 4, organised away 2:
+    50.00%. Registry wrote each placement into the four clears, and 戊's back to at home."""
     scene = Placements(dispatch)
     jia, yi, bing, ding, wu, ji, geng = (
         scene.people("甲", village_code=V1, poor=True)
@@ -37,12 +65,13 @@ def county(dispatch):
     )
     away = scene.arrived_batch(jia, yi, wu)
     for person in (jia, yi, wu):
-        scene.start(away, person)
+        place(scene, away, person)
     local = scene.open_order(place_scope="in_county", place="个旧市", title="县城保洁")
-    scene.start(scene.arrived_batch(ding, order=local), ding)
+    place(scene, scene.arrived_batch(ding, order=local), ding)
     (wu_placement,) = scene.hr.list_placements(person_id=wu["person_id"])["placements"]
     move_clock_to(date(YEAR, 3, 21))
     scene.hr.end_placement(wu_placement["placement_id"], f"{YEAR}-03-20", "returned", key())
+    registry_writes(dispatch, wu)
     move_clock_to(date(YEAR, 8, 1))
     return scene
 
@@ -92,8 +121,9 @@ def test_a_past_date_counts_what_was_active_then(dispatch, county):
     # 戊 was still away then; 丙 and 己 are self-arranged as the four clears say now.
     assert before_the_return["overall"] == counts(7, 5, 3, 2, 1, "60.00")
     before_any = county.hr.organisation_degree(as_of=START.replace(day=30).isoformat())["total"]
-    # Before any start: 乙's record (省内) is self-arranged until the placement counts.
-    assert before_any["overall"] == counts(7, 3, 0, 3, 0, "0.00")
+    # Before any start: 甲 乙 丁's four clears are their placements' now, never self-arranged
+    # (乙's earlier 省内 record is registry's history, not the pool's): 丙 and 己 only.
+    assert before_any["overall"] == counts(7, 2, 0, 2, 0, "0.00")
     assert before_any["stability"][0]["share_percent"] is None
     for bad in ("2027-02-30", "yesterday"):
         with pytest.raises(InvalidInput):
@@ -116,6 +146,22 @@ def test_a_placement_under_a_merged_record_counts_for_the_person_once(dispatch):
     assert total["poor"] == counts(1, 1, 1, 0, 0, "100.00")
     (village,) = scene.hr.organisation_degree(by="village")["areas"]
     assert (village["code"], village["overall"]) == (V1, total["overall"])
+
+
+def test_a_placement_starting_ahead_is_not_self_arranged_before_its_start(dispatch):
+    """Registry writes the placement into the four clears when it hears of the start, 20 days
+    ahead here: until then the person is not away (not self-arranged away); from the start,
+    organised away."""
+    scene = Placements(dispatch)
+    (jia,) = scene.people("甲", village_code=V1, poor=True)
+    ahead = START + timedelta(days=20)
+    placed = place(scene, scene.arrived_batch(jia), jia, starts_on=ahead.isoformat())
+    assert placed["starts_on"] == ahead.isoformat()
+    today = scene.hr.organisation_degree()["total"]
+    assert today["overall"] == counts(1, 0, 0, 0, 0, None)
+    assert today["poor"] == counts(1, 0, 0, 0, 0, None)
+    on_the_start = scene.hr.organisation_degree(as_of=ahead.isoformat())["total"]
+    assert on_the_start["overall"] == counts(1, 1, 1, 0, 0, "100.00")
 
 
 def sample(name: str, **labels) -> float | None:

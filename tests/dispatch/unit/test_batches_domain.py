@@ -173,7 +173,7 @@ def test_the_fund_s_news_in_any_order():
     assert (rejected["status"], rejected["reason"]) == ("rejected", "不对")
     again = _advance("requested", "p1")  # asked again, replacing p1
     assert after(again, "outflow_rejected", {"proposal_id": "p1"}) is None
-    # p1 paid before it expired, heard after it was asked again: the money went out (review R1)
+    # p1 paid before it expired, heard after it was asked again: the money went out
     assert after(again, "outflow_paid", {"proposal_id": "p1"})["status"] == "paid"
     assert after(again, "outflow_proposed", {"proposal_id": "p2"})["proposal_id"] == "p2"
     assert after(None, "outflow_paid", {"proposal_id": "p1"}) is None

@@ -28,13 +28,14 @@ def everyone(people, placements, level="county"):
 
 
 def test_the_worked_example_of_the_docs():
+    # Registry writes an active placement's scope into the four clears, its id the source.
     people = [
-        Person("a", V1, True, "at_home"),  # organised outside the province
-        Person("b", V1, False, "outside_province"),  # organised, four clears say away too
+        Person("a", V1, True, "outside_province", "pl-a"),  # organised outside the province
+        Person("b", V1, False, "in_province", "pl-b"),  # organised, the four clears its scope
         Person("c", V1, False, "in_province"),  # self-arranged away
         Person("d", V2, True, "in_prefecture"),  # self-arranged away, poor
-        Person("e", V2, False, "at_home"),  # organised in the county
-        Person("f", V3, False, "at_home"),  # placement ended: at home
+        Person("e", V2, False, "in_county", "pl-e"),  # organised in the county
+        Person("f", V3, False, "at_home"),  # placement ended: the four clears set back
         Person("g", V3, True, "at_home"),  # nothing
     ]
     placements = [
@@ -78,6 +79,41 @@ def test_an_organised_placement_comes_before_what_the_four_clears_say():
     assert classify(Person("b", V1, False, "in_county"), set()) is None
 
 
+def test_four_clears_from_a_placement_are_never_self_arranged():
+    """Registry writes a placement's scope into the four clears as soon as it hears of the
+    start, which may be up to 31 days ahead: before the start (and after an end not yet set
+    back) that person is not away, not self-arranged away."""
+    person = Person("a", V1, False, "outside_province", "pl-1")
+    placement = PlacementFact("a", "outside_province", date(2027, 1, 20), date(2027, 5, 1))
+    before = degree_by([person], [placement], date(2027, 1, 10), area_of_level("county", COUNTY))
+    assert before[COUNTY].overall.as_reply() == {
+        "labourers": 1, "away": 0, "organised_away": 0, "self_arranged_away": 0,
+        "organised_in_county": 0, "degree_percent": None,
+    }  # fmt: skip
+    on_the_start = degree_by(
+        [person], [placement], date(2027, 1, 20), area_of_level("county", COUNTY)
+    )
+    assert on_the_start[COUNTY].overall.as_reply()["degree_percent"] == "100.00"
+    after = degree_by([person], [placement], date(2027, 5, 1), area_of_level("county", COUNTY))
+    assert after[COUNTY].overall.away == 0
+    assert classify(person, set()) is None
+    assert classify(person, {"outside_province"}) == "organised_away"
+    assert classify(person, {"in_county"}) == "organised_in_county"
+
+
+def test_a_placement_ending_on_its_3_month_date_was_not_employed_then():
+    """`ended_on` is the first day no longer at work: a placement ending on its 3-month date
+    was not still employed on it; one ending the day after was."""
+    people = [Person("a", V1, False, "at_home"), Person("b", V1, False, "at_home")]
+    placements = [
+        PlacementFact("a", "outside_province", date(2027, 1, 31), date(2027, 4, 30)),
+        PlacementFact("b", "outside_province", date(2027, 1, 31), date(2027, 5, 1)),
+    ]
+    (county,) = everyone(people, placements).values()
+    assert (county.stability[3].placements, county.stability[3].employed) == (2, 1)
+    assert (county.stability[6].placements, county.stability[6].employed) == (2, 0)
+
+
 villages = st.sampled_from([V1, V2, V3, T2 + "204"])
 statuses = st.sampled_from(
     [None, "at_home", "in_county", "in_prefecture", "in_province", "outside_province",
@@ -91,8 +127,12 @@ days = st.integers(min_value=-400, max_value=60)
 def pools(draw):
     count = draw(st.integers(min_value=0, max_value=30))
     people = [
-        Person(f"p{n}", draw(villages), draw(st.booleans()), draw(statuses)) for n in range(count)
-    ]
+        Person(
+            f"p{n}", draw(villages), draw(st.booleans()), draw(statuses),
+            draw(st.sampled_from([None, None, f"pl-{n}"])),
+        )
+        for n in range(count)
+    ]  # fmt: skip
     placements = []
     for _ in range(draw(st.integers(min_value=0, max_value=40))):
         # some placements are of people no longer in the pool (merged): not counted
@@ -132,6 +172,16 @@ def test_organised_people_are_counted_as_organised_whatever_the_four_clears_say(
     expected = sum(1 for person in people if person.person_id in placed_away)
     (county,) = everyone(people, placements).values() or [None]
     assert (county.overall.organised_away if county else 0) == expected
+    # Self-arranged: only the township's own records of work away, of people not placed.
+    placed = {p.person_id for p in placements if active_on(p, AS_OF)}
+    self_arranged = sum(
+        1
+        for person in people
+        if person.person_id not in placed
+        and person.employment_source is None
+        and person.employment_status in away
+    )
+    assert (county.overall.self_arranged_away if county else 0) == self_arranged
 
 
 @given(pools())

@@ -1,4 +1,4 @@
-"""Reviewer R3's attacks on what registry learns from dispatch's batches and placements (issue
+"""Attacks on what registry learns from dispatch's batches and placements (issue
 17): events delivered out of order across the placement queues, crafted events, and the reads an
 HR company's people have. Each test states the attack; the behaviour asserted is the defence."""
 

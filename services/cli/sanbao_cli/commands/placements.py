@@ -16,7 +16,7 @@ from dispatch_contract.placements import (
     PLACEMENT_STATUSES,
 )
 from sanbao_cli import output
-from sanbao_cli.commands.batches import DATE, ON_OPTION, day, yuan
+from sanbao_cli.commands.batches import DATE, day, yuan
 from sanbao_cli.names import OrgNames
 from sanbao_cli.output import JSON_OPTION
 from sanbao_cli.params import KEY_OPTION
@@ -85,7 +85,8 @@ def placement():
 @click.pass_obj
 def placement_start(session: Session, batch_id, person_id, starts_on, wage, idempotency_key,
                     as_json):  # fmt: skip
-    """Place an arrived member of a batch with the batch's employer (the HR company)."""
+    """Place an arrived member of a batch in work with the employer of the batch's order (the
+    batch's HR company records it)."""
     request = {"batch_id": batch_id, "person_id": person_id, "starts_on": day(starts_on),
                "wage": wage}  # fmt: skip
     result = call_command(session, "dispatch", "start_placement", request, key=idempotency_key)
@@ -99,7 +100,8 @@ def placement_start(session: Session, batch_id, person_id, starts_on, wage, idem
               help="employed: still at work there (give --wage); not_reached: nobody answered. "
               "Someone who left: `sanbao placement end`.")  # fmt: skip
 @click.option("--wage", help="The monthly wage now, in yuan (with --outcome employed).")
-@ON_OPTION
+@click.option("--on", "on", type=DATE, required=True,
+              help="The day the labourer was contacted, YYYY-MM-DD.")  # fmt: skip
 @click.option("--note")
 @KEY_OPTION
 @JSON_OPTION
@@ -117,10 +119,11 @@ def placement_follow_up(session: Session, placement_id, month, outcome, wage, on
 
 @placement.command("end")
 @click.argument("placement_id")
-@ON_OPTION
+@click.option("--on", "on", type=DATE, required=True,
+              help="The first day no longer at work there, YYYY-MM-DD.")  # fmt: skip
 @click.option("--reason", type=click.Choice(END_REASONS), required=True,
-              help="returned: back home (registry's four clears go back to what they said "
-              "before the placement).")  # fmt: skip
+              help="returned: back home. Whatever the reason, registry's four clears go back to "
+              "what they said before the placement when it ends.")  # fmt: skip
 @click.option("--note")
 @KEY_OPTION
 @JSON_OPTION

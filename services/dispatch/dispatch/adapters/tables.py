@@ -27,6 +27,9 @@ candidates = Table(
     # What matching needs of the four clears (registry's labourer events carry them).
     Column("poor", Boolean, nullable=False),
     Column("employment_status", String(20)),
+    # The placement registry wrote employment_status from (dispatch's placement id); null: the
+    # township's record. A placement's scope is never self-arranged work (dispatch.degree).
+    Column("employment_source", String(60)),
     Column("willing_to_go", Boolean, nullable=False, index=True),
     Column("skills", JSON, nullable=False),
     Column("intention_regions", JSON, nullable=False),
@@ -45,7 +48,7 @@ candidates = Table(
     Column("expected_wage_fen", BigInteger),
     Column("earliest_start", Date),
     Column("agent_id", String(36)),
-    # The batch holding this person (part 2): dispatch's own, never from an event.
+    # Who holds this person, a batch or a placement (its id): dispatch's own, never from an event.
     Column("booked_by", String(36)),
     # The record this one was merged into (a tombstone's kept record, the last of a chain of
     # merges): dispatch's own, set when it applies labourer_merged. A person held under a

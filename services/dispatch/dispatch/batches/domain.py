@@ -16,6 +16,7 @@ from dispatch.batches.errors import (
     AdvancePaid,
     AdvancePending,
     BatchStatusRefused,
+    BatchTooLarge,
     DateRefused,
     NoneConfirmed,
     NotInBatch,
@@ -40,6 +41,10 @@ SUBSTITUTED, MEMBER_DEPARTED, NO_SHOW, MEMBER_ARRIVED = (
 )
 LIVE = (INVITED, CONFIRMED)  # holding a place while the batch forms
 ADVANCE_DAYS = 14  # how long signatories have to sign the advance
+# A batch's size, bounded by what its readers take: the fund makes a proposal of at most 500
+# lines (one a seat) and reads at most 1,000 members of a departed batch (docs/api.md).
+MAX_LIVE_MEMBERS = 500  # invited and confirmed at a time
+MAX_MEMBER_ROWS = 1_000  # every member ever invited, declined, released or substituted included
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,22 @@ def advance_fen(batch: Batch, members: list[Member]) -> int:
 
 
 # -- guards --------------------------------------------------------------------------------
+
+
+def check_size(members: list[Member], live: int, new_rows: int) -> None:
+    """The batch may take `live` more live members in `new_rows` more rows."""
+    live_members = sum(m.status in LIVE for m in members) + live
+    if live_members > MAX_LIVE_MEMBERS:
+        raise BatchTooLarge(live_members=live_members, most=MAX_LIVE_MEMBERS)
+    member_rows = len(members) + new_rows
+    if member_rows > MAX_MEMBER_ROWS:
+        raise BatchTooLarge(
+            message_en="a batch keeps at most so many member rows in all (declined, released "
+            "and substituted included): form another batch",
+            message_zh="一个批次累计成员记录（含已拒绝、已释放、已替换）已达上限，请另组批次",
+            member_rows=member_rows,
+            most=MAX_MEMBER_ROWS,
+        )
 
 
 def check_status(batch: Batch, action: str, *allowed: str) -> None:

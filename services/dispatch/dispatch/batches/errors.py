@@ -32,6 +32,12 @@ class OverHeadCount(DomainError):
     message_zh = "人数超过该用工需求尚缺的人数（招工人数减去其他在办批次和在岗人员）"
 
 
+class BatchTooLarge(DomainError):
+    code = "BATCH_TOO_LARGE"
+    message_en = "a batch holds at most so many invited and confirmed members: form another batch"
+    message_zh = "一个批次的受邀和已确认成员人数已达上限，请另组批次"
+
+
 class NotInPool(DomainError):
     code = "NOT_IN_POOL"
     message_en = "not a labourer of the pool (unknown, or merged into another record)"

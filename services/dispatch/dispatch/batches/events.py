@@ -5,7 +5,8 @@ fund did with the advance), `batch_approved`, `batch_departed`, `batch_arrived`,
 `batch_cancelled`: each carries the batch's whole state (`dispatch.batches.schemas.batch_state`);
 record id = batch id. `advance_requested` (fund_contract.requests) asks the fund for the advance
 on the approver's behalf. A resync republishes each batch as the event of its status (forming:
-`batch_formed` or `batch_updated`, by version), at its current version, in pages by batch id."""
+`batch_formed` or `batch_updated`, by version), at its current version, in pages by batch id;
+`batch_departed` is resent for arrived batches too (a departure missed is otherwise lost)."""
 
 from __future__ import annotations
 
@@ -121,11 +122,16 @@ def states(connection, found: list[Batch]) -> list[dict]:
     ]
 
 
-def _page(uow: UnitOfWork, caller: Caller, statuses, pick, after, limit) -> ResyncPage:
+def _page(
+    uow: UnitOfWork, caller: Caller, statuses, pick, after, limit, type_: str | None = None
+) -> ResyncPage:
+    """One page of the batches of `statuses` that `pick` keeps, each as `type_` (by default the
+    event of its status)."""
     found = BatchRepository(uow.connection).find(statuses=statuses, after=after, limit=limit)
     chosen = [b for b in found if pick(b)]
     events = [
-        batch_event(_type_of(state), caller, state) for state in states(uow.connection, chosen)
+        batch_event(type_ or _type_of(state), caller, state)
+        for state in states(uow.connection, chosen)
     ]
     return ResyncPage(events, len(found), found[-1].batch_id if len(found) == limit else None)
 
@@ -154,7 +160,13 @@ def _by_status(status: str):
     return source
 
 
+def departed_batches(uow: UnitOfWork, caller: Caller, after: str | None, limit: int) -> ResyncPage:
+    """Resync source of `batch_departed`: every batch that left, departed or arrived since (at
+    its current state), so that a consumer that missed the departure still gets it (the fund
+    makes its no-show claims from it, and takes an arrived state too)."""
+    return _page(uow, caller, (DEPARTED, ARRIVED), lambda b: True, after, limit, DEPARTED_EVENT)
+
+
 approved_batches = _by_status(APPROVED)
-departed_batches = _by_status(DEPARTED)
 arrived_batches = _by_status(ARRIVED)
 cancelled_batches = _by_status(CANCELLED)

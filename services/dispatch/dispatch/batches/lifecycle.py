@@ -1,7 +1,8 @@
 """Batches' use cases from approval on: approval (registry has checked the ages first, outside
 any transaction: `AgeCheck`), substitutions, the advance asked of the fund and what the fund
 did with it, departure, arrival and cancellation. Each inside the unit of work it is given;
-every check before anything is written.
+checks run first where they can (a booking or a release is refused only as it is written), and
+any refusal rolls the whole unit of work back, so nothing is left written.
 
 The approver is the county cooperative (a county administrator too), never the person who
 formed the batch. The advance is asked on the approver's behalf, so in the fund they cannot sign
@@ -124,9 +125,15 @@ def request_batch_advance(
     rejected or expired unsigned; `batch_updated` and `advance_requested`."""
     check_approver(principal)
     repo, batch, members = load(uow, batch_id)
-    replaces = d.replaces_for_repeat(batch, wall_now)
+    d.check_status(batch, "asked for an advance", APPROVED)
     if d.advance_fen(batch, members) <= 0:
-        raise AdvanceNotRepeatable(batch_id=batch_id, advance_fen=0)
+        raise AdvanceNotRepeatable(
+            message_en="the batch has no costs to advance: nothing is asked of the fund",
+            message_zh="该批次没有需要垫支的费用，无需向资金申请",
+            batch_id=batch_id,
+            advance_fen=0,
+        )
+    replaces = d.replaces_for_repeat(batch, wall_now)
     asked = bumped(
         repo, batch, advance=d.advance_asked(batch, d.advance_expiry(wall_now), replaces)
     )
@@ -155,6 +162,7 @@ def substitute_in_batch(
     if pool is None or pool["status"] != "active":
         raise NotInPool(person_ids=[in_id])
     check_free(repo, {in_id: pool}, [in_id])
+    d.check_size(members, 0, 0 if known else 1)  # a seat changes hands: one more row at most
     newcomer = known or d.Member(
         batch.batch_id, in_id, max(m.invited_seq for m in members) + 1, pool["name"],
         pool["id_number_masked"], pool["village_code"], pool["agent_id"], d.INVITED, None,

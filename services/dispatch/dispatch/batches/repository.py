@@ -10,7 +10,6 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dispatch.adapters.batch_tables import batch_members, batch_substitutions, batches
-from dispatch.adapters.metadata import metadata
 from dispatch.adapters.placement_tables import placements
 from dispatch.adapters.tables import candidates
 from dispatch.batches.domain import Batch, Cost, Member, Substitution
@@ -231,8 +230,7 @@ class BatchRepository:
         ).scalar()
 
     def held_for_order(self, order_id: str) -> int:
-        """People the order's batches hold, and the order's active placements (when dispatch
-        keeps placements: the `placements` table, order_id and status)."""
+        """People the order's batches hold, and the order's active placements."""
         held = self.connection.execute(
             select(func.count())
             .select_from(candidates)
@@ -242,11 +240,9 @@ class BatchRepository:
                 )
             )
         ).scalar_one()
-        placements = metadata.tables.get("placements")
-        if placements is not None:
-            held += self.connection.execute(
-                select(func.count())
-                .select_from(placements)
-                .where(and_(placements.c.order_id == order_id, placements.c.status == "active"))
-            ).scalar_one()
+        held += self.connection.execute(
+            select(func.count())
+            .select_from(placements)
+            .where(and_(placements.c.order_id == order_id, placements.c.status == "active"))
+        ).scalar_one()
         return held

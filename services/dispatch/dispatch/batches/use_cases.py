@@ -1,7 +1,8 @@
 """Batches' use cases while a batch forms, and reads: each inside the unit of work it is given
-(the entrypoint's command commits). Every check runs before anything is written; a booking is
-the one write that can still be refused (a concurrent caller held the person first), and then
-the whole transaction rolls back, so a refused request leaves nothing behind.
+(the entrypoint's command commits). Checks run first where they can (forming writes the batch
+row before its invitations are checked); a booking is refused only as it is written (a
+concurrent caller held the person first). Any refusal rolls the whole unit of work back, so a
+refused request leaves nothing written.
 
 Who acts: the batch's own HR company forms, invites, costs, departs, arrives and cancels (a
 county administrator for any company); an answer is recorded by someone whose area covers the
@@ -132,14 +133,16 @@ def invite(
     uow: UnitOfWork, repo: BatchRepository, batch: d.Batch, members: list[d.Member],
     people: list[str], today: date,
 ) -> None:  # fmt: skip
-    """Invite `people` (checked all first: in the pool, not held, within the head count), then
-    hold each of them for the batch. A declined or released member may be invited again."""
+    """Invite `people` (checked all first: in the pool, not held, within the head count and the
+    batch's size, `d.check_size`), then hold each of them for the batch. A declined or released
+    member may be invited again (in the row they have)."""
     order = open_order(uow, batch.order_id)
     known = {m.person_id: m for m in members}
     again = [p for p in people if p in known]
     taken = [p for p in again if known[p].status not in (d.DECLINED, d.RELEASED)]
     if taken:
         raise AlreadyInBatch(person_ids=taken)
+    d.check_size(members, len(people), len(people) - len(again))
     pool = repo.candidates(people)
     absent = [p for p in people if p not in pool or pool[p]["status"] != "active"]
     if absent:

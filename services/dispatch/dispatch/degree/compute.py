@@ -7,13 +7,17 @@ record merged into another counts for the kept one). For each person, once:
   before it) whose place scope is away from home (州内, 省内, 省外: `AWAY_SCOPES`);
 - else organised in the county: such a placement in the county (县内), reported beside;
 - else self-arranged away: the four clears record them working away from home (their
-  employment status is one of `AWAY_SCOPES`).
+  employment status is one of `AWAY_SCOPES`) and that record is the township's, not one
+  registry wrote from a placement (`employment_source` null). A placement-sourced record is
+  never self-arranged: its person counts as organised while a placement is active on the date,
+  and as not away otherwise (before a start, after an end, a start still ahead).
 `away` = organised away + self-arranged away; the degree = organised away / away (none when
 nobody is away), so it never exceeds 100%. Stability at m months (3, 6): of the away placements
-whose m-month date (start + m calendar months) is on or before the date, the share that had not
-ended before that m-month date. Each is counted for everyone and for registered-poor labourers,
-by the person's village now (township: the village code's first 9 digits; county: all), so
-villages add up to their township and townships to the county."""
+whose m-month date (start + m calendar months) is on or before the date, the share still
+employed on that m-month date (not ended on or before it: the end date is the first day
+away). Each is counted for everyone and for registered-poor labourers, by the person's village
+now (township: the village code's first 9 digits; county: all), so villages add up to their
+township and townships to the county."""
 
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ class Person:
     village_code: str
     poor: bool
     employment_status: str | None
+    # The placement registry wrote employment_status from; None: the township's own record.
+    employment_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class Counts:
 @dataclass
 class Stability:
     placements: int = 0  # away placements whose m-month date has come
-    employed: int = 0  # of them, not ended before that date
+    employed: int = 0  # of them, still employed on that date (ended_on after it, or none)
 
 
 @dataclass
@@ -103,12 +109,14 @@ def active_on(placement: PlacementFact, as_of: date) -> bool:
 
 def classify(person: Person, scopes: set[str]) -> str | None:
     """Which count the person is in: organised_away, organised_in_county, self_arranged_away,
-    or None (none of them). An organised placement comes before what the four clears say."""
+    or None (none of them). An organised placement comes before what the four clears say, and
+    four clears registry wrote from a placement (`employment_source`) are never self-arranged
+    work: without a placement active on the date, that person is not away."""
     if scopes & AWAY_SCOPES:
         return "organised_away"
     if IN_COUNTY in scopes:
         return "organised_in_county"
-    if person.employment_status in AWAY_SCOPES:
+    if person.employment_source is None and person.employment_status in AWAY_SCOPES:
         return "self_arranged_away"
     return None
 
@@ -129,7 +137,8 @@ def _add_stability(found: dict[int, Stability], placements: list, as_of: date) -
             mark = add_months(placement.starts_on, months)
             if mark <= as_of:
                 found[months].placements += 1
-                if placement.ended_on is None or placement.ended_on >= mark:
+                # ended_on is the first day no longer at work: ended on the mark is gone by it
+                if placement.ended_on is None or placement.ended_on > mark:
                     found[months].employed += 1
 
 

@@ -28,11 +28,17 @@ def read_facts(uow: UnitOfWork) -> tuple[list[Person], list[PlacementFact]]:
     placement under a merged record as the kept record's)."""
     c, p = candidates.c, placements.c
     people = [
-        Person(row.person_id, row.village_code, bool(row.poor), row.employment_status)
+        Person(
+            row.person_id,
+            row.village_code,
+            bool(row.poor),
+            row.employment_status,
+            row.employment_source,
+        )
         for row in uow.connection.execute(
-            select(c.person_id, c.village_code, c.poor, c.employment_status).where(
-                c.status == ACTIVE_CANDIDATE
-            )
+            select(
+                c.person_id, c.village_code, c.poor, c.employment_status, c.employment_source
+            ).where(c.status == ACTIVE_CANDIDATE)
         )
     ]
     # A placement of a record registry merged into another counts for the kept record (the

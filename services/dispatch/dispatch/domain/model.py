@@ -17,6 +17,8 @@ class Candidate:
     version: int  # the registry record's version this copy reflects
     poor: bool = False
     employment_status: str | None = None
+    # The placement registry wrote employment_status from (its id); None: the township's record.
+    employment_source: str | None = None
     willing_to_go: bool = False
     skills: list = field(default_factory=list)
     intention_regions: list = field(default_factory=list)
@@ -31,7 +33,7 @@ class Candidate:
     expected_wage_fen: int | None = None  # a month
     earliest_start: date | None = None
     agent_id: str | None = None
-    # dispatch's own, never from an event: the batch holding this person (part 2). A booked
+    # dispatch's own, never from an event: the batch or placement holding this person. A booked
     # person is no candidate; a newer state from registry keeps the booking.
     booked_by: str | None = None
     # dispatch's own too: the record this one was merged into (set on a tombstone when dispatch

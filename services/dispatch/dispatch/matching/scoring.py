@@ -12,7 +12,7 @@ Eligible (all must hold; docs/decisions/0018-matching-eligibility-and-scoring.md
   (null) excludes no scope;
 - within the order's age limits by birth year: the age on the start date is `year - birth_year`
   or one less (the birthday may be later in the year), and either may be the one inside the
-  limits; the exact age is registry's check when a batch is approved (part 2).
+  limits; the exact age is registry's check when a batch is approved.
 
 Ranked: registered-poor first, then by the fit score (0-100, the sum of the factors below, each
 earning points out of its weight), then by person id. `explain` gives each factor's weight,
@@ -51,7 +51,7 @@ WAGE_UP_TO_MAX, WAGE_UNTOLD = 6, 5
 START_UNTOLD = 3
 MULTIPLE = 3  # candidates put forward per head wanted
 # The most one reply lists (a 10,000-head order would otherwise list 30,000, 40 MiB explained):
-# as part 2 books people, the next ask lists the next best.
+# as batches and placements hold people, the next ask lists the next best.
 MAX_LISTED = 1000
 
 

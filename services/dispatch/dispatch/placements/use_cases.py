@@ -1,6 +1,7 @@
 """Placements' and follow-ups' use cases, each inside the unit of work it is given (the
-entrypoint's command commits). Every check runs before anything is written, so a refused request
-leaves nothing behind.
+entrypoint's command commits). Checks run first where they can; a refusal found later (a booking
+another caller took meanwhile) raises too, and any refusal rolls the whole unit of work back, so
+a refused request leaves nothing written.
 
 Who acts: the placement's HR company (`placements.manage`, its own placements; a county
 administrator any); a placement's end may also be recorded by the labourer's agent or a
@@ -10,6 +11,7 @@ included) their own area's; everyone else, all."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 
@@ -32,6 +34,8 @@ from sanbao_common.access import AGENT, AREA_KINDS, COOP_OPERATOR, OutOfScope, P
 from sanbao_common.context import Caller
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
+
+log = logging.getLogger(__name__)
 
 
 def _out_of_scope(what: str, **details) -> OutOfScope:
@@ -191,7 +195,14 @@ def end_placement(
         caller.actor,
     )  # fmt: skip
     repo.save_ended(ended)
-    repo.move_booking(ended.person_id, ended.placement_id, None)
+    if not repo.move_booking(ended.person_id, ended.placement_id, None):
+        # Not this placement's hold (another batch or placement holds the person, or nobody):
+        # left as it is, but said.
+        log.warning(
+            "placement %s ended but did not hold person %s: their booking is left as it is",
+            ended.placement_id,
+            ended.person_id,
+        )
     state = placement_state(ended)
     write_events(uow, [placement_event("placement_ended", caller, state)])
     return state

@@ -133,3 +133,8 @@ def deliver(worker, *bodies: dict) -> BatchOutcome:
     deliveries = [Delivery(n, json.dumps(b).encode(), {}) for n, b in enumerate(bodies, 1)]
     with nameko_config.patch({"COUNTY": TEST_COUNTY}):
         return getattr(worker, f"handle_{bodies[0]['type']}")(deliveries)
+
+
+def key() -> str:
+    """A fresh idempotency key."""
+    return uuid.uuid4().hex

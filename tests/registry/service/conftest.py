@@ -11,10 +11,11 @@ from nameko.testing.services import worker_factory
 from registry.rosters.use_cases import RosterImporter
 from registry.service import RegistryService
 from registry.settings import Settings
+from registry_hiring_support import HR_A, hr_operator
 from sanbao_common.context import Caller
 from sanbao_common.crypto import public_key_text
 from sanbao_common.db import DatabaseHandle, create_database_engine
-from testkit import TEST_COUNTY, fake_access
+from testkit import TEST_COUNTY, fake_access, principal
 
 
 @pytest.fixture
@@ -66,3 +67,15 @@ def registry_worker(db, token_keys, registry_settings):
         )
 
     return make
+
+
+@pytest.fixture
+def coop(registry_worker):
+    """A cooperative's operator of the whole county."""
+    return registry_worker(principal(["coop_operator"], scope="532501"))
+
+
+@pytest.fixture
+def hr_a(registry_worker):
+    """An operator of the HR company HR_A (tests/registry_hiring_support.py)."""
+    return registry_worker(hr_operator(HR_A))

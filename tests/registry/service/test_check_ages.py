@@ -14,11 +14,6 @@ from testkit import principal
 VILLAGE = "532501001201"
 
 
-@pytest.fixture
-def coop(registry_worker):
-    return registry_worker(principal(["coop_operator"], scope="532501"))
-
-
 def born(coop, day: str, sequence: str = "031") -> str:
     first17 = "532501" + day.replace("-", "") + sequence
     return coop.register_labourer(

@@ -17,6 +17,7 @@ from registry_hiring_support import (
     batch_event,
     deliver,
     hr_operator,
+    key,
     new_id,
     placement_event,
 )
@@ -24,20 +25,6 @@ from sanbao_common.envelope import MalformedEvent
 from testkit import principal
 
 VILLAGE = "532501001201"
-
-
-@pytest.fixture
-def coop(registry_worker):
-    return registry_worker(principal(["coop_operator"], scope="532501"))
-
-
-@pytest.fixture
-def hr_a(registry_worker):
-    return registry_worker(hr_operator(HR_A))
-
-
-def key() -> str:
-    return uuid.uuid4().hex
 
 
 def register(coop, sample) -> tuple[str, str, str]:

@@ -2,8 +2,6 @@
 17): events delivered out of order across the placement queues, crafted events, and the reads an
 HR company's people have. Each test states the attack; the behaviour asserted is the defence."""
 
-import uuid
-
 import pytest
 
 from registry_hiring_support import (
@@ -12,27 +10,13 @@ from registry_hiring_support import (
     batch_event,
     deliver,
     hr_operator,
+    key,
     new_id,
     placement_event,
 )
 from sanbao_common.envelope import MalformedEvent
-from testkit import principal
 
 VILLAGE = "532501001201"
-
-
-@pytest.fixture
-def coop(registry_worker):
-    return registry_worker(principal(["coop_operator"], scope="532501"))
-
-
-@pytest.fixture
-def hr_a(registry_worker):
-    return registry_worker(hr_operator(HR_A))
-
-
-def key() -> str:
-    return uuid.uuid4().hex
 
 
 def unemployed(coop, sample) -> str:

@@ -11,27 +11,13 @@ from sqlalchemy import select, update
 
 from dispatch import handlers as dispatch_handlers
 from dispatch.adapters.tables import candidates
-from registry_hiring_support import HR_A, deliver, hr_operator, new_id, placement_event
+from registry_hiring_support import deliver, key, new_id, placement_event
 from sanbao_common.db import DatabaseHandle, create_database_engine
 from sanbao_common.envelope import MalformedEvent, parse_envelope
 from sanbao_common.messaging.tables import OUTBOX
-from testkit import TEST_COUNTY, principal
+from testkit import TEST_COUNTY
 
 VILLAGE = "532501001201"
-
-
-@pytest.fixture
-def coop(registry_worker):
-    return registry_worker(principal(["coop_operator"], scope="532501"))
-
-
-@pytest.fixture
-def hr_a(registry_worker):
-    return registry_worker(hr_operator(HR_A))
-
-
-def key() -> str:
-    return uuid.uuid4().hex
 
 
 def labourer_events(db) -> list[dict]:

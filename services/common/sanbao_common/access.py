@@ -187,10 +187,18 @@ class Principal:
     def has(self, permission: str) -> bool:
         return bool(PERMISSIONS[permission].intersection(self.roles))
 
+    @property
+    def area(self) -> str | None:
+        """The division code an area-bound caller (a cooperative or village group) is limited
+        to, or None for bureaus and companies, which are not area-bound."""
+        if self.organisation_kind in AREA_KINDS:
+            return self.scope.split("-")[0]
+        return None
+
     def covers(self, division_code: str) -> bool:
         """Whether a place (village code, township code, …) lies within this caller's area."""
-        if self.organisation_kind in AREA_KINDS:
-            return division_code.startswith(self.scope.split("-")[0])
+        if self.area is not None:
+            return division_code.startswith(self.area)
         return True  # bureaus and companies are not area-bound; what they see is masked
 
     def sees_unmasked(self, division_code: str | None) -> bool:

@@ -30,7 +30,7 @@ from dispatch.placements.schedule import outstanding
 from dispatch.placements.schemas import placement_state
 from dispatch_contract.placements import ACTIVE
 from sanbao_common import clock
-from sanbao_common.access import AGENT, AREA_KINDS, COOP_OPERATOR, OutOfScope, Principal
+from sanbao_common.access import AGENT, COOP_OPERATOR, OutOfScope, Principal
 from sanbao_common.context import Caller
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.outbox import write_events
@@ -46,18 +46,11 @@ def _out_of_scope(what: str, **details) -> OutOfScope:
     )
 
 
-def area_of(principal: Principal) -> str | None:
-    """The division code an area-bound caller is limited to, or None (the whole county)."""
-    if principal.organisation_kind in AREA_KINDS:
-        return principal.scope.split("-")[0]
-    return None
-
-
 def check_reads(principal: Principal, placement: d.Placement) -> None:
     company = reading_company(principal)
     if company is not None and company != placement.hr_company:
         raise _out_of_scope("HR company", placement_id=placement.placement_id)
-    area = area_of(principal)
+    area = principal.area
     if area is not None and not placement.village_code.startswith(area):
         raise _out_of_scope("area", placement_id=placement.placement_id)
 
@@ -76,7 +69,7 @@ def _check_ends(principal: Principal, placement: d.Placement) -> None:
         return
     if AGENT in roles and principal.user_id == placement.agent_id:
         return
-    area = area_of(principal)
+    area = principal.area
     in_area = area is not None and placement.village_code.startswith(area)
     if roles & {AGENT, COOP_OPERATOR} and in_area:
         return
@@ -222,7 +215,7 @@ def _readable(uow: UnitOfWork, principal: Principal, hr_company: str | None, **f
     if company is not None and hr_company not in (None, company):
         raise _out_of_scope("HR company", hr_company=hr_company)
     return PlacementRepository(uow.connection).find(
-        hr_company=company or hr_company, area=area_of(principal), **filters
+        hr_company=company or hr_company, area=principal.area, **filters
     )
 
 

@@ -358,3 +358,17 @@ def load(schema: Schema, data) -> dict:
         return schema.load(data)
     except ValidationError as exc:
         raise InvalidInput(exc.messages) from None
+
+
+def text_argument(value, field: str, most: int = 100, allowed=None) -> str:
+    """A plain RPC argument that is text: 1 to `most` characters (one of `allowed` when given)."""
+    if not isinstance(value, str) or not 1 <= len(value) <= most:
+        raise InvalidInput({field: [f"a text of 1 to {most} characters"]})
+    if allowed is not None and value not in allowed:
+        raise InvalidInput({field: [f"one of {', '.join(allowed)}"]})
+    return value
+
+
+def optional_argument(value, field: str, allowed=None, most: int = 36) -> str | None:
+    """A filter: None, or `text_argument`."""
+    return None if value is None else text_argument(value, field, most, allowed)

@@ -13,10 +13,10 @@ from nameko import config
 from dispatch.agreements import use_cases as agreements
 from dispatch.agreements.seal_events import apply_seal_events
 from dispatch.agreements.terms import AmendmentSchema, DraftSchema
-from dispatch.parts import DispatchPart, text_argument
+from dispatch.parts import DispatchPart
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
-from sanbao_common.rpc import load, rpc
+from sanbao_common.rpc import load, rpc, text_argument
 
 STATUSES = ("draft", "sealed", "withdrawn")
 

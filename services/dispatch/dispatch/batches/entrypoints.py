@@ -26,12 +26,12 @@ from dispatch.batches.schemas import (
     SubstituteSchema,
 )
 from dispatch.orders.repository import OrderRepository
-from dispatch.parts import DispatchPart, optional_argument
+from dispatch.parts import DispatchPart
 from dispatch_contract.batches import APPROVED, BATCH_STATUSES, FORMING
 from sanbao_common import clock
 from sanbao_common.errors import InvalidInput
 from sanbao_common.messaging.consumer import consume
-from sanbao_common.rpc import call_service, load, rpc
+from sanbao_common.rpc import call_service, load, optional_argument, rpc
 
 
 def _batch_id(value) -> str:

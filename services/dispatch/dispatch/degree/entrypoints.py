@@ -7,11 +7,11 @@ from datetime import date
 from nameko import config as nameko_config
 
 from dispatch.degree.use_cases import organisation_degree as report
-from dispatch.parts import DispatchPart, optional_argument
+from dispatch.parts import DispatchPart
 from dispatch_contract.placements import DEGREE_LEVELS
 from sanbao_common import clock
 from sanbao_common.errors import InvalidInput
-from sanbao_common.rpc import rpc
+from sanbao_common.rpc import optional_argument, rpc
 
 
 def _as_of(value: str | None) -> date:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dispatch.orders import use_cases as orders
 from dispatch.orders.schemas import CloseSchema, EmployerSchema, OrderSchema, StationSchema
-from dispatch.parts import DispatchPart, optional_argument
+from dispatch.parts import DispatchPart
 from dispatch_contract.vocabularies import ORDER_ENDINGS, ORDER_OPEN, PLACE_SCOPES
 from sanbao_common.errors import InvalidInput
-from sanbao_common.rpc import load, rpc
+from sanbao_common.rpc import load, optional_argument, rpc
 
 
 class OrderEntrypoints(DispatchPart):

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from nameko import config as nameko_config
 
-from dispatch.parts import DispatchPart, optional_argument, text_argument
+from dispatch.parts import DispatchPart
 from dispatch.placements import use_cases as placements
 from dispatch.placements.schemas import EndSchema, FollowUpSchema, StartSchema
 from dispatch_contract.placements import DEFAULT_GRACE_DAYS, FOLLOW_UP_STATES, PLACEMENT_STATUSES
 from sanbao_common import clock
-from sanbao_common.rpc import load, rpc
+from sanbao_common.rpc import load, optional_argument, rpc, text_argument
 
 
 def grace_days() -> int:

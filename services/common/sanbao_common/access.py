@@ -100,6 +100,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "placements.read": EVERYONE,
     # The degree of organisation (组织化程度): counts, no one's personal data.
     "organisation_degree.read": EVERYONE,
+    # Settlement (结算): statements are read within one's company or area (an agent: their own
+    # rewards); the county cooperative runs and closes periods, resolves disputes and asks the
+    # fund for distributions; the county's administrators set the agents' reward and the subsidy
+    # rules. A statement binds the HR company to pay: only a person its own seal certified (a
+    # signatory: a role no administrator can grant) acknowledges it, for their company only.
+    "settlement.read": frozenset(
+        {COUNTY_ADMIN, COOP_OPERATOR, AGENT, HR_OPERATOR, SIGNATORY, FINANCE, AUDITOR}
+    ),
+    "settlement.run": frozenset({COUNTY_ADMIN, COOP_OPERATOR}),
+    "settlement.acknowledge": frozenset({SIGNATORY}),
+    "settlement.rules": frozenset({COUNTY_ADMIN}),
+    # A village cooperative's books: its own operators record a use of its income and another of
+    # them approves it (checked by settlement); the county, bureaus and auditors read.
+    "village_books.record": frozenset({COOP_OPERATOR}),
+    "village_books.approve": frozenset({COOP_OPERATOR}),
+    "village_books.read": frozenset({COUNTY_ADMIN, COOP_OPERATOR, FINANCE, AUDITOR}),
     "events.replay": frozenset({COUNTY_ADMIN}),
     "fund.record": frozenset({FINANCE}),
     "fund.propose": frozenset({FINANCE, COUNTY_ADMIN, HR_OPERATOR}),

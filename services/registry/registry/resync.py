@@ -18,6 +18,9 @@ the current state of its records, as the ordinary events carry it, one source pe
   with the statement that revoked it (a consumer keeps a revoked key revoked whatever arrives).
 - `vocabulary_changed`: each vocabulary (industries, skills) whole at its current version, the
   seeded version 1 too, in one page (registry.directory.vocabulary_use_cases).
+- `organisation_registered`: every organisation (active or not) at its current version, as the
+  ordinary event carries it with `action` `registered` and `reason` null, 500 to a page in org id
+  order: a consumer that keeps the highest version gets the directory as it is now.
 - `organisation_bank_account_changed`: each organisation's current bank account (the highest
   version; organisations without one have none to send), 500 to a page in org id order
   (registry.directory.bank_account_use_cases).
@@ -26,11 +29,14 @@ the current state of its records, as the ordinary events carry it, one source pe
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC
 
 from sqlalchemy import select, true
 
-from registry.adapters.tables import labourers, seals, signing_keys
+from registry.adapters.tables import labourers, organisations, seals, signing_keys
 from registry.directory.bank_account_use_cases import bank_accounts_changed
+from registry.directory.domain import Organisation
 from registry.directory.repository import DirectoryRepository
 from registry.directory.seal_use_cases import EFFECTIVE, REVOKED, seal_view
 from registry.directory.vocabulary_use_cases import load_lexicon, vocabularies_changed
@@ -38,12 +44,13 @@ from registry.events import registry_event
 from registry.people.events import labourer_state
 from registry.people.registration import EVENT_BATCH
 from registry.people.repository import PeopleRepository
-from registry.schemas import SigningKeySchema
+from registry.schemas import OrganisationSchema, SigningKeySchema
 from sanbao_common.context import Caller
 from sanbao_common.db import UnitOfWork
 from sanbao_common.messaging.resync import ResyncPage
 
 _key = SigningKeySchema()
+_org = OrganisationSchema()
 
 
 def _record_id(key_fingerprint: str) -> str:
@@ -195,6 +202,29 @@ def keys_revoked(uow: UnitOfWork, caller: Caller, after: str | None, limit: int)
     return _page(events, rows, limit)
 
 
+# -- organisations -------------------------------------------------------------------------------
+
+
+def organisations_registered(uow: UnitOfWork, caller: Caller, after: str | None, limit: int):
+    """One page of organisations in org id order, each as `organisation_registered` carries it."""
+    rows = uow.connection.execute(
+        select(organisations)
+        .where(organisations.c.org_id > after if after else true())
+        .order_by(organisations.c.org_id)
+        .limit(limit)
+    ).all()
+    events = []
+    for row in rows:
+        org = Organisation(**dict(row._mapping))
+        if org.changed_at.tzinfo is None:  # SQLite gives the column back naive
+            org = replace(org, changed_at=org.changed_at.replace(tzinfo=UTC))
+        state = dict(_org.dump(org), action="registered", reason=None)
+        events.append(
+            registry_event("organisation_registered", caller, state, org.org_id, org.version)
+        )
+    return ResyncPage(events, len(rows), rows[-1].org_id if len(rows) == limit else None)
+
+
 # In the order a resync publishes them: the words and the seals others' records are checked
 # against first, then where organisations' money goes, the people (the most) last.
 RESYNC_SOURCES = {
@@ -203,6 +233,7 @@ RESYNC_SOURCES = {
     "seal_revoked": seals_revoked,
     "signing_key_enrolled": keys_enrolled,
     "signing_key_revoked": keys_revoked,
+    "organisation_registered": organisations_registered,
     "organisation_bank_account_changed": bank_accounts_changed,
     "labourer_updated": labourers_updated,
 }

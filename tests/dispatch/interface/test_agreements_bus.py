@@ -65,7 +65,7 @@ def others(uri: str) -> dict:
     return {name: n for name, n in depths.items() if n and name != FUND_QUEUE}
 
 
-def test_an_agreement_sealed_over_the_bus_reaches_the_fund_and_a_resync_only_the_fund(
+def test_an_agreement_sealed_over_the_bus_reaches_its_consumers_and_a_resync_only_the_fund(
     container_factory, stack_config, token_keys, engine
 ):
     uri = stack_config["AMQP_URI"]
@@ -109,7 +109,9 @@ def test_an_agreement_sealed_over_the_bus_reaches_the_fund_and_a_resync_only_the
         "agreement_sealed", drafted["agreement_id"], 1,
     )  # fmt: skip
     assert envelope.payload["terms"] == signed
-    assert others(uri) == {}
+    # Settlement takes the agreement's rules from the same event, on its own queue.
+    assert others(uri) == {"settlement.handle_agreement_sealed": 1}
+    drain(uri, "settlement.handle_agreement_sealed")
 
     with ClusterRpcClient(context_data={"token": admin}, timeout=20) as rpc:
         reply = rpc.dispatch.resync_events({"consumer": "fund"})

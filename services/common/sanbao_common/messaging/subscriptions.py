@@ -27,6 +27,17 @@ REGISTRY_FROM_DISPATCH = (
     "batch_cancelled", "placement_started", "placement_followed_up", "placement_ended",
 )  # fmt: skip
 
+SETTLEMENT_INPUTS: dict[str, tuple[str, ...]] = {
+    "dispatch": (
+        "agreement_sealed", "placement_started", "placement_followed_up", "placement_ended",
+    ),
+    "registry": ("organisation_registered", "organisation_changed"),
+    "fund": (
+        "receivable_recorded", "receivable_matched", "outflow_proposed", "outflow_paid",
+        "outflow_rejected", "fund_request_refused",
+    ),
+}  # fmt: skip
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("dispatch", "handle_labourer_registered", "registry", "labourer_registered"),
     Subscription("dispatch", "handle_labourer_updated", "registry", "labourer_updated"),
@@ -64,6 +75,14 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     *(
         Subscription("registry", f"handle_{event_type}", "dispatch", event_type)
         for event_type in REGISTRY_FROM_DISPATCH
+    ),
+    # Settlement's inputs: the agreements' rules, the placements and who is paid
+    # (settlement.inputs), and what the fund did with its receivables and distributions
+    # (settlement.distributions).
+    *(
+        Subscription("settlement", f"handle_{event_type}", source, event_type)
+        for source, event_types in SETTLEMENT_INPUTS.items()
+        for event_type in event_types
     ),
     # Every service: tokens withdrawn by registry (ServiceBase's consumer).
     *(

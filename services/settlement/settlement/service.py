@@ -1,19 +1,42 @@
-"""The settlement service. So far it serves what every service serves (ServiceBase): `/health`,
-`/metrics` and the `health` RPC, and answers resyncs: the fund subscribes to the requests
-settlement will send it (`receivable_requested`, `distribution_requested`), so `sanbao events
-resync fund` asks settlement too, and is told none has a resync source yet."""
+"""The settlement service: entrypoints only, one part per sub-domain
+(`settlement/<sub-domain>/entrypoints.py`): its inputs (agreements' rules, placements, the
+cooperatives paid), the county's reward and subsidy rules, periods and statements, distributions
+and the village books. The class adds the dependencies every part uses and the outbox's replay."""
+
+from __future__ import annotations
 
 from sanbao_common.base import ServiceBase
+from sanbao_common.messaging.outbox import OutboxRelay, replay_to_queue
 from sanbao_common.messaging.resync import Resync
 from sanbao_common.rpc import rpc
 from settlement import __version__
+from settlement.distributions.entrypoints import DistributionEntrypoints
+from settlement.inputs.entrypoints import InputEntrypoints
+from settlement.parts import SettlementPart
+from settlement.periods.entrypoints import PeriodEntrypoints
+from settlement.rules.entrypoints import RuleEntrypoints
+from settlement.villages.entrypoints import VillageEntrypoints
 
 
-class SettlementService(ServiceBase):
+class SettlementService(
+    InputEntrypoints,
+    RuleEntrypoints,
+    PeriodEntrypoints,
+    DistributionEntrypoints,
+    VillageEntrypoints,
+    SettlementPart,
+    ServiceBase,
+):
     name = "settlement"
     version = __version__
 
+    relay = OutboxRelay()
     resync = Resync({})  # requests are news, never current state: none will have a source
+
+    @rpc(permission="events.replay")
+    def replay_events(self, request: dict) -> dict:
+        """Publish the outbox's events again to one consumer queue (a consumer added later)."""
+        return replay_to_queue(self.relay, request)
 
     @rpc(permission="events.replay")
     def resync_events(self, request: dict) -> dict:

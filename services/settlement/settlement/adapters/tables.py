@@ -1,11 +1,17 @@
-"""settlement's own tables: so far only the kit's, for the consumer every service has (token
-revocations). Its capabilities, and their tables, come in later issues."""
+"""settlement's own tables, all of them, gathered on one metadata: the kit's
+(`settlement.adapters.metadata`) and each sub-domain's in `settlement/adapters/<x>_tables.py`.
+Alembic migrations in services/settlement/alembic/ create them."""
 
-from sqlalchemy import MetaData
-
-from sanbao_common.messaging.tables import inbox_table
-from sanbao_common.revocations import token_revocations_table
-
-metadata = MetaData()
-inbox = inbox_table(metadata)
-token_revocations = token_revocations_table(metadata)
+from settlement.adapters import (  # noqa: F401
+    input_tables,
+    money_tables,
+    period_tables,
+    rule_tables,
+)
+from settlement.adapters.metadata import (  # noqa: F401
+    idempotency_keys,
+    inbox,
+    metadata,
+    outbox,
+    token_revocations,
+)

@@ -24,6 +24,7 @@ from sanbao_cli.commands import (
     placements,
     rosters,
     seals,
+    settlement,
     stack,
 )
 from sanbao_cli.params import COUNTY
@@ -31,7 +32,7 @@ from sanbao_cli.session import Session
 
 COMMAND_MODULES = (
     account, stack, bus, directory, seals, labourers, rosters, fund, agreements, orders,
-    batches, placements, degree,
+    batches, placements, degree, settlement,
 )  # fmt: skip
 
 

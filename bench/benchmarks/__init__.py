@@ -6,6 +6,7 @@ from benchmarks.fund import fund
 from benchmarks.memory import memory
 from benchmarks.registry import registry
 from benchmarks.rosters import roster_reading
+from benchmarks.settlement import settlement
 from benchmarks.signin import signin
 
 BENCHMARKS = {
@@ -16,4 +17,5 @@ BENCHMARKS = {
     "signin": signin,
     "roster_reading": roster_reading,
     "dispatch": dispatch,
+    "settlement": settlement,
 }

@@ -7,7 +7,10 @@ by one signatory of each organisation; departure with a no-show, whose share bec
 the fund; arrival and placements; the business clock moved a month on (every service reads it
 from the file SANBAO_CLOCK_FILE names); the 1-month follow-up due and recorded; a return; and
 the degree of organisation `sanbao degree` reports, against a count made here by hand from the
-people this test created."""
+people this test created. Then settlement (settlement_steps.py: the village's cooperatives, agent
+and rules prepared before the placements): the month closed, the HR company's statement
+acknowledged and paid in two credits, each distributed and dual-signed, the village's income and
+its agent's reward."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from datetime import time as clock_time
 import pytest
 import requests
 from e2e.joint_account import Parties, retried, value
+from e2e.settlement_steps import Settlement
 
 from dispatch.placements.schedule import add_months
 from sanbao_common.clock import COUNTY_TIME
@@ -67,11 +71,13 @@ def test_a_batch_is_sent_placed_followed_up_and_counted(signed_in_stack, sample,
     stack.set_clock(noon(day0))
     parties = Parties(stack, tmp_path).set_up()
     stack.person(COOP, parties.orgs["county"], "coop_operator", name="何丽华")
+    settlement = Settlement(parties).prepare(day0)
 
     def js(*args, home=None) -> dict:
         return json.loads(parties.ok(*args, "--json", home=parties.home(home)))
 
     people, villages = register_people(parties, sample)
+    settlement.assign_agent(people["李秀英"])
     order = open_order(parties, day0)
     batch = form_answer_and_approve(parties, js, order, people, day0)
     pay_the_advance(parties, js, batch, day0)
@@ -91,6 +97,7 @@ def test_a_batch_is_sent_placed_followed_up_and_counted(signed_in_stack, sample,
     stack.set_clock(noon(day1))  # a month on, for every service
     follow_up_and_return(parties, js, placements, day1)
     check_the_degree(parties, js, people, villages, day1)
+    settlement.settle(placements, day1)
 
 
 def register_people(parties: Parties, sample) -> tuple[dict, dict]:

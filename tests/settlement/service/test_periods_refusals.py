@@ -95,6 +95,8 @@ def test_only_the_statements_hr_company_acknowledges_it(settlement, county):
     )
     twice = [{"placement_id": placed, "reason": "不在岗"}] * 2
     county.refused(lambda: hr.acknowledge_statement(revenue, twice, key()), "INVALID_INPUT")
+    too_many = [{"placement_id": f"p-{n}", "reason": "不在岗"} for n in range(5001)]
+    county.refused(lambda: hr.acknowledge_statement(revenue, too_many, key()), "INVALID_INPUT")
     county.refused(
         lambda: hr.acknowledge_statement(
             revenue, [{"placement_id": placed, "reason": "x"}], key()

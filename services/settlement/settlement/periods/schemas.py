@@ -29,12 +29,19 @@ class DisputeSchema(Schema):
     reason = Text(required=True, validate=validate.Length(min=2, max=500))
 
 
+# The most placements one acknowledgement disputes (a statement bigger than that is disputed
+# through the county cooperative, not line by line in one request).
+MAX_DISPUTES = 5000
+
+
 class AcknowledgeSchema(Schema):
     class Meta:
         unknown = RAISE
 
     statement_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    disputes = fields.List(fields.Nested(DisputeSchema), load_default=list)
+    disputes = fields.List(
+        fields.Nested(DisputeSchema), load_default=list, validate=validate.Length(max=MAX_DISPUTES)
+    )
 
     @validates_schema
     def _once_each(self, data, **kwargs):

@@ -129,9 +129,7 @@ def approve_use(
     village_org_id = use["village_org_id"]
     repo.lock(village_org_id, now)
     use = _pending_use(repo, principal, use_id)  # read again under the lock
-    bank = _bank(repo, village_org_id)
-    if use["amount_fen"] > bank:
-        books.ensure_covers(bank, use["amount_fen"])
+    books.ensure_covers(_bank(repo, village_org_id), use["amount_fen"])
     entry = books.use_entry(use["use"], use["amount_fen"], use["reference"])
     entry_id = repo.post(
         village_org_id, "use", f"use:{use_id}", use["reference"], entry, caller.actor, now, today

@@ -21,6 +21,7 @@ if not sys.warnoptions:
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
+import eventlet.event  # noqa: E402
 
 eventlet.monkey_patch()
 
@@ -115,14 +116,22 @@ def main(
 def run(service_cls) -> None:
     runner = ServiceRunner()
     runner.add_service(service_cls)
+    started = eventlet.event.Event()
+
+    def stop_once_started():
+        # A stop while the service is still starting (its consumers declaring their queues)
+        # could hang; it waits until the start has finished, then stops.
+        started.wait()
+        runner.stop()
 
     def shutdown(signum, frame):
         # Signal handlers run in the hub's main loop: stop from a greenthread.
-        eventlet.spawn_n(runner.stop)
+        eventlet.spawn_n(stop_once_started)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
+    started.send()
     log.info("service started", extra={"address": nameko_config[service_cls.name]["HTTP_ADDRESS"]})
     waiter = eventlet.spawn(runner.wait)
     while True:

@@ -179,7 +179,7 @@ def test_a_resync_completes_a_pool_that_missed_everything(
         copies = pool(engines["dispatch"])
         return {p: (c["version"], c["name"], c["status"]) for p, c in copies.items()} == expected
 
-    eventually(complete, within=20)
+    eventually(complete, within=60)
     copies = pool(engines["dispatch"])
     head, spouse, welder = (copies[i] for i in people.ids[:3])
     assert head["poor"] and spouse["poor"] and not welder["poor"]
@@ -194,7 +194,7 @@ def test_a_resync_completes_a_pool_that_missed_everything(
         rpc.registry.resync_events({"consumer": "dispatch"})
     eventually(
         lambda: {c["events_applied"] for c in pool(engines["dispatch"]).values()} == {2},
-        within=20,
+        within=60,
     )
     again = pool(engines["dispatch"])
     assert {p: dict(c, events_applied=1) for p, c in again.items()} == copies
@@ -216,7 +216,7 @@ def test_the_same_version_fills_what_a_copy_lacks(
             and len(copies) == 7
             and copies[merged]["status"] == "merged"
         ),
-        within=20,
+        within=60,
     )
     before = pool(engines["dispatch"])
     with engines["dispatch"].begin() as connection:
@@ -233,7 +233,7 @@ def test_the_same_version_fills_what_a_copy_lacks(
         copies = pool(engines["dispatch"])
         return copies[people.ids[1]]["intention_scope"] == "outside_province" and copies
 
-    copies = eventually(filled, within=20)
+    copies = eventually(filled, within=60)
     assert copies[people.ids[0]]["skills"] == ["电焊工"]
     # the pool's tombstone becomes registry's own record of it
     assert copies[merged]["status"] == "merged"

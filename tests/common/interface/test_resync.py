@@ -229,9 +229,10 @@ def test_the_same_version_fills_what_a_copy_lacks(
     with client(admin) as rpc:
         rpc.registry.resync_events({"consumer": "dispatch", "event_types": ["labourer_updated"]})
 
-    def filled():
+    def filled():  # every copy resynced, not only the first one seen
         copies = pool(engines["dispatch"])
-        return copies[people.ids[1]]["intention_scope"] == "outside_province" and copies
+        resynced = all(copies[p]["events_applied"] > before[p]["events_applied"] for p in copies)
+        return resynced and copies
 
     copies = eventually(filled, within=60)
     assert copies[people.ids[0]]["skills"] == ["电焊工"]
